@@ -1,0 +1,13 @@
+#pragma once
+// Where detached tensors get their memory: one process-wide caching resource per device
+// (host memory for the CPU, stream-ordered device memory for CUDA).
+#include "runtime/caching_resource.h"
+#include "runtime/device.h"
+
+namespace gyre {
+
+/// The caching resource for detached tensors on `device` (created on first use; lives until
+/// the process exits).
+CachingResource& detached_resource(Device device);
+
+}  // namespace gyre

@@ -1,0 +1,105 @@
+#pragma once
+// MemoryResource: the one allocation interface of Gyre (in the spirit of std::pmr and
+// RMM's device_memory_resource). A non-virtual public interface validates arguments and
+// calls the private virtual do_allocate/do_deallocate. Behaviour is added by adaptors
+// around an upstream resource (statistics, caching), never by flags.
+#include <cstddef>
+#include <string>
+
+#include "runtime/device.h"
+#include "runtime/stream.h"
+
+namespace gyre {
+
+/// What kind of memory a resource hands out.
+enum class MemoryKind { host, pinned_host, device };
+const char* name_of(MemoryKind kind);
+
+/// Alignment of every Gyre allocation unless asked otherwise (cuBLAS/cuDNN friendly).
+constexpr std::size_t kDefaultAlignment = 256;
+
+class MemoryResource {
+ public:
+  virtual ~MemoryResource() = default;
+  MemoryResource() = default;
+  MemoryResource(const MemoryResource&) = delete;
+  MemoryResource& operator=(const MemoryResource&) = delete;
+
+  /// `bytes` of memory aligned to `alignment` (a power of two), usable in `stream`'s order.
+  /// Zero bytes returns nullptr without calling upstream. Throws OutOfMemoryError naming
+  /// the request when the memory is not there.
+  void* allocate(std::size_t bytes, std::size_t alignment = kDefaultAlignment, Stream stream = {});
+  /// Returns memory from allocate() with the same bytes and alignment. Never throws.
+  void deallocate(void* pointer, std::size_t bytes, std::size_t alignment = kDefaultAlignment,
+                  Stream stream = {}) noexcept;
+
+  virtual MemoryKind kind() const = 0;
+  /// The device whose memory this is (cpu:0 for host and pinned host memory).
+  virtual Device device() const = 0;
+  /// A short name for statistics and messages ("host", "cuda_async(cuda:0)").
+  virtual std::string name() const = 0;
+
+ private:
+  virtual void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) = 0;
+  virtual void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
+                             Stream stream) noexcept = 0;
+};
+
+/// Aligned host memory from the C library.
+class HostMemoryResource final : public MemoryResource {
+ public:
+  MemoryKind kind() const override { return MemoryKind::host; }
+  Device device() const override { return Device::cpu(); }
+  std::string name() const override { return "host"; }
+
+ private:
+  void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
+  void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
+                     Stream stream) noexcept override;
+};
+
+/// Page-locked host memory (cudaHostAlloc, portable across devices): fast, asynchronous
+/// host-device copies. Throws NotAvailableError without CUDA.
+class PinnedHostMemoryResource final : public MemoryResource {
+ public:
+  MemoryKind kind() const override { return MemoryKind::pinned_host; }
+  Device device() const override { return Device::cpu(); }
+  std::string name() const override { return "pinned_host"; }
+
+ private:
+  void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
+  void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
+                     Stream stream) noexcept override;
+};
+
+/// Device memory from cudaMalloc (synchronous; the stream is ignored).
+class CudaMemoryResource final : public MemoryResource {
+ public:
+  explicit CudaMemoryResource(Device device);
+  MemoryKind kind() const override { return MemoryKind::device; }
+  Device device() const override { return device_; }
+  std::string name() const override;
+
+ private:
+  void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
+  void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
+                     Stream stream) noexcept override;
+  Device device_;
+};
+
+/// Stream-ordered device memory from cudaMallocAsync / cudaFreeAsync.
+class CudaAsyncMemoryResource final : public MemoryResource {
+ public:
+  explicit CudaAsyncMemoryResource(Device device);
+  MemoryKind kind() const override { return MemoryKind::device; }
+  Device device() const override { return device_; }
+  std::string name() const override;
+
+ private:
+  void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
+  void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
+                     Stream stream) noexcept override;
+  Device device_;
+};
+
+}  // namespace gyre

@@ -1,0 +1,24 @@
+// gyre: the command line of the Gyre runtime.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "runtime/build_info.h"
+#include "runtime/error.h"
+#include "tools/cli/info_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Gyre: a GPU-first deep-learning runtime with device-aware memory workspaces"};
+  app.set_version_flag("--version", gyre::build_info().version);
+  app.require_subcommand(1);
+  gyre::cli::add_info_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  } catch (const gyre::Error& error) {
+    std::cerr << "gyre: " << error.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -7,7 +7,7 @@ endif()
 
 if(GYRE_SANITIZE)
   set(_gyre_san -fsanitize=${GYRE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
-  add_compile_options($<$<COMPILE_LANGUAGE:CXX>:${_gyre_san}>)
+  add_compile_options("$<$<COMPILE_LANGUAGE:CXX>:${_gyre_san}>")
   add_link_options(${_gyre_san})
   if(GYRE_SANITIZE MATCHES "address")
     add_compile_definitions(GYRE_ASAN=1)

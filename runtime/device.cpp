@@ -1,6 +1,7 @@
 #include "runtime/device.h"
 
 #include <charconv>
+#include <fstream>
 #include <ostream>
 
 #include "runtime/cuda_backend.h"
@@ -69,5 +70,24 @@ DeviceGuard::~DeviceGuard() {
 }
 
 int device_slot(Device device) { return device.is_cpu() ? 0 : 1 + device.index; }
+
+}  // namespace gyre
+
+namespace gyre {
+
+std::size_t free_memory(Device device) noexcept {
+  try {
+    if (device.is_cuda()) return cuda_backend::properties(device.index).free_memory;
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key;
+    std::size_t kibibytes = 0;
+    std::string unit;
+    while (meminfo >> key >> kibibytes >> unit) {
+      if (key == "MemAvailable:") return kibibytes * 1024;
+    }
+  } catch (...) {
+  }
+  return 0;
+}
 
 }  // namespace gyre

@@ -1,5 +1,6 @@
 #pragma once
 // Devices and the calling thread's current device.
+#include <cstddef>
 #include <cstdint>
 #include <iosfwd>
 #include <string>
@@ -59,4 +60,10 @@ class DeviceGuard {
 constexpr int kMaxDevices = 17;
 int device_slot(Device device);
 
+}  // namespace gyre
+
+namespace gyre {
+/// Bytes the device could still hand out: free device memory on CUDA, MemAvailable of
+/// /proc/meminfo on the CPU (0 when unknown). For error messages, not for decisions.
+std::size_t free_memory(Device device) noexcept;
 }  // namespace gyre

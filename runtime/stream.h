@@ -72,6 +72,7 @@ class Event {
   Event(const Event&) = delete;
   Event& operator=(const Event&) = delete;
 
+  Device device() const { return device_; }
   void record(Stream stream);
   /// Makes `stream` wait (without blocking the host) until the recorded work completes.
   void wait(Stream stream) const;

@@ -5,6 +5,7 @@
 #include "runtime/detached_memory.h"
 #include "runtime/memory_scope.h"
 #include "runtime/storage.h"
+#include "runtime/tensor_copy.h"
 
 namespace gyre {
 
@@ -126,6 +127,29 @@ Tensor Tensor::slice(int axis, std::int64_t begin, std::int64_t end) const {
   dims[normalized] = end - begin;
   return with_layout(Shape::strided(dims, shape_.strides(), shape_.rank()),
                      begin * shape_.stride(normalized));
+}
+
+Tensor Tensor::detach() const {
+  if (!is_attached()) return *this;
+  validate();
+  Tensor copy = empty_detached(shape_, dtype_, device_);
+  copy_tensor(*this, copy);
+  return copy;
+}
+
+Tensor Tensor::leverage_to(std::string_view id) const {
+  if (!is_attached()) return *this;
+  validate();
+  MemoryScope* scope = MemoryScope::find_open(device_, id);
+  if (scope == nullptr) return detach();
+  if (scope->owns(lifetime_)) return *this;
+  const std::size_t bytes = nbytes();
+  const ScopedAllocation allocation = scope->allocate(bytes, kDefaultAlignment, Stream::current(device_));
+  if (allocation.data == nullptr && bytes != 0) return detach();
+  Tensor copy = TensorFactory::make(allocation.data, shape_.contiguous(), dtype_, device_, nullptr,
+                                    allocation.lifetime, allocation.epoch);
+  copy_tensor(*this, copy);
+  return copy;
 }
 
 std::string Tensor::description() const {

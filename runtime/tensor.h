@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "runtime/device.h"
 #include "runtime/dtype.h"
@@ -85,6 +86,13 @@ class Tensor {
   Tensor transpose(int a, int b) const;
   /// Elements [begin, end) along `axis`.
   Tensor slice(int axis, std::int64_t begin, std::int64_t end) const;
+
+  /// A detached copy of a workspace tensor (reference-counted, outside every cycle); a
+  /// tensor that is not in a workspace is returned as is.
+  Tensor detach() const;
+  /// A copy in the workspace `id` if it is open on this thread (typically a parent of the
+  /// current one), else detach(). Returned as is when already there or not in a workspace.
+  Tensor leverage_to(std::string_view id) const;
 
   /// "[64, 256] f32 cuda:0".
   std::string description() const;

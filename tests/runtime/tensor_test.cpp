@@ -29,6 +29,7 @@ class BumpScope final : public MemoryScope {
     previous_ = MemoryScope::exchange_current(Device::cpu(), this);
   }
   ~BumpScope() { MemoryScope::exchange_current(Device::cpu(), previous_); }
+  bool owns(const Lifetime* lifetime) const override { return lifetime == &lifetime_; }
   ScopedAllocation allocate(std::size_t bytes, std::size_t alignment, Stream) override {
     offset_ = (offset_ + alignment - 1) / alignment * alignment;
     REQUIRE(offset_ + bytes <= sizeof(buffer_));

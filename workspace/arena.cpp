@@ -1,0 +1,109 @@
+#include "workspace/arena.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "runtime/error.h"
+
+#if defined(GYRE_ASAN)
+#include <sanitizer/asan_interface.h>
+#endif
+
+namespace gyre {
+
+Arena::Arena(MemoryResource& resource, std::size_t bytes, std::size_t alignment)
+    : alignment_(alignment), resource_(&resource), host_visible_(resource.kind() != MemoryKind::device) {
+  base_ = static_cast<char*>(resource.allocate(bytes, alignment));
+  size_ = bytes;
+  poison(0, size_);
+}
+
+Arena Arena::map_file(const std::string& path, std::size_t bytes) {
+  std::string file = path;
+  int descriptor = -1;
+  if (file.empty()) {
+    const char* directory = std::getenv("TMPDIR");
+    file = strcat(directory != nullptr ? directory : "/tmp", "/gyre-workspace-XXXXXX");
+    descriptor = ::mkstemp(file.data());
+    if (descriptor >= 0) ::unlink(file.c_str());
+  } else {
+    descriptor = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  }
+  GYRE_CHECK(descriptor >= 0, WorkspaceError, "cannot open the workspace file '", file,
+             "': ", std::strerror(errno));
+  struct stat status {};
+  if (::fstat(descriptor, &status) != 0 || static_cast<std::size_t>(status.st_size) < bytes) {
+    if (::ftruncate(descriptor, static_cast<off_t>(bytes)) != 0) {
+      const int error = errno;
+      ::close(descriptor);
+      throw WorkspaceError(strcat("cannot size the workspace file '", file, "' to ", bytes,
+                                  " bytes: ", std::strerror(error)));
+    }
+  }
+  void* base = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, descriptor, 0);
+  const int error = errno;
+  ::close(descriptor);
+  GYRE_CHECK(base != MAP_FAILED, WorkspaceError, "cannot map ", bytes, " bytes of '", file,
+             "': ", std::strerror(error));
+  Arena arena;
+  arena.base_ = static_cast<char*>(base);
+  arena.size_ = bytes;
+  arena.host_visible_ = true;
+  arena.poison(0, bytes);
+  return arena;
+}
+
+Arena::~Arena() { release(); }
+
+Arena::Arena(Arena&& other) noexcept
+    : base_(std::exchange(other.base_, nullptr)), size_(std::exchange(other.size_, 0)),
+      alignment_(other.alignment_), resource_(std::exchange(other.resource_, nullptr)),
+      host_visible_(other.host_visible_) {}
+
+Arena& Arena::operator=(Arena&& other) noexcept {
+  if (this != &other) {
+    release();
+    base_ = std::exchange(other.base_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    alignment_ = other.alignment_;
+    resource_ = std::exchange(other.resource_, nullptr);
+    host_visible_ = other.host_visible_;
+  }
+  return *this;
+}
+
+void Arena::release() noexcept {
+  if (base_ == nullptr) return;
+  unpoison(0, size_);
+  if (resource_ != nullptr) resource_->deallocate(base_, size_, alignment_);
+  else ::munmap(base_, size_);
+  base_ = nullptr;
+  size_ = 0;
+}
+
+void Arena::unpoison(std::size_t offset, std::size_t bytes) const {
+#if defined(GYRE_ASAN)
+  if (host_visible_ && base_ != nullptr && bytes != 0) ASAN_UNPOISON_MEMORY_REGION(base_ + offset, bytes);
+#else
+  (void)offset;
+  (void)bytes;
+#endif
+}
+
+void Arena::poison(std::size_t offset, std::size_t bytes) const {
+#if defined(GYRE_ASAN)
+  if (host_visible_ && base_ != nullptr && bytes != 0) ASAN_POISON_MEMORY_REGION(base_ + offset, bytes);
+#else
+  (void)offset;
+  (void)bytes;
+#endif
+}
+
+}  // namespace gyre

@@ -1,0 +1,17 @@
+#pragma once
+// Process-wide debug modes of the workspaces (WORKSPACES.md, "Debug modes").
+namespace gyre {
+
+enum class DebugMode {
+  DISABLED,           // normal operation
+  SPILL_EVERYTHING,   // every workspace allocation is a real allocation, freed at cycle end
+  BYPASS_EVERYTHING,  // workspaces hand out nothing: every tensor is detached
+};
+
+const char* name_of(DebugMode mode);
+/// The mode now: set_debug_mode(), else GYRE_WORKSPACE_DEBUG in the environment
+/// (SPILL_EVERYTHING or BYPASS_EVERYTHING), else DISABLED.
+DebugMode debug_mode();
+void set_debug_mode(DebugMode mode);
+
+}  // namespace gyre

@@ -1,0 +1,581 @@
+#include "workspace/workspace.h"
+
+#include <algorithm>
+#include <memory>
+#include <mutex>
+
+#include "runtime/error.h"
+#include "runtime/log.h"
+#include "workspace/memory_timeline.h"
+#include "workspace/workspace_lifetime.h"
+#include "workspace/workspace_registry.h"
+
+namespace gyre {
+namespace {
+
+std::atomic<std::uint64_t> next_uid{1};
+std::atomic<int> next_thread_index{1};
+
+constexpr std::size_t align_up(std::size_t value, std::size_t alignment) {
+  return (value + alignment - 1) / alignment * alignment;
+}
+
+// A workspace that spills this many cycles in a row says so, once.
+constexpr int kSpillingCyclesBeforeWarning = 3;
+
+}  // namespace
+
+int thread_index() {
+  thread_local const int index = next_thread_index.fetch_add(1, std::memory_order_relaxed);
+  return index;
+}
+
+WorkspaceResources WorkspaceResources::make_default(Device device) {
+  check_device(device);
+  struct DeviceResources {
+    std::unique_ptr<MemoryResource> primary;
+  };
+  // Never destroyed: arenas of thread-local workspaces may be freed after static destructors.
+  static auto* per_device = new DeviceResources[kMaxDevices];
+  static auto* pinned = new std::unique_ptr<MemoryResource>();
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  DeviceResources& entry = per_device[device_slot(device)];
+  if (!entry.primary) {
+    if (device.is_cpu()) entry.primary = std::make_unique<HostMemoryResource>();
+    else entry.primary = std::make_unique<CudaMemoryResource>(device);
+  }
+  WorkspaceResources resources;
+  resources.device = device;
+  resources.primary = entry.primary.get();
+  if (device.is_cuda()) {
+    if (!*pinned) *pinned = std::make_unique<PinnedHostMemoryResource>();
+    resources.mirror = pinned->get();
+  }
+  resources.ordering = &default_stream_ordering();
+  return resources;
+}
+
+Workspace::Workspace(std::string id, const WorkspaceConfig& config, Device device)
+    : Workspace(std::move(id), config, WorkspaceResources::make_default(device)) {}
+
+Workspace::Workspace(std::string id, const WorkspaceConfig& config, const WorkspaceResources& resources)
+    : id_(std::move(id)), config_(config), resources_(resources), thread_(thread_index()),
+      uid_(next_uid.fetch_add(1, std::memory_order_relaxed)) {
+  GYRE_CHECK(!id_.empty(), WorkspaceError, "a workspace needs a non-empty id");
+  config_.validate(id_, resources_.device);
+  GYRE_ASSERT(resources_.ordering != nullptr, "workspace '", id_, "' has no stream ordering");
+
+  auto add_kind = [&](MemoryKind kind, MemoryResource* resource) {
+    GYRE_CHECK(resource != nullptr, WorkspaceError, where(), "has no ", name_of(kind),
+               " memory resource for mirroring ", name_of(config_.mirroring));
+    KindState state;
+    state.kind = kind;
+    state.resource = resource;
+    state.statistics.kind = kind;
+    kinds_.push_back(std::move(state));
+    kind_list_.push_back(kind);
+  };
+  if (resources_.device.is_cpu()) {
+    add_kind(MemoryKind::host, resources_.primary);
+  } else {
+    if (config_.mirroring != MirroringPolicy::HOST_ONLY) add_kind(MemoryKind::device, resources_.primary);
+    if (config_.mirroring != MirroringPolicy::DEVICE_ONLY) add_kind(MemoryKind::pinned_host, resources_.mirror);
+  }
+
+  // Capacity for the usual case up front, so that the steady state does not allocate.
+  spills_.reserve(16);
+  streams_this_cycle_.reserve(8);
+  fences_.reserve(8);
+  ring_cycles_.reserve(16);
+  release_fences_.reserve(8);
+
+  lifetime_ = WorkspaceLifetime::create(id_, resources_.device, thread_, config_.reset);
+  MemoryTimeline::instance().name_workspace(uid_, id_, resources_.device, thread_);
+
+  for (KindState& state : kinds_) {
+    if (config_.location == LocationPolicy::MMAP) {
+      state.arena = Arena::map_file(config_.mmap_path, config_.initial_size);
+      update_reserved_bytes();
+      state.statistics.resize_count = 1;
+      state.statistics.learned_size = config_.initial_size;
+      state.sized = true;
+    } else if (config_.initial_size > 0) {
+      resize(state, align_up(config_.initial_size, config_.alignment));
+      state.sized = config_.learning != LearningPolicy::FIRST_LOOP;
+    } else {
+      state.sized = config_.learning == LearningPolicy::NONE;
+    }
+  }
+  WorkspaceRegistry::instance().add(this);  // last: a constructor that throws registers nothing
+}
+
+Workspace::~Workspace() {
+  if (depth_ > 0) {
+    GYRE_LOG(workspace, error, where(), "destroyed with ", depth_,
+             " open scope(s); its tensors are now invalid");
+  }
+  free_spills_through(UINT64_MAX);
+  for (const Fence& fence : fences_) resources_.ordering->forget(fence.token);
+  for (const Fence& fence : release_fences_) resources_.ordering->forget(fence.token);
+  for (const Fence& fence : released_fences_) resources_.ordering->forget(fence.token);
+  lifetime_->mark_destroyed();
+  WorkspaceRegistry::instance().remove(this);
+}
+
+const Lifetime& Workspace::lifetime() const { return *lifetime_; }
+
+bool Workspace::owns(const Lifetime* lifetime) const { return lifetime == lifetime_; }
+
+void Workspace::update_reserved_bytes() {
+  std::size_t total = 0;
+  for (const KindState& state : kinds_) total += state.arena.size();
+  for (const RetiredArena& old : retired_) total += old.arena.size();
+  reserved_bytes_.store(total, std::memory_order_relaxed);
+}
+
+std::string Workspace::where() const {
+  return strcat("workspace '", id_, "' (", resources_.device, ", thread ", thread_, "): ");
+}
+
+Workspace::KindState& Workspace::state_for(MemoryKind kind) {
+  for (KindState& state : kinds_) {
+    if (state.kind == kind) return state;
+  }
+  throw WorkspaceError(strcat(where(), "has no ", name_of(kind), " arena (mirroring ",
+                              name_of(config_.mirroring), ")"));
+}
+
+const Workspace::KindState& Workspace::state_for(MemoryKind kind) const {
+  return const_cast<Workspace*>(this)->state_for(kind);
+}
+
+// ---- scopes -------------------------------------------------------------------------
+
+void Workspace::enter() {
+  if (depth_ == 0) {
+    streams_this_cycle_.clear();
+    for (KindState& state : kinds_) {
+      state.cycle_demand = 0;
+      state.spilled_this_cycle = false;
+      state.statistics.requested_bytes_current = 0;
+      state.statistics.allocated_bytes_current = 0;
+      state.cycle_largest_request = 0;
+    }
+    if (config_.reset == ResetPolicy::CYCLIC) {
+      collect_released_cycles();
+      const KindState& ring = kinds_.front();
+      ring_cycles_.push_back({cycle_, ring.ring_tail, ring.generation});
+    }
+  }
+  ++depth_;
+}
+
+void Workspace::leave() noexcept {
+  if (depth_ <= 0) {
+    GYRE_LOG(workspace, error, where(), "leave() without a matching enter(); ignored");
+    return;
+  }
+  if (--depth_ > 0) return;
+  try {
+    end_cycle();
+  } catch (const std::exception& error) {
+    // A failed resize must not escape a scope's destructor: the workspace stays usable and
+    // spills until it can size itself again.
+    GYRE_LOG(workspace, error, where(), "ending cycle ", cycle_, " failed: ", error.what());
+  }
+}
+
+void Workspace::end_cycle() {
+  // Fences for the next cycle: every stream that used this cycle's memory.
+  for (const Fence& fence : fences_) resources_.ordering->forget(fence.token);
+  fences_.clear();
+  for (Stream stream : streams_this_cycle_) {
+    const std::uint64_t token = resources_.ordering->record(stream);
+    if (token != 0) fences_.push_back({stream, token});
+  }
+
+  bool spilled = false;
+  for (KindState& state : kinds_) {
+    spilled = spilled || state.spilled_this_cycle;
+    state.statistics.requested_bytes_peak =
+        std::max(state.statistics.requested_bytes_peak, state.cycle_demand);
+    state.peak_demand_since_trim = std::max(state.peak_demand_since_trim, state.cycle_demand);
+  }
+
+  const std::uint64_t ended = cycle_;
+  if (config_.reset == ResetPolicy::AT_SCOPE_EXIT) {
+    lifetime_->end_cycles_before(ended + 1);
+    free_spills_through(ended);
+    for (KindState& state : kinds_) {
+      state.arena.poison(0, state.offset);
+      state.offset = 0;
+      MemoryTimeline::instance().record(uid_, TimelineEvent::reset, state.kind, 0, 0);
+    }
+  }
+  ++cycle_;
+  ++cycles_completed_;
+  cycles_ended_.store(cycle_, std::memory_order_release);
+
+  if (spilled) {
+    ++spilling_cycles_;
+    ++consecutive_spilling_cycles_;
+  } else {
+    consecutive_spilling_cycles_ = 0;
+  }
+  if (consecutive_spilling_cycles_ >= kSpillingCyclesBeforeWarning && !warned_spilling_ &&
+      debug_mode() != DebugMode::SPILL_EVERYTHING) {
+    warned_spilling_ = true;
+    const KindState& state = kinds_.front();
+    GYRE_LOG(workspace, warn, where(), "spilled in each of the last ", consecutive_spilling_cycles_,
+             " cycles; an arena of ", config_.learned_size(state.statistics.requested_bytes_peak),
+             " bytes would hold a cycle (now ", state.arena.size(), "); raise initial_size/max_size "
+             "or use learning FIRST_LOOP/OVER_TIME or spill REALLOCATE");
+  }
+  for (KindState& state : kinds_) apply_learning(state);
+}
+
+void Workspace::apply_learning(KindState& state) {
+  if (debug_mode() == DebugMode::SPILL_EVERYTHING || config_.location == LocationPolicy::MMAP) return;
+  const std::size_t demand = state.cycle_demand;
+  switch (config_.learning) {
+    case LearningPolicy::NONE:
+      break;
+    case LearningPolicy::FIRST_LOOP:
+      if (!state.sized) {
+        state.sized = true;
+        if (demand > state.arena.size()) resize(state, config_.learned_size(demand));
+      }
+      break;
+    case LearningPolicy::OVER_TIME:
+      if (state.spilled_this_cycle &&
+          ++state.over_time_spilling_cycles >= static_cast<std::uint64_t>(config_.cycles_before_resize)) {
+        state.over_time_spilling_cycles = 0;
+        state.sized = true;
+        const std::size_t target = config_.learned_size(state.statistics.requested_bytes_peak);
+        if (target > state.arena.size()) resize(state, target);
+      }
+      break;
+  }
+  if (config_.spill == SpillPolicy::REALLOCATE && state.spilled_this_cycle) {
+    const std::size_t target = config_.learned_size(demand);
+    if (target > state.arena.size()) resize(state, target);
+  }
+}
+
+// ---- allocation ---------------------------------------------------------------------
+
+ScopedAllocation Workspace::allocate(std::size_t bytes, std::size_t alignment, Stream stream) {
+  return allocate(bytes, kinds_.front().kind, alignment, stream);
+}
+
+ScopedAllocation Workspace::allocate(std::size_t bytes, MemoryKind kind, std::size_t alignment,
+                                     Stream stream) {
+  GYRE_CHECK(depth_ > 0, WorkspaceError, where(), "is not open; allocate inside a scope "
+             "(WorkspaceManager::activate) or use a detached tensor");
+  GYRE_CHECK(alignment != 0 && (alignment & (alignment - 1)) == 0, InvalidArgumentError, where(),
+             "alignment ", alignment, " is not a power of two");
+  if (debug_mode() == DebugMode::BYPASS_EVERYTHING) return {};  // the caller detaches
+  KindState& state = state_for(kind);
+  if (config_.reset == ResetPolicy::CYCLIC) {
+    collect_released_cycles();
+    // Memory the consumer released may be rewritten only after its work so far is done.
+    for (const Fence& fence : released_fences_) {
+      resources_.ordering->wait(stream, fence.token);
+      resources_.ordering->forget(fence.token);
+    }
+    released_fences_.clear();
+  }
+  note_stream(stream);
+  return allocate_in(state, bytes, std::max(alignment, config_.alignment), stream);
+}
+
+ScopedAllocation Workspace::allocate_in(KindState& state, std::size_t bytes, std::size_t alignment,
+                                        Stream stream) {
+  state.cycle_demand = align_up(state.cycle_demand, alignment) + bytes;
+  state.statistics.requested_bytes_current = state.cycle_demand;
+  state.statistics.largest_request = std::max(state.statistics.largest_request, bytes);
+  state.cycle_largest_request = std::max(state.cycle_largest_request, bytes);
+
+  if (debug_mode() == DebugMode::SPILL_EVERYTHING) return spill(state, bytes, alignment, stream);
+
+  void* pointer = nullptr;
+  std::size_t in_use = 0;
+  if (config_.reset == ResetPolicy::CYCLIC) {
+    pointer = ring_fit(state, bytes, alignment);
+    if (pointer == nullptr && state.sized) {
+      grow_ring(state, bytes);  // throws under FAIL, or returns unsized at max_size
+      pointer = ring_fit(state, bytes, alignment);
+    }
+    in_use = static_cast<std::size_t>(state.ring_tail - state.ring_head);
+  } else if (!state.arena.empty()) {
+    const std::size_t offset = align_up(state.offset, alignment);
+    if (offset + bytes <= state.arena.size()) {
+      pointer = state.arena.base() + offset;
+      state.arena.unpoison(offset, bytes);
+      state.offset = offset + bytes;
+      state.statistics.allocated_bytes_current = state.offset;
+      state.statistics.allocated_bytes_peak = std::max(state.statistics.allocated_bytes_peak, state.offset);
+    }
+    in_use = state.offset;
+  }
+
+  if (pointer == nullptr) {
+    const bool learning_cycle = !state.sized;
+    if (config_.spill == SpillPolicy::FAIL && !learning_cycle) {
+      throw_cannot_fit(state, bytes, alignment, "the spill policy is FAIL");
+    }
+    return spill(state, bytes, alignment, stream);
+  }
+  ++state.statistics.allocation_count;
+  MemoryTimeline::instance().record(uid_, TimelineEvent::allocate, state.kind, bytes, in_use);
+  return {pointer, lifetime_, cycle_};
+}
+
+ScopedAllocation Workspace::spill(KindState& state, std::size_t bytes, std::size_t alignment, Stream stream) {
+  void* pointer = nullptr;
+  try {
+    pointer = state.resource->allocate(bytes, alignment, stream);
+  } catch (const OutOfMemoryError& error) {
+    throw_cannot_fit(state, bytes, alignment, error.what());
+  }
+  try {
+    spills_.push_back({pointer, bytes, alignment, cycle_, static_cast<int>(&state - kinds_.data())});
+  } catch (...) {
+    state.resource->deallocate(pointer, bytes, alignment, stream);
+    throw;
+  }
+  state.spilled_this_cycle = true;
+  ++state.statistics.spill_count;
+  state.statistics.spilled_bytes += bytes;
+  MemoryTimeline::instance().record(uid_, TimelineEvent::spill, state.kind, bytes, state.offset);
+  return {pointer, lifetime_, cycle_};
+}
+
+void Workspace::free_spills_through(std::uint64_t cycle) {
+  auto kept = spills_.begin();
+  for (Spill& spill : spills_) {
+    if (spill.cycle <= cycle) {
+      kinds_[static_cast<std::size_t>(spill.kind_index)].resource->deallocate(spill.pointer, spill.bytes,
+                                                                           spill.alignment);
+    } else {
+      *kept++ = spill;
+    }
+  }
+  spills_.erase(kept, spills_.end());
+}
+
+void Workspace::note_stream(Stream stream) {
+  for (Stream seen : streams_this_cycle_) {
+    if (seen == stream) return;
+  }
+  // The first use of `stream` in this cycle: it must not touch memory that the previous
+  // cycle's other streams may still be using.
+  for (const Fence& fence : fences_) {
+    if (fence.stream != stream) resources_.ordering->wait(stream, fence.token);
+  }
+  streams_this_cycle_.push_back(stream);
+}
+
+void Workspace::record_stream_use(Stream stream) {
+  GYRE_CHECK(depth_ > 0, WorkspaceError, where(), "record_stream_use() needs an open cycle");
+  note_stream(stream);
+}
+
+// ---- CYCLIC rings -------------------------------------------------------------------
+
+void* Workspace::ring_fit(KindState& state, std::size_t bytes, std::size_t alignment) {
+  const std::size_t size = state.arena.size();
+  if (size == 0 || bytes > size) return nullptr;
+  // Offsets are virtual and grow without bound; the physical offset is virtual mod size. An
+  // allocation never straddles the end: it skips to the start of the next lap instead.
+  std::uint64_t start = align_up(static_cast<std::size_t>(state.ring_tail), alignment);
+  std::size_t physical = static_cast<std::size_t>(start % size);
+  if (physical % alignment != 0) {
+    start += align_up(physical, alignment) - physical;
+    physical = static_cast<std::size_t>(start % size);
+  }
+  if (physical + bytes > size) {
+    start += size - physical;
+    physical = 0;
+  }
+  if (start + bytes - state.ring_head > size) return nullptr;  // would overwrite live cycles
+  state.ring_tail = start + bytes;
+  state.arena.unpoison(physical, bytes);
+  const std::size_t in_use = static_cast<std::size_t>(state.ring_tail - state.ring_head);
+  state.statistics.allocated_bytes_current = in_use;
+  state.statistics.allocated_bytes_peak = std::max(state.statistics.allocated_bytes_peak, in_use);
+  return state.arena.base() + physical;
+}
+
+void Workspace::grow_ring(KindState& state, std::size_t bytes) {
+  const std::size_t in_flight = static_cast<std::size_t>(state.ring_tail - state.ring_head);
+  std::size_t target = config_.learned_size(std::max(2 * state.arena.size(), in_flight + 2 * bytes));
+  if (target <= state.arena.size() || target < bytes) {
+    if (config_.spill == SpillPolicy::FAIL) {
+      throw_cannot_fit(state, bytes, config_.alignment, "the ring is full and max_size stops it growing");
+    }
+    return;  // capped: the caller spills
+  }
+  GYRE_LOG(workspace, info, where(), "ring grows from ", state.arena.size(), " to ", target,
+           " bytes: ", in_flight, " bytes are still held by its consumer and ", bytes, " more were asked");
+  resize(state, target);
+}
+
+void Workspace::release_through(std::uint64_t cycle, Stream consumer) {
+  GYRE_CHECK(config_.reset == ResetPolicy::CYCLIC, WorkspaceError, where(),
+             "release_through() is for CYCLIC workspaces; this one resets ", name_of(config_.reset));
+  const std::uint64_t ended = cycles_ended_.load(std::memory_order_acquire);
+  GYRE_CHECK(cycle < ended, WorkspaceError, where(), "cannot release cycle ", cycle,
+             ": it has not ended (", ended, " cycle(s) have)");
+  std::uint64_t below = released_below_.load(std::memory_order_acquire);
+  if (cycle + 1 <= below) return;
+  const std::uint64_t token = resources_.ordering->record(consumer);
+  if (token != 0) {
+    std::lock_guard<std::mutex> lock(release_mutex_);
+    release_fences_.push_back({consumer, token});
+  }
+  lifetime_->end_cycles_before(cycle + 1);
+  while (below < cycle + 1 &&
+         !released_below_.compare_exchange_weak(below, cycle + 1, std::memory_order_acq_rel)) {
+  }
+  MemoryTimeline::instance().record(uid_, TimelineEvent::release, kinds_.front().kind, 0, 0);
+}
+
+void Workspace::collect_released_cycles() {
+  const std::uint64_t released = released_below_.load(std::memory_order_acquire);
+  {
+    std::lock_guard<std::mutex> lock(release_mutex_);
+    released_fences_.insert(released_fences_.end(), release_fences_.begin(), release_fences_.end());
+    release_fences_.clear();
+  }
+  if (released == 0) return;
+  auto first_live = std::find_if(ring_cycles_.begin(), ring_cycles_.end(),
+                                 [&](const RingCycle& ring) { return ring.cycle >= released; });
+  if (first_live == ring_cycles_.begin()) return;
+  ring_cycles_.erase(ring_cycles_.begin(), first_live);
+  free_spills_through(released - 1);
+  retired_.erase(std::remove_if(retired_.begin(), retired_.end(),
+                                [&](const RetiredArena& old) { return old.last_cycle < released; }),
+                 retired_.end());
+  update_reserved_bytes();
+  for (KindState& state : kinds_) {
+    std::uint64_t head = state.ring_tail;
+    for (const RingCycle& ring : ring_cycles_) {
+      if (ring.generation == state.generation) {
+        head = ring.start;
+        break;
+      }
+    }
+    if (head > state.ring_head && state.arena.size() != 0) {
+      // Poison what the consumer gave back, in at most two physical pieces.
+      const std::size_t size = state.arena.size();
+      std::uint64_t from = state.ring_head;
+      while (from < head) {
+        const std::size_t physical = static_cast<std::size_t>(from % size);
+        const std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(head - from, size - physical));
+        state.arena.poison(physical, piece);
+        from += piece;
+      }
+    }
+    state.ring_head = head;
+  }
+}
+
+// ---- sizing -------------------------------------------------------------------------
+
+void Workspace::resize(KindState& state, std::size_t bytes) {
+  if (bytes == state.arena.size()) return;
+  const std::size_t old_size = state.arena.size();
+  if (config_.reset == ResetPolicy::CYCLIC) {
+    if (!state.arena.empty()) {
+      // Live cycles may point into the old ring: keep it until they are released.
+      retired_.push_back({std::move(state.arena), cycle_});
+    }
+    ++state.generation;
+    state.ring_head = state.ring_tail = 0;
+    if (depth_ > 0) ring_cycles_.push_back({cycle_, 0, state.generation});
+  } else {
+    state.arena = Arena();  // free first: the peak is the larger of the two, not their sum
+    state.offset = 0;
+  }
+  if (bytes > 0) {
+    try {
+      state.arena = Arena(*state.resource, bytes, config_.alignment);
+    } catch (const OutOfMemoryError& error) {
+      state.sized = false;
+      throw_cannot_fit(state, bytes, config_.alignment, error.what());
+    }
+  }
+  ++state.statistics.resize_count;
+  state.statistics.learned_size = bytes;
+  update_reserved_bytes();
+  GYRE_LOG(workspace, debug, where(), name_of(state.kind), " arena resized from ", old_size, " to ",
+           bytes, " bytes");
+  MemoryTimeline::instance().record(uid_, TimelineEvent::resize, state.kind, bytes, 0);
+}
+
+std::size_t Workspace::trim() {
+  GYRE_CHECK(depth_ == 0, WorkspaceError, where(), "cannot trim while a scope is open");
+  std::size_t freed = 0;
+  for (KindState& state : kinds_) {
+    if (config_.location == LocationPolicy::MMAP) continue;
+    if (config_.reset == ResetPolicy::CYCLIC && !ring_cycles_.empty()) continue;  // still in use
+    const std::size_t target = state.peak_demand_since_trim == 0
+                                   ? 0
+                                   : config_.learned_size(state.peak_demand_since_trim);
+    if (target < state.arena.size()) {
+      freed += state.arena.size() - target;
+      resize(state, target);
+      if (target == 0) state.sized = config_.learning == LearningPolicy::NONE;
+      MemoryTimeline::instance().record(uid_, TimelineEvent::trim, state.kind, target, 0);
+    }
+    state.peak_demand_since_trim = 0;
+  }
+  if (config_.reset == ResetPolicy::CYCLIC && ring_cycles_.empty()) retired_.clear();
+  update_reserved_bytes();
+  return freed;
+}
+
+void Workspace::adopt_learned_size(MemoryKind kind, std::size_t bytes) {
+  GYRE_CHECK(depth_ == 0, WorkspaceError, where(), "cannot resize while a scope is open");
+  KindState& state = state_for(kind);
+  if (config_.location == LocationPolicy::MMAP) return;
+  resize(state, align_up(bytes, config_.alignment));
+  state.sized = true;
+}
+
+std::size_t Workspace::learned_size(MemoryKind kind) const { return state_for(kind).statistics.learned_size; }
+
+void Workspace::throw_cannot_fit(const KindState& state, std::size_t bytes, std::size_t alignment,
+                                 const char* reason) const {
+  const std::size_t offset = config_.reset == ResetPolicy::CYCLIC
+                                 ? static_cast<std::size_t>(state.ring_tail - state.ring_head)
+                                 : state.offset;
+  throw WorkspaceError(strcat(
+      where(), "cannot fit a request of ", bytes, " bytes (alignment ", alignment, ") in its ",
+      name_of(state.kind), " arena of ", state.arena.size(), " bytes at offset ", offset,
+      "; the largest request this cycle was ", state.cycle_largest_request, " bytes; ",
+      resources_.device, " has ", free_memory(resources_.device), " bytes free. Reason: ", reason,
+      ". Raise initial_size or max_size, or use spill EXTERNAL or REALLOCATE."));
+}
+
+WorkspaceStatistics Workspace::statistics() const {
+  WorkspaceStatistics result;
+  result.id = id_;
+  result.device = resources_.device;
+  result.thread = thread_;
+  result.reset = config_.reset;
+  result.open = depth_ > 0;
+  result.cycles = cycles_completed_;
+  result.spilling_cycles = spilling_cycles_;
+  for (const KindState& state : kinds_) {
+    ArenaStatistics arena = state.statistics;
+    arena.reserved_bytes = state.arena.size();
+    for (const RetiredArena& old : retired_) arena.reserved_bytes += old.arena.size();
+    result.arenas.push_back(arena);
+  }
+  return result;
+}
+
+}  // namespace gyre

@@ -1,0 +1,194 @@
+#pragma once
+// Workspace: a named, per-thread, per-device set of arenas (one per memory kind) with its
+// policies and statistics (../shared/design/WORKSPACES.md). Allocation is a pointer bump;
+// a cycle runs from the opening of the outermost scope to its close; at its end the offset
+// returns to 0 (AT_SCOPE_EXIT) and every tensor of the cycle becomes invalid. CYCLIC
+// workspaces are rings: a cycle's memory stays valid until its consumer releases it.
+//
+// A workspace belongs to one thread: enter/leave/allocate are not synchronized. Only
+// release_through() (CYCLIC) may be called from another thread.
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "runtime/memory_resource.h"
+#include "runtime/memory_scope.h"
+#include "workspace/arena.h"
+#include "workspace/debug_mode.h"
+#include "workspace/stream_ordering.h"
+#include "workspace/workspace_config.h"
+#include "workspace/workspace_statistics.h"
+
+namespace gyre {
+
+class WorkspaceLifetime;
+
+/// Where a workspace's memory comes from. The defaults (make_default) are the real
+/// resources of the device; tests inject fakes (device memory as host addresses, a
+/// recording stream ordering).
+struct WorkspaceResources {
+  Device device;
+  MemoryResource* primary = nullptr;  // device memory on CUDA, host memory on the CPU
+  MemoryResource* mirror = nullptr;   // pinned host memory (DEVICE_AND_PINNED_HOST / HOST_ONLY)
+  StreamOrdering* ordering = nullptr;
+
+  /// The process's resources for `device` (created on first use, never destroyed).
+  static WorkspaceResources make_default(Device device);
+};
+
+class Workspace final : public MemoryScope {
+ public:
+  Workspace(std::string id, const WorkspaceConfig& config, Device device);
+  Workspace(std::string id, const WorkspaceConfig& config, const WorkspaceResources& resources);
+  ~Workspace();
+  Workspace(const Workspace&) = delete;
+  Workspace& operator=(const Workspace&) = delete;
+
+  const std::string& id() const { return id_; }
+  Device device() const { return resources_.device; }
+  const WorkspaceConfig& config() const { return config_; }
+  /// Gyre's index of the thread that created (and owns) the workspace.
+  int thread() const { return thread_; }
+  /// A process-unique number; never reused, even after destruction.
+  std::uint64_t uid() const { return uid_; }
+
+  // ---- scopes (WorkspaceManager drives these; tests may call them directly) ----
+  /// Opens a cycle, or re-enters the open one (a borrow: no new cycle).
+  void enter();
+  /// Closes one entry; closing the last one ends the cycle. Never throws (a failure to
+  /// resize is logged and leaves the workspace usable, unsized).
+  void leave() noexcept;
+  bool is_open() const { return depth_ > 0; }
+  int depth() const { return depth_; }
+  /// The number of the open cycle, or of the next one when closed.
+  std::uint64_t cycle() const { return cycle_; }
+
+  // ---- allocation ----
+  bool owns(const Lifetime* lifetime) const override;
+  /// Bytes of arena memory held now (readable from any thread, for the registry).
+  std::size_t reserved_bytes() const { return reserved_bytes_.load(std::memory_order_relaxed); }
+
+  /// Memory for a tensor in the primary arena (MemoryScope).
+  ScopedAllocation allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
+  /// Memory of `kind` (the primary kind, or pinned_host for a mirrored workspace).
+  ScopedAllocation allocate(std::size_t bytes, MemoryKind kind, std::size_t alignment, Stream stream);
+  /// Memory of this cycle is used on `stream` too (like PyTorch's record_stream): at the
+  /// cycle's end a fence is recorded there, and the next cycle's first allocation on
+  /// another stream waits for it.
+  void record_stream_use(Stream stream);
+  /// The kinds this workspace has arenas for.
+  const std::vector<MemoryKind>& kinds() const { return kind_list_; }
+
+  // ---- CYCLIC rings ----
+  /// The consumer is done with every cycle up to and including `cycle`: their tensors
+  /// become invalid and their region may be reused once `consumer`'s work so far is done.
+  /// Thread-safe (the consumer is usually another thread).
+  void release_through(std::uint64_t cycle, Stream consumer = {});
+
+  // ---- sizing ----
+  /// Shrinks (or grows) each arena to the size learned from the cycles since the last
+  /// trim; the bytes freed. Only while closed.
+  std::size_t trim();
+  /// Allocates each arena at `bytes` now and ends learning (warm start).
+  void adopt_learned_size(MemoryKind kind, std::size_t bytes);
+  std::size_t learned_size(MemoryKind kind) const;
+
+  WorkspaceStatistics statistics() const;
+  /// The Lifetime record of this workspace's tensors (outlives the workspace).
+  const Lifetime& lifetime() const;
+
+ private:
+  struct Spill {
+    void* pointer;
+    std::size_t bytes;
+    std::size_t alignment;
+    std::uint64_t cycle;
+    int kind_index;
+  };
+  struct Fence {
+    Stream stream;
+    std::uint64_t token;
+  };
+  struct RingCycle {  // CYCLIC: a cycle not yet released by its consumer
+    std::uint64_t cycle;
+    std::uint64_t start;  // virtual offset in the arena of `generation`
+    std::uint64_t generation;
+  };
+  struct RetiredArena {  // CYCLIC: an arena outgrown while cycles still used it
+    Arena arena;
+    std::uint64_t last_cycle;
+  };
+  struct KindState {
+    MemoryKind kind = MemoryKind::host;
+    MemoryResource* resource = nullptr;
+    Arena arena;
+    std::size_t offset = 0;               // AT_SCOPE_EXIT: bump offset
+    std::uint64_t ring_head = 0;          // CYCLIC: virtual start of the oldest live cycle
+    std::uint64_t ring_tail = 0;          // CYCLIC: virtual end of the newest allocation
+    std::uint64_t generation = 0;         // CYCLIC: bumped when the ring is replaced
+    std::size_t cycle_demand = 0;         // bump offset the cycle would reach, spills included
+    std::size_t peak_demand_since_trim = 0;
+    std::size_t peak_used = 0;
+    bool spilled_this_cycle = false;
+    bool grow_due = false;
+    bool sized = false;                   // learning has run (or warm start)
+    std::size_t cycle_largest_request = 0;
+    std::uint64_t over_time_spilling_cycles = 0;
+    ArenaStatistics statistics;
+  };
+
+  KindState& state_for(MemoryKind kind);
+  const KindState& state_for(MemoryKind kind) const;
+  ScopedAllocation allocate_in(KindState& state, std::size_t bytes, std::size_t alignment, Stream stream);
+  ScopedAllocation spill(KindState& state, std::size_t bytes, std::size_t alignment, Stream stream);
+  void* ring_fit(KindState& state, std::size_t bytes, std::size_t alignment);
+  void grow_ring(KindState& state, std::size_t bytes);
+  void collect_released_cycles();
+  void end_cycle();
+  void apply_learning(KindState& state);
+  void resize(KindState& state, std::size_t bytes);
+  void free_spills_through(std::uint64_t cycle);
+  void note_stream(Stream stream);
+  [[noreturn]] void throw_cannot_fit(const KindState& state, std::size_t bytes, std::size_t alignment,
+                                     const char* reason) const;
+  std::string where() const;
+  void update_reserved_bytes();
+
+  std::string id_;
+  WorkspaceConfig config_;
+  WorkspaceResources resources_;
+  int thread_;
+  std::uint64_t uid_;
+  WorkspaceLifetime* lifetime_;  // owned by the lifetime registry, never freed
+
+  int depth_ = 0;
+  std::uint64_t cycle_ = 0;
+  std::uint64_t cycles_completed_ = 0;
+  std::uint64_t spilling_cycles_ = 0;
+  int consecutive_spilling_cycles_ = 0;
+  bool warned_spilling_ = false;
+
+  std::vector<KindState> kinds_;
+  std::vector<MemoryKind> kind_list_;
+  std::vector<Spill> spills_;
+  std::vector<Stream> streams_this_cycle_;
+  std::vector<Fence> fences_;
+  std::vector<RingCycle> ring_cycles_;
+  std::vector<RetiredArena> retired_;
+  std::vector<Fence> released_fences_;  // producer's copy of the consumer's release fences
+
+  // CYCLIC release, written by the consumer thread.
+  std::atomic<std::uint64_t> released_below_{0};
+  std::atomic<std::uint64_t> cycles_ended_{0};  // read by the consumer thread
+  std::atomic<std::size_t> reserved_bytes_{0};  // read by the registry
+  std::mutex release_mutex_;
+  std::vector<Fence> release_fences_;
+};
+
+/// A small, stable number for the calling thread (1, 2, ...), for messages and statistics.
+int thread_index();
+
+}  // namespace gyre

@@ -210,6 +210,7 @@ void Workspace::end_cycle() {
     for (KindState& state : kinds_) {
       state.arena.poison(0, state.offset);
       state.offset = 0;
+      state.statistics.allocated_bytes_current = 0;
       MemoryTimeline::instance().record(uid_, TimelineEvent::reset, state.kind, 0, 0);
     }
   }

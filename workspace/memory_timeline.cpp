@@ -36,8 +36,9 @@ MemoryTimeline& MemoryTimeline::instance() {
 
 void MemoryTimeline::start(std::size_t capacity) {
   std::lock_guard<std::mutex> lock(mutex_);
-  records_.clear();
+  records_ = std::vector<Record>();
   records_.reserve(capacity);
+  capacity_ = capacity;
   dropped_ = 0;
   start_ns_ = now_ns();
   recording_.store(true, std::memory_order_relaxed);
@@ -56,7 +57,7 @@ void MemoryTimeline::record(std::uint64_t uid, TimelineEvent event, MemoryKind k
   if (!recording()) return;
   const std::uint64_t time = now_ns();
   std::lock_guard<std::mutex> lock(mutex_);
-  if (records_.size() == records_.capacity()) {
+  if (records_.size() >= capacity_) {
     ++dropped_;  // never grow while recording: the hot path must not allocate
     return;
   }

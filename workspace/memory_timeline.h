@@ -59,6 +59,7 @@ class MemoryTimeline {
   mutable std::mutex mutex_;
   std::vector<Record> records_;
   std::vector<Name> names_;
+  std::size_t capacity_ = 0;
   std::uint64_t dropped_ = 0;
   std::uint64_t start_ns_ = 0;
 };

@@ -9,22 +9,6 @@
 
 namespace gyre {
 
-class TensorFactory {
- public:
-  static Tensor make(void* data, const Shape& shape, DType dtype, Device device, Storage* storage,
-                     const Lifetime* lifetime, std::uint64_t epoch) {
-    Tensor tensor;
-    tensor.data_ = data;
-    tensor.shape_ = shape;
-    tensor.dtype_ = dtype;
-    tensor.device_ = device;
-    tensor.storage_ = storage;
-    tensor.lifetime_ = lifetime;
-    tensor.epoch_ = epoch;
-    return tensor;
-  }
-};
-
 Tensor::Tensor(const Tensor& other) noexcept
     : data_(other.data_), shape_(other.shape_), dtype_(other.dtype_), device_(other.device_),
       storage_(other.storage_), lifetime_(other.lifetime_), epoch_(other.epoch_) {
@@ -70,12 +54,13 @@ Tensor::~Tensor() {
 }
 
 Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
-  const Shape layout = shape.contiguous();
+  if (!shape.is_contiguous()) return empty(shape.contiguous(), dtype, device);
+  const Shape& layout = shape;
   const std::size_t bytes = static_cast<std::size_t>(layout.numel()) * size_of(dtype);
   if (MemoryScope* scope = MemoryScope::current(device)) {
     const ScopedAllocation allocation = scope->allocate(bytes, kDefaultAlignment, Stream::current(device));
     if (allocation.data != nullptr || bytes == 0) {
-      return TensorFactory::make(allocation.data, layout, dtype, device, nullptr,
+      return Tensor(allocation.data, layout, dtype, device, nullptr,
                                  allocation.lifetime, allocation.epoch);
     }
   }
@@ -86,15 +71,15 @@ Tensor Tensor::empty_detached(const Shape& shape, DType dtype, Device device) {
   check_device(device);
   const Shape layout = shape.contiguous();
   const std::size_t bytes = static_cast<std::size_t>(layout.numel()) * size_of(dtype);
-  if (bytes == 0) return TensorFactory::make(nullptr, layout, dtype, device, nullptr, nullptr, 0);
+  if (bytes == 0) return Tensor(nullptr, layout, dtype, device, nullptr, nullptr, 0);
   Storage* storage = Storage::create(detached_resource(device), bytes, Stream::current(device));
-  return TensorFactory::make(storage->data(), layout, dtype, device, storage, nullptr, 0);
+  return Tensor(storage->data(), layout, dtype, device, storage, nullptr, 0);
 }
 
 Tensor Tensor::wrap(void* data, const Shape& shape, DType dtype, Device device) {
   GYRE_CHECK(data != nullptr || shape.numel() == 0, InvalidArgumentError,
              "Tensor::wrap was given a null pointer for ", shape, " ", name_of(dtype));
-  return TensorFactory::make(data, shape, dtype, device, nullptr, nullptr, 0);
+  return Tensor(data, shape, dtype, device, nullptr, nullptr, 0);
 }
 
 long Tensor::use_count() const { return storage_ != nullptr ? storage_->use_count() : 0; }
@@ -146,7 +131,7 @@ Tensor Tensor::leverage_to(std::string_view id) const {
   const std::size_t bytes = nbytes();
   const ScopedAllocation allocation = scope->allocate(bytes, kDefaultAlignment, Stream::current(device_));
   if (allocation.data == nullptr && bytes != 0) return detach();
-  Tensor copy = TensorFactory::make(allocation.data, shape_.contiguous(), dtype_, device_, nullptr,
+  Tensor copy = Tensor(allocation.data, shape_.contiguous(), dtype_, device_, nullptr,
                                     allocation.lifetime, allocation.epoch);
   copy_tensor(*this, copy);
   return copy;

@@ -98,10 +98,13 @@ class Tensor {
   std::string description() const;
 
  private:
+  Tensor(void* data, const Shape& shape, DType dtype, Device device, Storage* storage,
+         const Lifetime* lifetime, std::uint64_t epoch)
+      : data_(data), shape_(shape), dtype_(dtype), device_(device), storage_(storage),
+        lifetime_(lifetime), epoch_(epoch) {}
   Tensor with_layout(const Shape& shape, std::int64_t element_offset) const;
   [[noreturn]] void throw_stale() const;
 
-  friend class TensorFactory;
   void* data_ = nullptr;
   Shape shape_;
   DType dtype_ = DType::f32;

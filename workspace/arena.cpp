@@ -12,10 +12,6 @@
 
 #include "runtime/error.h"
 
-#if defined(GYRE_ASAN)
-#include <sanitizer/asan_interface.h>
-#endif
-
 namespace gyre {
 
 Arena::Arena(MemoryResource& resource, std::size_t bytes, std::size_t alignment)
@@ -86,24 +82,6 @@ void Arena::release() noexcept {
   else ::munmap(base_, size_);
   base_ = nullptr;
   size_ = 0;
-}
-
-void Arena::unpoison(std::size_t offset, std::size_t bytes) const {
-#if defined(GYRE_ASAN)
-  if (host_visible_ && base_ != nullptr && bytes != 0) ASAN_UNPOISON_MEMORY_REGION(base_ + offset, bytes);
-#else
-  (void)offset;
-  (void)bytes;
-#endif
-}
-
-void Arena::poison(std::size_t offset, std::size_t bytes) const {
-#if defined(GYRE_ASAN)
-  if (host_visible_ && base_ != nullptr && bytes != 0) ASAN_POISON_MEMORY_REGION(base_ + offset, bytes);
-#else
-  (void)offset;
-  (void)bytes;
-#endif
 }
 
 }  // namespace gyre

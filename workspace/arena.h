@@ -8,6 +8,10 @@
 
 #include "runtime/memory_resource.h"
 
+#if defined(GYRE_ASAN)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace gyre {
 
 class Arena {
@@ -28,10 +32,25 @@ class Arena {
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  /// Marks [offset, offset + bytes) as holding a live allocation (ASan builds only).
-  void unpoison(std::size_t offset, std::size_t bytes) const;
+  /// Marks [offset, offset + bytes) as holding a live allocation (ASan builds only; inline,
+  /// because it sits on the allocation path).
+  void unpoison(std::size_t offset, std::size_t bytes) const {
+#if defined(GYRE_ASAN)
+    if (host_visible_ && base_ != nullptr && bytes != 0) ASAN_UNPOISON_MEMORY_REGION(base_ + offset, bytes);
+#else
+    (void)offset;
+    (void)bytes;
+#endif
+  }
   /// Marks [offset, offset + bytes) as dead (ASan builds only).
-  void poison(std::size_t offset, std::size_t bytes) const;
+  void poison(std::size_t offset, std::size_t bytes) const {
+#if defined(GYRE_ASAN)
+    if (host_visible_ && base_ != nullptr && bytes != 0) ASAN_POISON_MEMORY_REGION(base_ + offset, bytes);
+#else
+    (void)offset;
+    (void)bytes;
+#endif
+  }
 
  private:
   void release() noexcept;

@@ -19,11 +19,10 @@ DebugMode mode_from_environment() {
                               "' is not a debug mode; use SPILL_EVERYTHING, BYPASS_EVERYTHING or DISABLED"));
 }
 
-std::atomic<DebugMode>& current_mode() {
-  static std::atomic<DebugMode> mode{mode_from_environment()};
-  return mode;
-}
 }  // namespace
+
+// Constant-initialized, so reading it costs one load (it is on the allocation path).
+std::atomic<int> detail::debug_mode_state{-1};
 
 const char* name_of(DebugMode mode) {
   switch (mode) {
@@ -34,7 +33,17 @@ const char* name_of(DebugMode mode) {
   return "?";
 }
 
-DebugMode debug_mode() { return current_mode().load(std::memory_order_relaxed); }
-void set_debug_mode(DebugMode mode) { current_mode().store(mode, std::memory_order_relaxed); }
+DebugMode debug_mode() {
+  int mode = detail::debug_mode_state.load(std::memory_order_relaxed);
+  if (mode < 0) {
+    mode = static_cast<int>(mode_from_environment());
+    int unset = -1;
+    detail::debug_mode_state.compare_exchange_strong(unset, mode, std::memory_order_relaxed);
+    mode = detail::debug_mode_state.load(std::memory_order_relaxed);
+  }
+  return static_cast<DebugMode>(mode);
+}
+
+void set_debug_mode(DebugMode mode) { detail::debug_mode_state.store(static_cast<int>(mode), std::memory_order_relaxed); }
 
 }  // namespace gyre

@@ -1,5 +1,7 @@
 #pragma once
 // Process-wide debug modes of the workspaces (WORKSPACES.md, "Debug modes").
+#include <atomic>
+
 namespace gyre {
 
 enum class DebugMode {
@@ -13,5 +15,11 @@ const char* name_of(DebugMode mode);
 /// (SPILL_EVERYTHING or BYPASS_EVERYTHING), else DISABLED.
 DebugMode debug_mode();
 void set_debug_mode(DebugMode mode);
+
+namespace detail {
+/// The mode as an int, -1 until first read: the allocation fast path tests it for 0
+/// (DISABLED) with one load.
+extern std::atomic<int> debug_mode_state;
+}  // namespace detail
 
 }  // namespace gyre

@@ -29,6 +29,8 @@ const char* name_of(TimelineEvent event) {
   return "?";
 }
 
+std::atomic<bool> MemoryTimeline::recording_{false};
+
 MemoryTimeline& MemoryTimeline::instance() {
   static MemoryTimeline timeline;
   return timeline;

@@ -25,7 +25,8 @@ class MemoryTimeline {
   /// Starts recording (clearing earlier records) with room for `capacity` records.
   void start(std::size_t capacity = std::size_t{1} << 20);
   void stop();
-  bool recording() const { return recording_.load(std::memory_order_relaxed); }
+  /// One relaxed load: callers on hot paths test this before calling record().
+  static bool recording() { return recording_.load(std::memory_order_relaxed); }
 
   /// Names a workspace for the export (its uid is what records carry).
   void name_workspace(std::uint64_t uid, const std::string& id, Device device, int thread);
@@ -55,7 +56,7 @@ class MemoryTimeline {
     int thread;
   };
 
-  std::atomic<bool> recording_{false};
+  static std::atomic<bool> recording_;
   mutable std::mutex mutex_;
   std::vector<Record> records_;
   std::vector<Name> names_;

@@ -16,14 +16,21 @@ namespace {
 std::atomic<std::uint64_t> next_uid{1};
 std::atomic<int> next_thread_index{1};
 
+// `alignment` is a power of two (checked on entry): a mask, not a division, on the hot path.
 constexpr std::size_t align_up(std::size_t value, std::size_t alignment) {
-  return (value + alignment - 1) / alignment * alignment;
+  return (value + alignment - 1) & ~(alignment - 1);
 }
 
 // A workspace that spills this many cycles in a row says so, once.
 constexpr int kSpillingCyclesBeforeWarning = 3;
 
 }  // namespace
+
+// Records into the memory timeline only when it is on (one relaxed load otherwise).
+static void timeline(std::uint64_t uid, TimelineEvent event, MemoryKind kind, std::uint64_t bytes,
+              std::uint64_t in_use) {
+  if (MemoryTimeline::recording()) MemoryTimeline::instance().record(uid, event, kind, bytes, in_use);
+}
 
 int thread_index() {
   thread_local const int index = next_thread_index.fetch_add(1, std::memory_order_relaxed);
@@ -91,6 +98,7 @@ Workspace::Workspace(std::string id, const WorkspaceConfig& config, const Worksp
   release_fences_.reserve(8);
 
   lifetime_ = WorkspaceLifetime::create(id_, resources_.device, thread_, config_.reset);
+  lifetime_as_base_ = lifetime_;
   MemoryTimeline::instance().name_workspace(uid_, id_, resources_.device, thread_);
 
   for (KindState& state : kinds_) {
@@ -158,8 +166,6 @@ void Workspace::enter() {
     for (KindState& state : kinds_) {
       state.cycle_demand = 0;
       state.spilled_this_cycle = false;
-      state.statistics.requested_bytes_current = 0;
-      state.statistics.allocated_bytes_current = 0;
       state.cycle_largest_request = 0;
     }
     if (config_.reset == ResetPolicy::CYCLIC) {
@@ -177,6 +183,7 @@ void Workspace::leave() noexcept {
     return;
   }
   if (--depth_ > 0) return;
+  fast_path_open_ = false;
   try {
     end_cycle();
   } catch (const std::exception& error) {
@@ -191,12 +198,18 @@ void Workspace::end_cycle() {
   for (const Fence& fence : fences_) resources_.ordering->forget(fence.token);
   fences_.clear();
   for (Stream stream : streams_this_cycle_) {
+    if (stream.device().is_cpu()) continue;  // CPU streams are synchronous: nothing to order
     const std::uint64_t token = resources_.ordering->record(stream);
     if (token != 0) fences_.push_back({stream, token});
   }
 
   bool spilled = false;
   for (KindState& state : kinds_) {
+    if (!state.spilled_this_cycle && config_.reset == ResetPolicy::AT_SCOPE_EXIT) state.cycle_demand = state.offset;
+    if (config_.reset == ResetPolicy::AT_SCOPE_EXIT) {
+      state.statistics.allocated_bytes_peak = std::max(state.statistics.allocated_bytes_peak, state.offset);
+    }
+    state.statistics.largest_request = std::max(state.statistics.largest_request, state.cycle_largest_request);
     spilled = spilled || state.spilled_this_cycle;
     state.statistics.requested_bytes_peak =
         std::max(state.statistics.requested_bytes_peak, state.cycle_demand);
@@ -210,8 +223,7 @@ void Workspace::end_cycle() {
     for (KindState& state : kinds_) {
       state.arena.poison(0, state.offset);
       state.offset = 0;
-      state.statistics.allocated_bytes_current = 0;
-      MemoryTimeline::instance().record(uid_, TimelineEvent::reset, state.kind, 0, 0);
+      timeline(uid_, TimelineEvent::reset, state.kind, 0, 0);
     }
   }
   ++cycle_;
@@ -266,7 +278,7 @@ void Workspace::apply_learning(KindState& state) {
 
 // ---- allocation ---------------------------------------------------------------------
 
-ScopedAllocation Workspace::allocate(std::size_t bytes, std::size_t alignment, Stream stream) {
+ScopedAllocation Workspace::allocate_slow(std::size_t bytes, std::size_t alignment, Stream stream) {
   return allocate(bytes, kinds_.front().kind, alignment, stream);
 }
 
@@ -276,7 +288,8 @@ ScopedAllocation Workspace::allocate(std::size_t bytes, MemoryKind kind, std::si
              "(WorkspaceManager::activate) or use a detached tensor");
   GYRE_CHECK(alignment != 0 && (alignment & (alignment - 1)) == 0, InvalidArgumentError, where(),
              "alignment ", alignment, " is not a power of two");
-  if (debug_mode() == DebugMode::BYPASS_EVERYTHING) return {};  // the caller detaches
+  const DebugMode mode = debug_mode();
+  if (mode == DebugMode::BYPASS_EVERYTHING) return {};  // the caller detaches
   KindState& state = state_for(kind);
   if (config_.reset == ResetPolicy::CYCLIC) {
     collect_released_cycles();
@@ -288,17 +301,17 @@ ScopedAllocation Workspace::allocate(std::size_t bytes, MemoryKind kind, std::si
     released_fences_.clear();
   }
   note_stream(stream);
-  return allocate_in(state, bytes, std::max(alignment, config_.alignment), stream);
+  return allocate_in(state, bytes, std::max(alignment, config_.alignment), stream, mode);
 }
 
 ScopedAllocation Workspace::allocate_in(KindState& state, std::size_t bytes, std::size_t alignment,
-                                        Stream stream) {
+                                        Stream stream, DebugMode mode) {
+  // Until a cycle spills, its demand equals the bump offset, which the fast path tracks alone.
+  if (!state.spilled_this_cycle && config_.reset == ResetPolicy::AT_SCOPE_EXIT) state.cycle_demand = state.offset;
   state.cycle_demand = align_up(state.cycle_demand, alignment) + bytes;
-  state.statistics.requested_bytes_current = state.cycle_demand;
-  state.statistics.largest_request = std::max(state.statistics.largest_request, bytes);
   state.cycle_largest_request = std::max(state.cycle_largest_request, bytes);
 
-  if (debug_mode() == DebugMode::SPILL_EVERYTHING) return spill(state, bytes, alignment, stream);
+  if (mode == DebugMode::SPILL_EVERYTHING) return spill(state, bytes, alignment, stream);
 
   void* pointer = nullptr;
   std::size_t in_use = 0;
@@ -315,8 +328,6 @@ ScopedAllocation Workspace::allocate_in(KindState& state, std::size_t bytes, std
       pointer = state.arena.base() + offset;
       state.arena.unpoison(offset, bytes);
       state.offset = offset + bytes;
-      state.statistics.allocated_bytes_current = state.offset;
-      state.statistics.allocated_bytes_peak = std::max(state.statistics.allocated_bytes_peak, state.offset);
     }
     in_use = state.offset;
   }
@@ -329,7 +340,7 @@ ScopedAllocation Workspace::allocate_in(KindState& state, std::size_t bytes, std
     return spill(state, bytes, alignment, stream);
   }
   ++state.statistics.allocation_count;
-  MemoryTimeline::instance().record(uid_, TimelineEvent::allocate, state.kind, bytes, in_use);
+  timeline(uid_, TimelineEvent::allocate, state.kind, bytes, in_use);
   return {pointer, lifetime_, cycle_};
 }
 
@@ -349,7 +360,7 @@ ScopedAllocation Workspace::spill(KindState& state, std::size_t bytes, std::size
   state.spilled_this_cycle = true;
   ++state.statistics.spill_count;
   state.statistics.spilled_bytes += bytes;
-  MemoryTimeline::instance().record(uid_, TimelineEvent::spill, state.kind, bytes, state.offset);
+  timeline(uid_, TimelineEvent::spill, state.kind, bytes, state.offset);
   return {pointer, lifetime_, cycle_};
 }
 
@@ -367,6 +378,7 @@ void Workspace::free_spills_through(std::uint64_t cycle) {
 }
 
 void Workspace::note_stream(Stream stream) {
+  if (!streams_this_cycle_.empty() && streams_this_cycle_.back() == stream) return;  // the usual case
   for (Stream seen : streams_this_cycle_) {
     if (seen == stream) return;
   }
@@ -376,6 +388,8 @@ void Workspace::note_stream(Stream stream) {
     if (fence.stream != stream) resources_.ordering->wait(stream, fence.token);
   }
   streams_this_cycle_.push_back(stream);
+  last_stream_ = stream;
+  fast_path_open_ = config_.reset == ResetPolicy::AT_SCOPE_EXIT;
 }
 
 void Workspace::record_stream_use(Stream stream) {
@@ -440,7 +454,7 @@ void Workspace::release_through(std::uint64_t cycle, Stream consumer) {
   while (below < cycle + 1 &&
          !released_below_.compare_exchange_weak(below, cycle + 1, std::memory_order_acq_rel)) {
   }
-  MemoryTimeline::instance().record(uid_, TimelineEvent::release, kinds_.front().kind, 0, 0);
+  timeline(uid_, TimelineEvent::release, kinds_.front().kind, 0, 0);
 }
 
 void Workspace::collect_released_cycles() {
@@ -513,7 +527,7 @@ void Workspace::resize(KindState& state, std::size_t bytes) {
   update_reserved_bytes();
   GYRE_LOG(workspace, debug, where(), name_of(state.kind), " arena resized from ", old_size, " to ",
            bytes, " bytes");
-  MemoryTimeline::instance().record(uid_, TimelineEvent::resize, state.kind, bytes, 0);
+  timeline(uid_, TimelineEvent::resize, state.kind, bytes, 0);
 }
 
 std::size_t Workspace::trim() {
@@ -529,7 +543,7 @@ std::size_t Workspace::trim() {
       freed += state.arena.size() - target;
       resize(state, target);
       if (target == 0) state.sized = config_.learning == LearningPolicy::NONE;
-      MemoryTimeline::instance().record(uid_, TimelineEvent::trim, state.kind, target, 0);
+      timeline(uid_, TimelineEvent::trim, state.kind, target, 0);
     }
     state.peak_demand_since_trim = 0;
   }
@@ -573,6 +587,15 @@ WorkspaceStatistics Workspace::statistics() const {
   for (const KindState& state : kinds_) {
     ArenaStatistics arena = state.statistics;
     arena.reserved_bytes = state.arena.size();
+    arena.largest_request = std::max(arena.largest_request, state.cycle_largest_request);
+    if (config_.reset == ResetPolicy::AT_SCOPE_EXIT) {
+      arena.allocated_bytes_current = depth_ > 0 ? state.offset : 0;
+      arena.allocated_bytes_peak = std::max(arena.allocated_bytes_peak, arena.allocated_bytes_current);
+      arena.requested_bytes_current =
+          depth_ == 0 ? 0 : (state.spilled_this_cycle ? state.cycle_demand : state.offset);
+    } else {
+      arena.requested_bytes_current = depth_ > 0 ? state.cycle_demand : 0;
+    }
     for (const RetiredArena& old : retired_) arena.reserved_bytes += old.arena.size();
     result.arenas.push_back(arena);
   }

@@ -18,6 +18,7 @@
 #include "runtime/memory_scope.h"
 #include "workspace/arena.h"
 #include "workspace/debug_mode.h"
+#include "workspace/memory_timeline.h"
 #include "workspace/stream_ordering.h"
 #include "workspace/workspace_config.h"
 #include "workspace/workspace_statistics.h"
@@ -71,8 +72,26 @@ class Workspace final : public MemoryScope {
   /// Bytes of arena memory held now (readable from any thread, for the registry).
   std::size_t reserved_bytes() const { return reserved_bytes_.load(std::memory_order_relaxed); }
 
-  /// Memory for a tensor in the primary arena (MemoryScope).
-  ScopedAllocation allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
+  /// Memory for a tensor in the primary arena (MemoryScope). Inline fast path: a bump in an
+  /// arena that has room, on the stream of the previous allocation, with no spill, debug
+  /// mode or timeline in play; everything else takes allocate_slow().
+  ScopedAllocation allocate(std::size_t bytes, std::size_t alignment, Stream stream) override {
+    KindState& state = kinds_.front();
+    if (fast_path_open_ && !state.spilled_this_cycle && alignment <= config_.alignment &&
+        stream == last_stream_ && detail::debug_mode_state.load(std::memory_order_relaxed) == 0 &&
+        !MemoryTimeline::recording()) {
+      const std::size_t mask = config_.alignment - 1;
+      const std::size_t offset = (state.offset + mask) & ~mask;
+      if (offset + bytes <= state.arena.size() && alignment != 0 && (alignment & (alignment - 1)) == 0) {
+        state.offset = offset + bytes;
+        state.arena.unpoison(offset, bytes);
+        if (bytes > state.cycle_largest_request) state.cycle_largest_request = bytes;
+        ++state.statistics.allocation_count;
+        return {state.arena.base() + offset, lifetime_as_base_, cycle_};
+      }
+    }
+    return allocate_slow(bytes, alignment, stream);
+  }
   /// Memory of `kind` (the primary kind, or pinned_host for a mirrored workspace).
   ScopedAllocation allocate(std::size_t bytes, MemoryKind kind, std::size_t alignment, Stream stream);
   /// Memory of this cycle is used on `stream` too (like PyTorch's record_stream): at the
@@ -140,9 +159,11 @@ class Workspace final : public MemoryScope {
     ArenaStatistics statistics;
   };
 
+  ScopedAllocation allocate_slow(std::size_t bytes, std::size_t alignment, Stream stream);
   KindState& state_for(MemoryKind kind);
   const KindState& state_for(MemoryKind kind) const;
-  ScopedAllocation allocate_in(KindState& state, std::size_t bytes, std::size_t alignment, Stream stream);
+  ScopedAllocation allocate_in(KindState& state, std::size_t bytes, std::size_t alignment, Stream stream,
+                               DebugMode mode);
   ScopedAllocation spill(KindState& state, std::size_t bytes, std::size_t alignment, Stream stream);
   void* ring_fit(KindState& state, std::size_t bytes, std::size_t alignment);
   void grow_ring(KindState& state, std::size_t bytes);
@@ -163,8 +184,11 @@ class Workspace final : public MemoryScope {
   int thread_;
   std::uint64_t uid_;
   WorkspaceLifetime* lifetime_;  // owned by the lifetime registry, never freed
+  const Lifetime* lifetime_as_base_;
 
   int depth_ = 0;
+  bool fast_path_open_ = false;  // open, AT_SCOPE_EXIT, and a stream noted this cycle
+  Stream last_stream_;
   std::uint64_t cycle_ = 0;
   std::uint64_t cycles_completed_ = 0;
   std::uint64_t spilling_cycles_ = 0;

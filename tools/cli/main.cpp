@@ -5,6 +5,7 @@
 
 #include "runtime/build_info.h"
 #include "runtime/error.h"
+#include "tools/bench/alloc_bench.h"
 #include "tools/cli/info_command.h"
 
 int main(int argc, char** argv) {
@@ -12,6 +13,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", gyre::build_info().version);
   app.require_subcommand(1);
   gyre::cli::add_info_command(app);
+  CLI::App* bench = app.add_subcommand("bench", "Benchmarks, each against its peers in the same run");
+  bench->require_subcommand(1);
+  gyre::bench::add_alloc_benchmark(*bench);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

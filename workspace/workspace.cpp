@@ -1,11 +1,13 @@
 #include "workspace/workspace.h"
 
 #include <algorithm>
+#include <utility>
 #include <memory>
 #include <mutex>
 
 #include "runtime/error.h"
 #include "runtime/log.h"
+#include "workspace/memory_annotations.h"
 #include "workspace/memory_timeline.h"
 #include "workspace/workspace_lifetime.h"
 #include "workspace/workspace_registry.h"
@@ -97,6 +99,7 @@ Workspace::Workspace(std::string id, const WorkspaceConfig& config, const Worksp
   ring_cycles_.reserve(16);
   release_fences_.reserve(8);
 
+  annotate_ = resources_.device.is_cuda() && memory_annotations::active();
   lifetime_ = WorkspaceLifetime::create(id_, resources_.device, thread_, config_.reset);
   lifetime_as_base_ = lifetime_;
   MemoryTimeline::instance().name_workspace(uid_, id_, resources_.device, thread_);
@@ -124,6 +127,7 @@ Workspace::~Workspace() {
              " open scope(s); its tensors are now invalid");
   }
   free_spills_through(UINT64_MAX);
+  for (KindState& state : kinds_) memory_annotations::unregister_heap(state.annotation_heap);
   for (const Fence& fence : fences_) resources_.ordering->forget(fence.token);
   for (const Fence& fence : release_fences_) resources_.ordering->forget(fence.token);
   for (const Fence& fence : released_fences_) resources_.ordering->forget(fence.token);
@@ -222,6 +226,7 @@ void Workspace::end_cycle() {
     free_spills_through(ended);
     for (KindState& state : kinds_) {
       state.arena.poison(0, state.offset);
+      if (state.annotation_heap != nullptr) memory_annotations::reset_heap(state.annotation_heap);
       state.offset = 0;
       timeline(uid_, TimelineEvent::reset, state.kind, 0, 0);
     }
@@ -327,6 +332,7 @@ ScopedAllocation Workspace::allocate_in(KindState& state, std::size_t bytes, std
     if (offset + bytes <= state.arena.size()) {
       pointer = state.arena.base() + offset;
       state.arena.unpoison(offset, bytes);
+      if (state.annotation_heap != nullptr) memory_annotations::register_region(state.annotation_heap, pointer, bytes);
       state.offset = offset + bytes;
     }
     in_use = state.offset;
@@ -389,7 +395,7 @@ void Workspace::note_stream(Stream stream) {
   }
   streams_this_cycle_.push_back(stream);
   last_stream_ = stream;
-  fast_path_open_ = config_.reset == ResetPolicy::AT_SCOPE_EXIT;
+  fast_path_open_ = config_.reset == ResetPolicy::AT_SCOPE_EXIT && !annotate_;
 }
 
 void Workspace::record_stream_use(Stream stream) {
@@ -511,6 +517,7 @@ void Workspace::resize(KindState& state, std::size_t bytes) {
     state.ring_head = state.ring_tail = 0;
     if (depth_ > 0) ring_cycles_.push_back({cycle_, 0, state.generation});
   } else {
+    memory_annotations::unregister_heap(std::exchange(state.annotation_heap, nullptr));
     state.arena = Arena();  // free first: the peak is the larger of the two, not their sum
     state.offset = 0;
   }
@@ -521,6 +528,10 @@ void Workspace::resize(KindState& state, std::size_t bytes) {
       state.sized = false;
       throw_cannot_fit(state, bytes, config_.alignment, error.what());
     }
+  }
+  if (annotate_ && state.kind == MemoryKind::device && !state.arena.empty() &&
+      config_.reset == ResetPolicy::AT_SCOPE_EXIT) {
+    state.annotation_heap = memory_annotations::register_heap(state.arena.base(), state.arena.size());
   }
   ++state.statistics.resize_count;
   state.statistics.learned_size = bytes;

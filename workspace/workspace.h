@@ -156,6 +156,7 @@ class Workspace final : public MemoryScope {
     bool sized = false;                   // learning has run (or warm start)
     std::size_t cycle_largest_request = 0;
     std::uint64_t over_time_spilling_cycles = 0;
+    void* annotation_heap = nullptr;      // NVTX heap of the arena, when annotating
     ArenaStatistics statistics;
   };
 
@@ -187,7 +188,8 @@ class Workspace final : public MemoryScope {
   const Lifetime* lifetime_as_base_;
 
   int depth_ = 0;
-  bool fast_path_open_ = false;  // open, AT_SCOPE_EXIT, and a stream noted this cycle
+  bool fast_path_open_ = false;  // open, AT_SCOPE_EXIT, not annotating, a stream noted this cycle
+  bool annotate_ = false;        // announce device arenas to CUDA tools (NVTX)
   Stream last_stream_;
   std::uint64_t cycle_ = 0;
   std::uint64_t cycles_completed_ = 0;

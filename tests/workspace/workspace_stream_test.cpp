@@ -122,3 +122,17 @@ TEST_CASE("a mirrored workspace has a device arena and a pinned host arena", "[w
   CHECK(fake.device.allocations == 1);
   CHECK(fake.pinned.allocations == 1);
 }
+
+TEST_CASE("closing a scope only records fences: it never waits or synchronizes", "[workspace][streams]") {
+  // ND4J flushed the device queue at every layer's scope exit; Gyre's reuse is stream-ordered.
+  FakeCudaResources fake;
+  Workspace workspace("W", sized(4096), fake.resources());
+  const Stream a = fake.ordering.stream("A"), b = fake.ordering.stream("B");
+  workspace.enter();
+  workspace.allocate(64, 256, a);
+  workspace.allocate(64, 256, b);
+  fake.ordering.log.clear();
+  workspace.leave();
+  REQUIRE(fake.ordering.log.size() == 2);
+  for (const std::string& line : fake.ordering.log) CHECK(line.rfind("record", 0) == 0);
+}

@@ -3,28 +3,21 @@
 #include <memory>
 #include <mutex>
 
+#include "runtime/system_resources.h"
+
 namespace gyre {
-namespace {
-struct DeviceCache {
-  std::unique_ptr<MemoryResource> upstream;
-  std::unique_ptr<CachingResource> cache;
-};
-}  // namespace
 
 CachingResource& detached_resource(Device device) {
   check_device(device);
-  // Deliberately never destroyed: detached tensors held by static objects may be released
-  // after static destructors have run, and CUDA may be shut down by then.
-  static auto* caches = new DeviceCache[kMaxDevices];
+  // Never destroyed: detached tensors held by static objects may be released after static
+  // destructors have run.
+  static auto* caches = new std::unique_ptr<CachingResource>[kMaxDevices];
   static std::mutex mutex;
+  MemoryResource& upstream = device.is_cpu() ? host_resource() : async_device_resource(device);
   std::lock_guard<std::mutex> lock(mutex);
-  DeviceCache& entry = caches[device_slot(device)];
-  if (!entry.cache) {
-    if (device.is_cpu()) entry.upstream = std::make_unique<HostMemoryResource>();
-    else entry.upstream = std::make_unique<CudaAsyncMemoryResource>(device);
-    entry.cache = std::make_unique<CachingResource>(*entry.upstream);
-  }
-  return *entry.cache;
+  std::unique_ptr<CachingResource>& cache = caches[device_slot(device)];
+  if (!cache) cache = std::make_unique<CachingResource>(upstream);
+  return *cache;
 }
 
 }  // namespace gyre

@@ -7,6 +7,7 @@
 
 #include "runtime/error.h"
 #include "runtime/log.h"
+#include "runtime/system_resources.h"
 #include "workspace/memory_annotations.h"
 #include "workspace/memory_timeline.h"
 #include "workspace/workspace_lifetime.h"
@@ -41,26 +42,10 @@ int thread_index() {
 
 WorkspaceResources WorkspaceResources::make_default(Device device) {
   check_device(device);
-  struct DeviceResources {
-    std::unique_ptr<MemoryResource> primary;
-  };
-  // Never destroyed: arenas of thread-local workspaces may be freed after static destructors.
-  static auto* per_device = new DeviceResources[kMaxDevices];
-  static auto* pinned = new std::unique_ptr<MemoryResource>();
-  static std::mutex mutex;
-  std::lock_guard<std::mutex> lock(mutex);
-  DeviceResources& entry = per_device[device_slot(device)];
-  if (!entry.primary) {
-    if (device.is_cpu()) entry.primary = std::make_unique<HostMemoryResource>();
-    else entry.primary = std::make_unique<CudaMemoryResource>(device);
-  }
   WorkspaceResources resources;
   resources.device = device;
-  resources.primary = entry.primary.get();
-  if (device.is_cuda()) {
-    if (!*pinned) *pinned = std::make_unique<PinnedHostMemoryResource>();
-    resources.mirror = pinned->get();
-  }
+  resources.primary = device.is_cpu() ? &host_resource() : &device_resource(device);
+  if (device.is_cuda()) resources.mirror = &pinned_host_resource();
   resources.ordering = &default_stream_ordering();
   return resources;
 }

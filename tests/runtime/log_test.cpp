@@ -34,3 +34,10 @@ TEST_CASE("log levels parse, and bad ones are named", "[runtime][log]") {
   CHECK(log::parse_level("off") == log::Level::off);
   CHECK_THROWS_WITH(log::parse_level("loud"), Catch::Matchers::Contains("'loud'"));
 }
+
+TEST_CASE("GYRE_LOG_LEVEL sets the level of each layer's logger", "[.env-log-level]") {
+  CHECK(log::enabled(log::Layer::kernels, log::Level::debug));
+  CHECK_FALSE(log::enabled(log::Layer::kernels, log::Level::trace));
+  CHECK_FALSE(log::enabled(log::Layer::runtime, log::Level::info));
+  CHECK(log::enabled(log::Layer::runtime, log::Level::warn));
+}

@@ -1,0 +1,20 @@
+#pragma once
+// The process's plain memory resources, one of each kind per device, created on first use
+// and never destroyed (memory held by thread-local or static objects may be returned after
+// static destructors ran, and CUDA may be shut down by then). Adaptors (caching, statistics)
+// and workspaces are built on these.
+#include "runtime/device.h"
+#include "runtime/memory_resource.h"
+
+namespace gyre {
+
+/// Aligned host memory.
+MemoryResource& host_resource();
+/// Page-locked host memory (cudaHostAlloc); NotAvailableError without CUDA.
+MemoryResource& pinned_host_resource();
+/// cudaMalloc memory of `device` (a CUDA device).
+MemoryResource& device_resource(Device device);
+/// cudaMallocAsync memory of `device` (a CUDA device).
+MemoryResource& async_device_resource(Device device);
+
+}  // namespace gyre

@@ -10,7 +10,8 @@ BuildInfo build_info() {
   info.version = GYRE_VERSION;
   info.build_type = GYRE_BUILD_TYPE;
 #if defined(__clang__)
-  info.compiler = strcat("clang ", __clang_major__, ".", __clang_minor__, ".", __clang_patchlevel__);
+  info.compiler =
+      strcat("clang ", __clang_major__, ".", __clang_minor__, ".", __clang_patchlevel__);
 #elif defined(__GNUC__)
   info.compiler = strcat("gcc ", __GNUC__, ".", __GNUC_MINOR__, ".", __GNUC_PATCHLEVEL__);
 #else

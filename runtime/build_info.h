@@ -8,10 +8,10 @@ struct BuildInfo {
   std::string version;
   std::string build_type;
   std::string compiler;
-  bool cuda = false;           // the CUDA backend is compiled in
+  bool cuda = false;             // the CUDA backend is compiled in
   int cuda_runtime_version = 0;  // 13000 = 13.0; 0 without CUDA or driver
   int cuda_driver_version = 0;
-  std::string sanitizers;      // "" or "address,undefined" / "thread"
+  std::string sanitizers;  // "" or "address,undefined" / "thread"
 };
 
 BuildInfo build_info();

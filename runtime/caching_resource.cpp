@@ -8,7 +8,9 @@ constexpr std::size_t kSmallestClass = 512;
 constexpr std::size_t kLargeStep = std::size_t{1} << 20;
 }  // namespace
 
-CachingResource::~CachingResource() { trim(); }
+CachingResource::~CachingResource() {
+  trim();
+}
 
 std::size_t CachingResource::size_class(std::size_t bytes) {
   if (bytes >= kLargeStep) return (bytes + kLargeStep - 1) / kLargeStep * kLargeStep;
@@ -17,7 +19,9 @@ std::size_t CachingResource::size_class(std::size_t bytes) {
   return size;
 }
 
-std::string CachingResource::name() const { return strcat("caching(", upstream_.name(), ")"); }
+std::string CachingResource::name() const {
+  return strcat("caching(", upstream_.name(), ")");
+}
 
 void* CachingResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) {
   GYRE_CHECK(alignment <= kDefaultAlignment, InvalidArgumentError, name(),

@@ -13,11 +13,11 @@
 namespace gyre {
 
 struct CachingStatistics {
-  std::uint64_t hits = 0;            // allocations served from the cache
-  std::uint64_t misses = 0;          // allocations that went upstream
-  std::uint64_t cached_bytes = 0;    // idle bytes held in the pools now
-  std::uint64_t in_use_bytes = 0;    // bytes handed out and not yet returned
-  std::uint64_t trimmed_bytes = 0;   // total bytes returned upstream by trim()
+  std::uint64_t hits = 0;           // allocations served from the cache
+  std::uint64_t misses = 0;         // allocations that went upstream
+  std::uint64_t cached_bytes = 0;   // idle bytes held in the pools now
+  std::uint64_t in_use_bytes = 0;   // bytes handed out and not yet returned
+  std::uint64_t trimmed_bytes = 0;  // total bytes returned upstream by trim()
 };
 
 class CachingResource final : public MemoryResource {

@@ -16,7 +16,9 @@ std::string Device::to_string() const {
   return strcat(type == DeviceType::cpu ? "cpu" : "cuda", ":", index);
 }
 
-std::ostream& operator<<(std::ostream& out, Device device) { return out << device.to_string(); }
+std::ostream& operator<<(std::ostream& out, Device device) {
+  return out << device.to_string();
+}
 
 Device Device::parse(std::string_view text) {
   const auto colon = text.find(':');
@@ -26,7 +28,8 @@ Device Device::parse(std::string_view text) {
     const std::string_view digits = text.substr(colon + 1);
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
     if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || index < 0) {
-      throw DeviceError(strcat("bad device '", text, "': the index after ':' must be a number >= 0"));
+      throw DeviceError(
+          strcat("bad device '", text, "': the index after ':' must be a number >= 0"));
     }
   }
   if (kind == "cpu") {
@@ -43,7 +46,8 @@ int device_count(DeviceType type) {
 
 void check_device(Device device) {
   if (device.is_cpu()) {
-    GYRE_CHECK(device.index == 0, DeviceError, "device ", device, " does not exist: the CPU is cpu:0");
+    GYRE_CHECK(device.index == 0, DeviceError, "device ", device,
+               " does not exist: the CPU is cpu:0");
     return;
   }
   GYRE_CHECK(cuda_backend::compiled(), NotAvailableError, "device ", device,
@@ -52,11 +56,13 @@ void check_device(Device device) {
   GYRE_CHECK(device.index >= 0 && device.index < count, DeviceError, "device ", device,
              " does not exist: this machine has ", count, " CUDA device(s)",
              count == 0 ? "" : strcat(", cuda:0..cuda:", count - 1));
-  GYRE_CHECK(device.index < kMaxDevices - 1, DeviceError, "device ", device,
-             " is beyond the ", kMaxDevices - 1, " CUDA devices Gyre supports per process");
+  GYRE_CHECK(device.index < kMaxDevices - 1, DeviceError, "device ", device, " is beyond the ",
+             kMaxDevices - 1, " CUDA devices Gyre supports per process");
 }
 
-Device current_device() { return tls_current_device; }
+Device current_device() {
+  return tls_current_device;
+}
 
 DeviceGuard::DeviceGuard(Device device) : previous_(tls_current_device) {
   check_device(device);
@@ -69,7 +75,9 @@ DeviceGuard::~DeviceGuard() {
   tls_current_device = previous_;
 }
 
-int device_slot(Device device) { return device.is_cpu() ? 0 : 1 + device.index; }
+int device_slot(Device device) {
+  return device.is_cpu() ? 0 : 1 + device.index;
+}
 
 }  // namespace gyre
 

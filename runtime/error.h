@@ -69,14 +69,14 @@ namespace detail {
 }  // namespace gyre
 
 /// User-facing check: throws ErrorType with the concatenated message when cond is false.
-#define GYRE_CHECK(cond, ErrorType, ...)                \
-  do {                                                  \
+#define GYRE_CHECK(cond, ErrorType, ...)                       \
+  do {                                                         \
     if (!(cond)) throw ErrorType(::gyre::strcat(__VA_ARGS__)); \
   } while (false)
 
 /// Internal invariant: a failure is a Gyre bug and says where.
-#define GYRE_ASSERT(cond, ...)                                                        \
-  do {                                                                                \
-    if (!(cond))                                                                      \
+#define GYRE_ASSERT(cond, ...)                                                                \
+  do {                                                                                        \
+    if (!(cond))                                                                              \
       ::gyre::detail::throw_internal(#cond, __FILE__, __LINE__, ::gyre::strcat(__VA_ARGS__)); \
   } while (false)

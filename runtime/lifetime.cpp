@@ -12,7 +12,11 @@ bool validation_from_environment() {
 std::atomic<bool> validation_enabled{validation_from_environment()};
 }  // namespace
 
-bool workspace_validation_enabled() { return validation_enabled.load(std::memory_order_relaxed); }
-void set_workspace_validation(bool enabled) { validation_enabled.store(enabled, std::memory_order_relaxed); }
+bool workspace_validation_enabled() {
+  return validation_enabled.load(std::memory_order_relaxed);
+}
+void set_workspace_validation(bool enabled) {
+  validation_enabled.store(enabled, std::memory_order_relaxed);
+}
 
 }  // namespace gyre

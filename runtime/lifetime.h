@@ -16,7 +16,9 @@ class Lifetime {
   bool is_live(std::uint64_t epoch) const {
     return epoch >= first_live_epoch_.load(std::memory_order_acquire);
   }
-  std::uint64_t first_live_epoch() const { return first_live_epoch_.load(std::memory_order_acquire); }
+  std::uint64_t first_live_epoch() const {
+    return first_live_epoch_.load(std::memory_order_acquire);
+  }
 
   /// Why a tensor of `epoch` is no longer valid, and what to do about it; the text follows
   /// "tensor [64, 256] f32 " in the error message.

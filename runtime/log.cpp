@@ -17,12 +17,18 @@ namespace {
 
 const char* logger_name(Layer layer) {
   switch (layer) {
-    case Layer::runtime: return "gyre.runtime";
-    case Layer::workspace: return "gyre.workspace";
-    case Layer::kernels: return "gyre.kernels";
-    case Layer::nn: return "gyre.nn";
-    case Layer::parallel: return "gyre.parallel";
-    case Layer::tools: return "gyre.tools";
+    case Layer::runtime:
+      return "gyre.runtime";
+    case Layer::workspace:
+      return "gyre.workspace";
+    case Layer::kernels:
+      return "gyre.kernels";
+    case Layer::nn:
+      return "gyre.nn";
+    case Layer::parallel:
+      return "gyre.parallel";
+    case Layer::tools:
+      return "gyre.tools";
   }
   return "gyre";
 }
@@ -50,13 +56,15 @@ struct Loggers {
       const char* name = logger_name(static_cast<Layer>(i));
       by_layer[i] = spdlog::get(name);
       if (!by_layer[i]) {
-        by_layer[i] = std::make_shared<spdlog::logger>(name, spdlog::sinks_init_list{console, counter});
+        by_layer[i] =
+            std::make_shared<spdlog::logger>(name, spdlog::sinks_init_list{console, counter});
         by_layer[i]->set_level(spdlog::level::info);
         by_layer[i]->set_pattern("[%H:%M:%S.%e] [%n] [%^%l%$] %v");
         spdlog::register_logger(by_layer[i]);
       }
     }
-    if (const char* levels = std::getenv("GYRE_LOG_LEVEL")) spdlog::cfg::helpers::load_levels(levels);
+    if (const char* levels = std::getenv("GYRE_LOG_LEVEL"))
+      spdlog::cfg::helpers::load_levels(levels);
   }
 };
 
@@ -65,39 +73,53 @@ Loggers& loggers() {
   return instance;
 }
 
-spdlog::logger& logger(Layer layer) { return *loggers().by_layer[static_cast<int>(layer)]; }
+spdlog::logger& logger(Layer layer) {
+  return *loggers().by_layer[static_cast<int>(layer)];
+}
 
 spdlog::level::level_enum to_spdlog(Level level) {
   switch (level) {
-    case Level::trace: return spdlog::level::trace;
-    case Level::debug: return spdlog::level::debug;
-    case Level::info: return spdlog::level::info;
-    case Level::warn: return spdlog::level::warn;
-    case Level::error: return spdlog::level::err;
-    case Level::off: return spdlog::level::off;
+    case Level::trace:
+      return spdlog::level::trace;
+    case Level::debug:
+      return spdlog::level::debug;
+    case Level::info:
+      return spdlog::level::info;
+    case Level::warn:
+      return spdlog::level::warn;
+    case Level::error:
+      return spdlog::level::err;
+    case Level::off:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
 
 }  // namespace
 
-bool enabled(Layer layer, Level level) { return logger(layer).should_log(to_spdlog(level)); }
+bool enabled(Layer layer, Level level) {
+  return logger(layer).should_log(to_spdlog(level));
+}
 
 void write(Layer layer, Level level, std::string_view message) {
   logger(layer).log(to_spdlog(level), "{}", message);
 }
 
-void set_level(Layer layer, Level level) { logger(layer).set_level(to_spdlog(level)); }
+void set_level(Layer layer, Level level) {
+  logger(layer).set_level(to_spdlog(level));
+}
 
 Level parse_level(std::string_view text) {
   constexpr std::string_view names[] = {"trace", "debug", "info", "warn", "error", "off"};
   for (int i = 0; i < 6; ++i) {
     if (names[i] == text) return static_cast<Level>(i);
   }
-  throw InvalidArgumentError(strcat("unknown log level '", text,
-                                    "'; expected trace, debug, info, warn, error or off"));
+  throw InvalidArgumentError(
+      strcat("unknown log level '", text, "'; expected trace, debug, info, warn, error or off"));
 }
 
-std::uint64_t warning_count() { return warnings.load(std::memory_order_relaxed); }
+std::uint64_t warning_count() {
+  return warnings.load(std::memory_order_relaxed);
+}
 
 }  // namespace gyre::log

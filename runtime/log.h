@@ -24,9 +24,9 @@ std::uint64_t warning_count();
 }  // namespace gyre::log
 
 /// Builds the message only when the level is enabled: GYRE_LOG(workspace, info, "grew to ", n).
-#define GYRE_LOG(layer, level, ...)                                                            \
-  do {                                                                                         \
-    if (::gyre::log::enabled(::gyre::log::Layer::layer, ::gyre::log::Level::level))            \
-      ::gyre::log::write(::gyre::log::Layer::layer, ::gyre::log::Level::level,                 \
-                         ::gyre::strcat(__VA_ARGS__));                                         \
+#define GYRE_LOG(layer, level, ...)                                                 \
+  do {                                                                              \
+    if (::gyre::log::enabled(::gyre::log::Layer::layer, ::gyre::log::Level::level)) \
+      ::gyre::log::write(::gyre::log::Layer::layer, ::gyre::log::Level::level,      \
+                         ::gyre::strcat(__VA_ARGS__));                              \
   } while (false)

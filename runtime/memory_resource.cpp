@@ -7,7 +7,9 @@
 
 namespace gyre {
 namespace {
-bool is_power_of_two(std::size_t value) { return value != 0 && (value & (value - 1)) == 0; }
+bool is_power_of_two(std::size_t value) {
+  return value != 0 && (value & (value - 1)) == 0;
+}
 
 // cudaMalloc and cudaHostAlloc align to at least 256 bytes; larger alignments are refused
 // rather than silently ignored.
@@ -27,9 +29,12 @@ void check_stream_device(const MemoryResource& resource, Stream stream) {
 
 const char* name_of(MemoryKind kind) {
   switch (kind) {
-    case MemoryKind::host: return "host";
-    case MemoryKind::pinned_host: return "pinned_host";
-    case MemoryKind::device: return "device";
+    case MemoryKind::host:
+      return "host";
+    case MemoryKind::pinned_host:
+      return "pinned_host";
+    case MemoryKind::device:
+      return "device";
   }
   return "?";
 }
@@ -50,7 +55,8 @@ void MemoryResource::deallocate(void* pointer, std::size_t bytes, std::size_t al
 void* HostMemoryResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream) {
   // aligned_alloc wants a size that is a multiple of the alignment.
   const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;
-  void* pointer = std::aligned_alloc(alignment < sizeof(void*) ? sizeof(void*) : alignment, rounded);
+  void* pointer =
+      std::aligned_alloc(alignment < sizeof(void*) ? sizeof(void*) : alignment, rounded);
   GYRE_CHECK(pointer != nullptr, OutOfMemoryError, "host allocation of ", bytes,
              " bytes (alignment ", alignment, ") failed: the system is out of memory");
   return pointer;
@@ -75,7 +81,9 @@ CudaMemoryResource::CudaMemoryResource(Device device) : device_(device) {
   check_device(device);
 }
 
-std::string CudaMemoryResource::name() const { return strcat("cuda(", device_, ")"); }
+std::string CudaMemoryResource::name() const {
+  return strcat("cuda(", device_, ")");
+}
 
 void* CudaMemoryResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream) {
   check_cuda_alignment(*this, alignment);
@@ -92,9 +100,12 @@ CudaAsyncMemoryResource::CudaAsyncMemoryResource(Device device) : device_(device
   check_device(device);
 }
 
-std::string CudaAsyncMemoryResource::name() const { return strcat("cuda_async(", device_, ")"); }
+std::string CudaAsyncMemoryResource::name() const {
+  return strcat("cuda_async(", device_, ")");
+}
 
-void* CudaAsyncMemoryResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) {
+void* CudaAsyncMemoryResource::do_allocate(std::size_t bytes, std::size_t alignment,
+                                           Stream stream) {
   check_cuda_alignment(*this, alignment);
   check_stream_device(*this, stream);
   return cuda_backend::malloc_device_async(bytes, stream.handle(), device_.index);

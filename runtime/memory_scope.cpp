@@ -6,9 +6,11 @@ namespace gyre {
 namespace {
 thread_local MemoryScope* tls_current_scopes[kMaxDevices] = {};
 std::atomic<MemoryScope::Finder> scope_finder{nullptr};
-}
+}  // namespace
 
-MemoryScope* MemoryScope::current(Device device) { return tls_current_scopes[device_slot(device)]; }
+MemoryScope* MemoryScope::current(Device device) {
+  return tls_current_scopes[device_slot(device)];
+}
 
 MemoryScope* MemoryScope::exchange_current(Device device, MemoryScope* scope) {
   MemoryScope*& slot = tls_current_scopes[device_slot(device)];
@@ -22,6 +24,8 @@ MemoryScope* MemoryScope::find_open(Device device, std::string_view id) {
   return finder != nullptr ? finder(device, id) : nullptr;
 }
 
-void MemoryScope::set_finder(Finder finder) { scope_finder.store(finder, std::memory_order_release); }
+void MemoryScope::set_finder(Finder finder) {
+  scope_finder.store(finder, std::memory_order_release);
+}
 
 }  // namespace gyre

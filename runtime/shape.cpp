@@ -21,7 +21,9 @@ Shape::Shape(std::initializer_list<std::int64_t> dims) {
   set_dims(dims.begin(), static_cast<int>(dims.size()));
 }
 
-Shape::Shape(const std::int64_t* dims, int rank) { set_dims(dims, rank); }
+Shape::Shape(const std::int64_t* dims, int rank) {
+  set_dims(dims, rank);
+}
 
 void Shape::set_dims(const std::int64_t* dims, int rank) {
   GYRE_CHECK(rank >= 0 && rank <= kMaxRank, InvalidArgumentError, "shape ",
@@ -57,8 +59,12 @@ int Shape::normalize_axis(int axis) const {
   return normalized;
 }
 
-std::int64_t Shape::dim(int axis) const { return dims_[normalize_axis(axis)]; }
-std::int64_t Shape::stride(int axis) const { return strides_[normalize_axis(axis)]; }
+std::int64_t Shape::dim(int axis) const {
+  return dims_[normalize_axis(axis)];
+}
+std::int64_t Shape::stride(int axis) const {
+  return strides_[normalize_axis(axis)];
+}
 
 std::int64_t Shape::numel() const {
   std::int64_t count = 1;
@@ -82,7 +88,9 @@ std::int64_t Shape::storage_extent() const {
   return extent;
 }
 
-Shape Shape::contiguous() const { return Shape(dims_, rank_); }
+Shape Shape::contiguous() const {
+  return Shape(dims_, rank_);
+}
 
 Shape Shape::transposed(int a, int b) const {
   const int first = normalize_axis(a);
@@ -106,7 +114,9 @@ Shape Shape::reshaped(const Shape& dims) const {
   return dims.contiguous();
 }
 
-std::string Shape::to_string() const { return list_text(dims_, rank_); }
+std::string Shape::to_string() const {
+  return list_text(dims_, rank_);
+}
 
 bool operator==(const Shape& a, const Shape& b) {
   if (a.rank_ != b.rank_) return false;
@@ -124,6 +134,8 @@ bool Shape::same_layout(const Shape& other) const {
   return true;
 }
 
-std::ostream& operator<<(std::ostream& out, const Shape& shape) { return out << shape.to_string(); }
+std::ostream& operator<<(std::ostream& out, const Shape& shape) {
+  return out << shape.to_string();
+}
 
 }  // namespace gyre

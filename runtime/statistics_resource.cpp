@@ -19,7 +19,9 @@ void StatisticsResource::reset_peaks_and_totals() {
   statistics_.current_count = statistics_.peak_count = current.current_count;
 }
 
-std::string StatisticsResource::name() const { return strcat("statistics(", upstream_.name(), ")"); }
+std::string StatisticsResource::name() const {
+  return strcat("statistics(", upstream_.name(), ")");
+}
 
 void* StatisticsResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) {
   void* pointer = upstream_.allocate(bytes, alignment, stream);

@@ -31,7 +31,9 @@ StreamGuard::StreamGuard(Stream stream) : previous_(Stream::current(stream.devic
   tls_current_streams[device_slot(stream.device())] = stream.handle();
 }
 
-StreamGuard::~StreamGuard() { tls_current_streams[device_slot(previous_.device())] = previous_.handle(); }
+StreamGuard::~StreamGuard() {
+  tls_current_streams[device_slot(previous_.device())] = previous_.handle();
+}
 
 Event::Event(Device device) : device_(device) {
   check_device(device);
@@ -50,11 +52,15 @@ void Event::record(Stream stream) {
 
 void Event::wait(Stream stream) const {
   if (handle_ == nullptr) return;  // CPU work is complete when recorded
-  if (stream.device().is_cuda()) cuda_backend::stream_wait_event(stream.handle(), handle_);
-  else cuda_backend::synchronize_event(handle_);  // a CPU consumer can only block
+  if (stream.device().is_cuda())
+    cuda_backend::stream_wait_event(stream.handle(), handle_);
+  else
+    cuda_backend::synchronize_event(handle_);  // a CPU consumer can only block
 }
 
-bool Event::completed() const { return handle_ == nullptr || cuda_backend::event_completed(handle_); }
+bool Event::completed() const {
+  return handle_ == nullptr || cuda_backend::event_completed(handle_);
+}
 
 void Event::synchronize() const {
   if (handle_ != nullptr) cuda_backend::synchronize_event(handle_);

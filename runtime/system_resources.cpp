@@ -22,7 +22,8 @@ Resources& resources() {
 
 template <typename Resource>
 MemoryResource& per_device(std::unique_ptr<Resource> (&table)[kMaxDevices], Device device) {
-  GYRE_CHECK(device.is_cuda(), DeviceError, "a device memory resource needs a CUDA device, got ", device);
+  GYRE_CHECK(device.is_cuda(), DeviceError, "a device memory resource needs a CUDA device, got ",
+             device);
   check_device(device);
   std::lock_guard<std::mutex> lock(resources().mutex);
   std::unique_ptr<Resource>& slot = table[device_slot(device)];
@@ -31,7 +32,9 @@ MemoryResource& per_device(std::unique_ptr<Resource> (&table)[kMaxDevices], Devi
 }
 }  // namespace
 
-MemoryResource& host_resource() { return resources().host; }
+MemoryResource& host_resource() {
+  return resources().host;
+}
 
 MemoryResource& pinned_host_resource() {
   Resources& all = resources();
@@ -40,8 +43,12 @@ MemoryResource& pinned_host_resource() {
   return *all.pinned;
 }
 
-MemoryResource& device_resource(Device device) { return per_device(resources().device, device); }
+MemoryResource& device_resource(Device device) {
+  return per_device(resources().device, device);
+}
 
-MemoryResource& async_device_resource(Device device) { return per_device(resources().async_device, device); }
+MemoryResource& async_device_resource(Device device) {
+  return per_device(resources().async_device, device);
+}
 
 }  // namespace gyre

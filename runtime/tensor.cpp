@@ -10,14 +10,23 @@
 namespace gyre {
 
 Tensor::Tensor(const Tensor& other) noexcept
-    : data_(other.data_), shape_(other.shape_), dtype_(other.dtype_), device_(other.device_),
-      storage_(other.storage_), lifetime_(other.lifetime_), epoch_(other.epoch_) {
+    : data_(other.data_),
+      shape_(other.shape_),
+      dtype_(other.dtype_),
+      device_(other.device_),
+      storage_(other.storage_),
+      lifetime_(other.lifetime_),
+      epoch_(other.epoch_) {
   if (storage_ != nullptr) storage_->retain();
 }
 
 Tensor::Tensor(Tensor&& other) noexcept
-    : data_(other.data_), shape_(other.shape_), dtype_(other.dtype_), device_(other.device_),
-      storage_(std::exchange(other.storage_, nullptr)), lifetime_(other.lifetime_),
+    : data_(other.data_),
+      shape_(other.shape_),
+      dtype_(other.dtype_),
+      device_(other.device_),
+      storage_(std::exchange(other.storage_, nullptr)),
+      lifetime_(other.lifetime_),
       epoch_(other.epoch_) {}
 
 Tensor& Tensor::operator=(const Tensor& other) noexcept {
@@ -58,10 +67,11 @@ Tensor Tensor::empty(const Shape& shape, DType dtype, Device device) {
   const Shape& layout = shape;
   const std::size_t bytes = static_cast<std::size_t>(layout.numel()) * size_of(dtype);
   if (MemoryScope* scope = MemoryScope::current(device)) {
-    const ScopedAllocation allocation = scope->allocate(bytes, kDefaultAlignment, Stream::current(device));
+    const ScopedAllocation allocation =
+        scope->allocate(bytes, kDefaultAlignment, Stream::current(device));
     if (allocation.data != nullptr || bytes == 0) {
-      return Tensor(allocation.data, layout, dtype, device, nullptr,
-                                 allocation.lifetime, allocation.epoch);
+      return Tensor(allocation.data, layout, dtype, device, nullptr, allocation.lifetime,
+                    allocation.epoch);
     }
   }
   return empty_detached(layout, dtype, device);
@@ -82,12 +92,15 @@ Tensor Tensor::wrap(void* data, const Shape& shape, DType dtype, Device device) 
   return Tensor(data, shape, dtype, device, nullptr, nullptr, 0);
 }
 
-long Tensor::use_count() const { return storage_ != nullptr ? storage_->use_count() : 0; }
+long Tensor::use_count() const {
+  return storage_ != nullptr ? storage_->use_count() : 0;
+}
 
 Tensor Tensor::with_layout(const Shape& shape, std::int64_t element_offset) const {
   Tensor view = *this;
   view.shape_ = shape;
-  view.data_ = static_cast<char*>(data_) + element_offset * static_cast<std::int64_t>(element_size());
+  view.data_ =
+      static_cast<char*>(data_) + element_offset * static_cast<std::int64_t>(element_size());
   return view;
 }
 
@@ -104,8 +117,8 @@ Tensor Tensor::transpose(int a, int b) const {
 Tensor Tensor::slice(int axis, std::int64_t begin, std::int64_t end) const {
   validate();
   const std::int64_t size = shape_.dim(axis);
-  GYRE_CHECK(0 <= begin && begin <= end && end <= size, InvalidArgumentError, "slice [", begin, ", ",
-             end, ") along axis ", axis, " is out of range for tensor ", description());
+  GYRE_CHECK(0 <= begin && begin <= end && end <= size, InvalidArgumentError, "slice [", begin,
+             ", ", end, ") along axis ", axis, " is out of range for tensor ", description());
   const int normalized = axis < 0 ? axis + shape_.rank() : axis;
   std::int64_t dims[Shape::kMaxRank];
   for (int i = 0; i < shape_.rank(); ++i) dims[i] = shape_.dims()[i];
@@ -129,10 +142,11 @@ Tensor Tensor::leverage_to(std::string_view id) const {
   if (scope == nullptr) return detach();
   if (scope->owns(lifetime_)) return *this;
   const std::size_t bytes = nbytes();
-  const ScopedAllocation allocation = scope->allocate(bytes, kDefaultAlignment, Stream::current(device_));
+  const ScopedAllocation allocation =
+      scope->allocate(bytes, kDefaultAlignment, Stream::current(device_));
   if (allocation.data == nullptr && bytes != 0) return detach();
   Tensor copy = Tensor(allocation.data, shape_.contiguous(), dtype_, device_, nullptr,
-                                    allocation.lifetime, allocation.epoch);
+                       allocation.lifetime, allocation.epoch);
   copy_tensor(*this, copy);
   return copy;
 }

@@ -30,7 +30,8 @@ class Tensor {
 
   /// A new contiguous tensor from the memory scope current on this thread for `device`
   /// (the innermost open workspace), or detached when none is. Contents are uninitialized.
-  static Tensor empty(const Shape& shape, DType dtype = DType::f32, Device device = current_device());
+  static Tensor empty(const Shape& shape, DType dtype = DType::f32,
+                      Device device = current_device());
   /// A new detached tensor, whatever scope is open.
   static Tensor empty_detached(const Shape& shape, DType dtype = DType::f32,
                                Device device = current_device());
@@ -100,8 +101,13 @@ class Tensor {
  private:
   Tensor(void* data, const Shape& shape, DType dtype, Device device, Storage* storage,
          const Lifetime* lifetime, std::uint64_t epoch)
-      : data_(data), shape_(shape), dtype_(dtype), device_(device), storage_(storage),
-        lifetime_(lifetime), epoch_(epoch) {}
+      : data_(data),
+        shape_(shape),
+        dtype_(dtype),
+        device_(device),
+        storage_(storage),
+        lifetime_(lifetime),
+        epoch_(epoch) {}
   Tensor with_layout(const Shape& shape, std::int64_t element_offset) const;
   [[noreturn]] void throw_stale() const;
 
@@ -109,8 +115,8 @@ class Tensor {
   Shape shape_;
   DType dtype_ = DType::f32;
   Device device_ = Device::cpu();
-  Storage* storage_ = nullptr;           // set for detached tensors
-  const Lifetime* lifetime_ = nullptr;   // set for workspace tensors
+  Storage* storage_ = nullptr;          // set for detached tensors
+  const Lifetime* lifetime_ = nullptr;  // set for workspace tensors
   std::uint64_t epoch_ = 0;
 };
 

@@ -40,14 +40,17 @@ void copy_tensor(const Tensor& source, const Tensor& destination) {
   if (source.numel() == 0) return;
   const bool both_contiguous = source.is_contiguous() && destination.is_contiguous();
   if (source.device().is_cpu() && destination.device().is_cpu()) {
-    if (both_contiguous) std::memcpy(to, from, source.nbytes());
-    else copy_strided(from, source.shape(), to, destination.shape(), source.element_size());
+    if (both_contiguous)
+      std::memcpy(to, from, source.nbytes());
+    else
+      copy_strided(from, source.shape(), to, destination.shape(), source.element_size());
     return;
   }
   GYRE_CHECK(both_contiguous, InvalidArgumentError, "copying the non-contiguous tensor ",
              source.is_contiguous() ? destination.description() : source.description(),
              " to or from a CUDA device is not supported; copy it to a contiguous tensor first");
-  const Device stream_device = destination.device().is_cuda() ? destination.device() : source.device();
+  const Device stream_device =
+      destination.device().is_cuda() ? destination.device() : source.device();
   cuda_backend::copy_async(to, from, source.nbytes(), Stream::current(stream_device).handle());
 }
 

@@ -17,7 +17,7 @@ packages=(
   zlib1g-dev                 # gzip IDX files
   libjemalloc-dev libmimalloc-dev  # allocator benchmark peers
   dataset-fashion-mnist      # the main job's data
-  clang libclang-rt-14-dev   # sanitizers and fuzzers
+  clang clang-format libclang-rt-14-dev   # sanitizers, fuzzers, formatting
 )
 # libtorch-dev is a benchmark peer only: the build works without it. It is large, so
 # GYRE_SKIP_TORCH=1 leaves it out (CI does, to stay fast).

@@ -15,7 +15,9 @@
 namespace gyre {
 
 Arena::Arena(MemoryResource& resource, std::size_t bytes, std::size_t alignment)
-    : alignment_(alignment), resource_(&resource), host_visible_(resource.kind() != MemoryKind::device) {
+    : alignment_(alignment),
+      resource_(&resource),
+      host_visible_(resource.kind() != MemoryKind::device) {
   base_ = static_cast<char*>(resource.allocate(bytes, alignment));
   size_ = bytes;
   poison(0, size_);
@@ -56,11 +58,15 @@ Arena Arena::map_file(const std::string& path, std::size_t bytes) {
   return arena;
 }
 
-Arena::~Arena() { release(); }
+Arena::~Arena() {
+  release();
+}
 
 Arena::Arena(Arena&& other) noexcept
-    : base_(std::exchange(other.base_, nullptr)), size_(std::exchange(other.size_, 0)),
-      alignment_(other.alignment_), resource_(std::exchange(other.resource_, nullptr)),
+    : base_(std::exchange(other.base_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      alignment_(other.alignment_),
+      resource_(std::exchange(other.resource_, nullptr)),
       host_visible_(other.host_visible_) {}
 
 Arena& Arena::operator=(Arena&& other) noexcept {
@@ -78,8 +84,10 @@ Arena& Arena::operator=(Arena&& other) noexcept {
 void Arena::release() noexcept {
   if (base_ == nullptr) return;
   unpoison(0, size_);
-  if (resource_ != nullptr) resource_->deallocate(base_, size_, alignment_);
-  else ::munmap(base_, size_);
+  if (resource_ != nullptr)
+    resource_->deallocate(base_, size_, alignment_);
+  else
+    ::munmap(base_, size_);
   base_ = nullptr;
   size_ = 0;
 }

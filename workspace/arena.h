@@ -36,7 +36,8 @@ class Arena {
   /// because it sits on the allocation path).
   void unpoison(std::size_t offset, std::size_t bytes) const {
 #if defined(GYRE_ASAN)
-    if (host_visible_ && base_ != nullptr && bytes != 0) ASAN_UNPOISON_MEMORY_REGION(base_ + offset, bytes);
+    if (host_visible_ && base_ != nullptr && bytes != 0)
+      ASAN_UNPOISON_MEMORY_REGION(base_ + offset, bytes);
 #else
     (void)offset;
     (void)bytes;
@@ -45,7 +46,8 @@ class Arena {
   /// Marks [offset, offset + bytes) as dead (ASan builds only).
   void poison(std::size_t offset, std::size_t bytes) const {
 #if defined(GYRE_ASAN)
-    if (host_visible_ && base_ != nullptr && bytes != 0) ASAN_POISON_MEMORY_REGION(base_ + offset, bytes);
+    if (host_visible_ && base_ != nullptr && bytes != 0)
+      ASAN_POISON_MEMORY_REGION(base_ + offset, bytes);
 #else
     (void)offset;
     (void)bytes;

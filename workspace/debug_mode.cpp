@@ -15,8 +15,9 @@ DebugMode mode_from_environment() {
   if (text == "SPILL_EVERYTHING") return DebugMode::SPILL_EVERYTHING;
   if (text == "BYPASS_EVERYTHING") return DebugMode::BYPASS_EVERYTHING;
   if (text == "DISABLED") return DebugMode::DISABLED;
-  throw WorkspaceError(strcat("GYRE_WORKSPACE_DEBUG='", text,
-                              "' is not a debug mode; use SPILL_EVERYTHING, BYPASS_EVERYTHING or DISABLED"));
+  throw WorkspaceError(
+      strcat("GYRE_WORKSPACE_DEBUG='", text,
+             "' is not a debug mode; use SPILL_EVERYTHING, BYPASS_EVERYTHING or DISABLED"));
 }
 
 }  // namespace
@@ -26,9 +27,12 @@ std::atomic<int> detail::debug_mode_state{-1};
 
 const char* name_of(DebugMode mode) {
   switch (mode) {
-    case DebugMode::DISABLED: return "DISABLED";
-    case DebugMode::SPILL_EVERYTHING: return "SPILL_EVERYTHING";
-    case DebugMode::BYPASS_EVERYTHING: return "BYPASS_EVERYTHING";
+    case DebugMode::DISABLED:
+      return "DISABLED";
+    case DebugMode::SPILL_EVERYTHING:
+      return "SPILL_EVERYTHING";
+    case DebugMode::BYPASS_EVERYTHING:
+      return "BYPASS_EVERYTHING";
   }
   return "?";
 }
@@ -44,6 +48,8 @@ DebugMode debug_mode() {
   return static_cast<DebugMode>(mode);
 }
 
-void set_debug_mode(DebugMode mode) { detail::debug_mode_state.store(static_cast<int>(mode), std::memory_order_relaxed); }
+void set_debug_mode(DebugMode mode) {
+  detail::debug_mode_state.store(static_cast<int>(mode), std::memory_order_relaxed);
+}
 
 }  // namespace gyre

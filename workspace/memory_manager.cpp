@@ -11,7 +11,9 @@ MemoryManager& MemoryManager::instance() {
   return manager;
 }
 
-MemoryManager::~MemoryManager() { toggle_periodic_trim(false); }
+MemoryManager::~MemoryManager() {
+  toggle_periodic_trim(false);
+}
 
 std::size_t MemoryManager::trim() {
   std::size_t freed = detached_resource(Device::cpu()).trim();

@@ -1,10 +1,9 @@
 #include "workspace/memory_timeline.h"
 
-#include <nlohmann/json.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "runtime/error.h"
 
@@ -19,12 +18,18 @@ std::uint64_t now_ns() {
 
 const char* name_of(TimelineEvent event) {
   switch (event) {
-    case TimelineEvent::allocate: return "allocate";
-    case TimelineEvent::spill: return "spill";
-    case TimelineEvent::reset: return "reset";
-    case TimelineEvent::resize: return "resize";
-    case TimelineEvent::release: return "release";
-    case TimelineEvent::trim: return "trim";
+    case TimelineEvent::allocate:
+      return "allocate";
+    case TimelineEvent::spill:
+      return "spill";
+    case TimelineEvent::reset:
+      return "reset";
+    case TimelineEvent::resize:
+      return "resize";
+    case TimelineEvent::release:
+      return "release";
+    case TimelineEvent::trim:
+      return "trim";
   }
   return "?";
 }
@@ -46,7 +51,9 @@ void MemoryTimeline::start(std::size_t capacity) {
   recording_.store(true, std::memory_order_relaxed);
 }
 
-void MemoryTimeline::stop() { recording_.store(false, std::memory_order_relaxed); }
+void MemoryTimeline::stop() {
+  recording_.store(false, std::memory_order_relaxed);
+}
 
 void MemoryTimeline::name_workspace(std::uint64_t uid, const std::string& id, Device device,
                                     int thread) {
@@ -87,9 +94,8 @@ std::string MemoryTimeline::to_chrome_trace() const {
   nlohmann::json events = nlohmann::json::array();
   for (const Record& record : records_) {
     const Name* name = find_name(record.uid);
-    const std::string label = name != nullptr
-                                  ? strcat(name->id, " (", name->device, ")")
-                                  : strcat("workspace #", record.uid);
+    const std::string label = name != nullptr ? strcat(name->id, " (", name->device, ")")
+                                              : strcat("workspace #", record.uid);
     const int thread = name != nullptr ? name->thread : 0;
     const double ts = static_cast<double>(record.time_ns - start_ns_) / 1000.0;
     // A counter track per workspace and memory kind: its bytes in use over time.
@@ -121,7 +127,8 @@ void MemoryTimeline::write_chrome_trace(const std::string& path) const {
   const std::string temporary = path + ".tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    GYRE_CHECK(out.good(), InvalidArgumentError, "cannot write the memory timeline to '", temporary, "'");
+    GYRE_CHECK(out.good(), InvalidArgumentError, "cannot write the memory timeline to '", temporary,
+               "'");
     out << text;
     out.flush();
     GYRE_CHECK(out.good(), InvalidArgumentError, "writing the memory timeline to '", temporary,

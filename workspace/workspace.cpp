@@ -1,9 +1,9 @@
 #include "workspace/workspace.h"
 
 #include <algorithm>
-#include <utility>
 #include <memory>
 #include <mutex>
+#include <utility>
 
 #include "runtime/error.h"
 #include "runtime/log.h"
@@ -31,8 +31,9 @@ constexpr int kSpillingCyclesBeforeWarning = 3;
 
 // Records into the memory timeline only when it is on (one relaxed load otherwise).
 static void timeline(std::uint64_t uid, TimelineEvent event, MemoryKind kind, std::uint64_t bytes,
-              std::uint64_t in_use) {
-  if (MemoryTimeline::recording()) MemoryTimeline::instance().record(uid, event, kind, bytes, in_use);
+                     std::uint64_t in_use) {
+  if (MemoryTimeline::recording())
+    MemoryTimeline::instance().record(uid, event, kind, bytes, in_use);
 }
 
 int thread_index() {
@@ -53,8 +54,12 @@ WorkspaceResources WorkspaceResources::make_default(Device device) {
 Workspace::Workspace(std::string id, const WorkspaceConfig& config, Device device)
     : Workspace(std::move(id), config, WorkspaceResources::make_default(device)) {}
 
-Workspace::Workspace(std::string id, const WorkspaceConfig& config, const WorkspaceResources& resources)
-    : id_(std::move(id)), config_(config), resources_(resources), thread_(thread_index()),
+Workspace::Workspace(std::string id, const WorkspaceConfig& config,
+                     const WorkspaceResources& resources)
+    : id_(std::move(id)),
+      config_(config),
+      resources_(resources),
+      thread_(thread_index()),
       uid_(next_uid.fetch_add(1, std::memory_order_relaxed)) {
   GYRE_CHECK(!id_.empty(), WorkspaceError, "a workspace needs a non-empty id");
   config_.validate(id_, resources_.device);
@@ -73,8 +78,10 @@ Workspace::Workspace(std::string id, const WorkspaceConfig& config, const Worksp
   if (resources_.device.is_cpu()) {
     add_kind(MemoryKind::host, resources_.primary);
   } else {
-    if (config_.mirroring != MirroringPolicy::HOST_ONLY) add_kind(MemoryKind::device, resources_.primary);
-    if (config_.mirroring != MirroringPolicy::DEVICE_ONLY) add_kind(MemoryKind::pinned_host, resources_.mirror);
+    if (config_.mirroring != MirroringPolicy::HOST_ONLY)
+      add_kind(MemoryKind::device, resources_.primary);
+    if (config_.mirroring != MirroringPolicy::DEVICE_ONLY)
+      add_kind(MemoryKind::pinned_host, resources_.mirror);
   }
 
   // Capacity for the usual case up front, so that the steady state does not allocate.
@@ -120,9 +127,13 @@ Workspace::~Workspace() {
   WorkspaceRegistry::instance().remove(this);
 }
 
-const Lifetime& Workspace::lifetime() const { return *lifetime_; }
+const Lifetime& Workspace::lifetime() const {
+  return *lifetime_;
+}
 
-bool Workspace::owns(const Lifetime* lifetime) const { return lifetime == lifetime_; }
+bool Workspace::owns(const Lifetime* lifetime) const {
+  return lifetime == lifetime_;
+}
 
 void Workspace::update_reserved_bytes() {
   std::size_t total = 0;
@@ -194,11 +205,14 @@ void Workspace::end_cycle() {
 
   bool spilled = false;
   for (KindState& state : kinds_) {
-    if (!state.spilled_this_cycle && config_.reset == ResetPolicy::AT_SCOPE_EXIT) state.cycle_demand = state.offset;
+    if (!state.spilled_this_cycle && config_.reset == ResetPolicy::AT_SCOPE_EXIT)
+      state.cycle_demand = state.offset;
     if (config_.reset == ResetPolicy::AT_SCOPE_EXIT) {
-      state.statistics.allocated_bytes_peak = std::max(state.statistics.allocated_bytes_peak, state.offset);
+      state.statistics.allocated_bytes_peak =
+          std::max(state.statistics.allocated_bytes_peak, state.offset);
     }
-    state.statistics.largest_request = std::max(state.statistics.largest_request, state.cycle_largest_request);
+    state.statistics.largest_request =
+        std::max(state.statistics.largest_request, state.cycle_largest_request);
     spilled = spilled || state.spilled_this_cycle;
     state.statistics.requested_bytes_peak =
         std::max(state.statistics.requested_bytes_peak, state.cycle_demand);
@@ -232,14 +246,16 @@ void Workspace::end_cycle() {
     const KindState& state = kinds_.front();
     GYRE_LOG(workspace, warn, where(), "spilled in each of the last ", consecutive_spilling_cycles_,
              " cycles; an arena of ", config_.learned_size(state.statistics.requested_bytes_peak),
-             " bytes would hold a cycle (now ", state.arena.size(), "); raise initial_size/max_size "
+             " bytes would hold a cycle (now ", state.arena.size(),
+             "); raise initial_size/max_size "
              "or use learning FIRST_LOOP/OVER_TIME or spill REALLOCATE");
   }
   for (KindState& state : kinds_) apply_learning(state);
 }
 
 void Workspace::apply_learning(KindState& state) {
-  if (debug_mode() == DebugMode::SPILL_EVERYTHING || config_.location == LocationPolicy::MMAP) return;
+  if (debug_mode() == DebugMode::SPILL_EVERYTHING || config_.location == LocationPolicy::MMAP)
+    return;
   const std::size_t demand = state.cycle_demand;
   switch (config_.learning) {
     case LearningPolicy::NONE:
@@ -252,7 +268,8 @@ void Workspace::apply_learning(KindState& state) {
       break;
     case LearningPolicy::OVER_TIME:
       if (state.spilled_this_cycle &&
-          ++state.over_time_spilling_cycles >= static_cast<std::uint64_t>(config_.cycles_before_resize)) {
+          ++state.over_time_spilling_cycles >=
+              static_cast<std::uint64_t>(config_.cycles_before_resize)) {
         state.over_time_spilling_cycles = 0;
         state.sized = true;
         const std::size_t target = config_.learned_size(state.statistics.requested_bytes_peak);
@@ -274,7 +291,8 @@ ScopedAllocation Workspace::allocate_slow(std::size_t bytes, std::size_t alignme
 
 ScopedAllocation Workspace::allocate(std::size_t bytes, MemoryKind kind, std::size_t alignment,
                                      Stream stream) {
-  GYRE_CHECK(depth_ > 0, WorkspaceError, where(), "is not open; allocate inside a scope "
+  GYRE_CHECK(depth_ > 0, WorkspaceError, where(),
+             "is not open; allocate inside a scope "
              "(WorkspaceManager::activate) or use a detached tensor");
   GYRE_CHECK(alignment != 0 && (alignment & (alignment - 1)) == 0, InvalidArgumentError, where(),
              "alignment ", alignment, " is not a power of two");
@@ -297,7 +315,8 @@ ScopedAllocation Workspace::allocate(std::size_t bytes, MemoryKind kind, std::si
 ScopedAllocation Workspace::allocate_in(KindState& state, std::size_t bytes, std::size_t alignment,
                                         Stream stream, DebugMode mode) {
   // Until a cycle spills, its demand equals the bump offset, which the fast path tracks alone.
-  if (!state.spilled_this_cycle && config_.reset == ResetPolicy::AT_SCOPE_EXIT) state.cycle_demand = state.offset;
+  if (!state.spilled_this_cycle && config_.reset == ResetPolicy::AT_SCOPE_EXIT)
+    state.cycle_demand = state.offset;
   state.cycle_demand = align_up(state.cycle_demand, alignment) + bytes;
   state.cycle_largest_request = std::max(state.cycle_largest_request, bytes);
 
@@ -317,7 +336,8 @@ ScopedAllocation Workspace::allocate_in(KindState& state, std::size_t bytes, std
     if (offset + bytes <= state.arena.size()) {
       pointer = state.arena.base() + offset;
       state.arena.unpoison(offset, bytes);
-      if (state.annotation_heap != nullptr) memory_annotations::register_region(state.annotation_heap, pointer, bytes);
+      if (state.annotation_heap != nullptr)
+        memory_annotations::register_region(state.annotation_heap, pointer, bytes);
       state.offset = offset + bytes;
     }
     in_use = state.offset;
@@ -335,7 +355,8 @@ ScopedAllocation Workspace::allocate_in(KindState& state, std::size_t bytes, std
   return {pointer, lifetime_, cycle_};
 }
 
-ScopedAllocation Workspace::spill(KindState& state, std::size_t bytes, std::size_t alignment, Stream stream) {
+ScopedAllocation Workspace::spill(KindState& state, std::size_t bytes, std::size_t alignment,
+                                  Stream stream) {
   void* pointer = nullptr;
   try {
     pointer = state.resource->allocate(bytes, alignment, stream);
@@ -343,7 +364,8 @@ ScopedAllocation Workspace::spill(KindState& state, std::size_t bytes, std::size
     throw_cannot_fit(state, bytes, alignment, error.what());
   }
   try {
-    spills_.push_back({pointer, bytes, alignment, cycle_, static_cast<int>(&state - kinds_.data())});
+    spills_.push_back(
+        {pointer, bytes, alignment, cycle_, static_cast<int>(&state - kinds_.data())});
   } catch (...) {
     state.resource->deallocate(pointer, bytes, alignment, stream);
     throw;
@@ -359,8 +381,8 @@ void Workspace::free_spills_through(std::uint64_t cycle) {
   auto kept = spills_.begin();
   for (Spill& spill : spills_) {
     if (spill.cycle <= cycle) {
-      kinds_[static_cast<std::size_t>(spill.kind_index)].resource->deallocate(spill.pointer, spill.bytes,
-                                                                           spill.alignment);
+      kinds_[static_cast<std::size_t>(spill.kind_index)].resource->deallocate(
+          spill.pointer, spill.bytes, spill.alignment);
     } else {
       *kept++ = spill;
     }
@@ -369,7 +391,8 @@ void Workspace::free_spills_through(std::uint64_t cycle) {
 }
 
 void Workspace::note_stream(Stream stream) {
-  if (!streams_this_cycle_.empty() && streams_this_cycle_.back() == stream) return;  // the usual case
+  if (!streams_this_cycle_.empty() && streams_this_cycle_.back() == stream)
+    return;  // the usual case
   for (Stream seen : streams_this_cycle_) {
     if (seen == stream) return;
   }
@@ -416,21 +439,25 @@ void* Workspace::ring_fit(KindState& state, std::size_t bytes, std::size_t align
 
 void Workspace::grow_ring(KindState& state, std::size_t bytes) {
   const std::size_t in_flight = static_cast<std::size_t>(state.ring_tail - state.ring_head);
-  std::size_t target = config_.learned_size(std::max(2 * state.arena.size(), in_flight + 2 * bytes));
+  std::size_t target =
+      config_.learned_size(std::max(2 * state.arena.size(), in_flight + 2 * bytes));
   if (target <= state.arena.size() || target < bytes) {
     if (config_.spill == SpillPolicy::FAIL) {
-      throw_cannot_fit(state, bytes, config_.alignment, "the ring is full and max_size stops it growing");
+      throw_cannot_fit(state, bytes, config_.alignment,
+                       "the ring is full and max_size stops it growing");
     }
     return;  // capped: the caller spills
   }
   GYRE_LOG(workspace, info, where(), "ring grows from ", state.arena.size(), " to ", target,
-           " bytes: ", in_flight, " bytes are still held by its consumer and ", bytes, " more were asked");
+           " bytes: ", in_flight, " bytes are still held by its consumer and ", bytes,
+           " more were asked");
   resize(state, target);
 }
 
 void Workspace::release_through(std::uint64_t cycle, Stream consumer) {
   GYRE_CHECK(config_.reset == ResetPolicy::CYCLIC, WorkspaceError, where(),
-             "release_through() is for CYCLIC workspaces; this one resets ", name_of(config_.reset));
+             "release_through() is for CYCLIC workspaces; this one resets ",
+             name_of(config_.reset));
   const std::uint64_t ended = cycles_ended_.load(std::memory_order_acquire);
   GYRE_CHECK(cycle < ended, WorkspaceError, where(), "cannot release cycle ", cycle,
              ": it has not ended (", ended, " cycle(s) have)");
@@ -479,7 +506,8 @@ void Workspace::collect_released_cycles() {
       std::uint64_t from = state.ring_head;
       while (from < head) {
         const std::size_t physical = static_cast<std::size_t>(from % size);
-        const std::size_t piece = static_cast<std::size_t>(std::min<std::uint64_t>(head - from, size - physical));
+        const std::size_t piece =
+            static_cast<std::size_t>(std::min<std::uint64_t>(head - from, size - physical));
         state.arena.poison(physical, piece);
         from += piece;
       }
@@ -516,7 +544,8 @@ void Workspace::resize(KindState& state, std::size_t bytes) {
   }
   if (annotate_ && state.kind == MemoryKind::device && !state.arena.empty() &&
       config_.reset == ResetPolicy::AT_SCOPE_EXIT) {
-    state.annotation_heap = memory_annotations::register_heap(state.arena.base(), state.arena.size());
+    state.annotation_heap =
+        memory_annotations::register_heap(state.arena.base(), state.arena.size());
   }
   ++state.statistics.resize_count;
   state.statistics.learned_size = bytes;
@@ -532,9 +561,8 @@ std::size_t Workspace::trim() {
   for (KindState& state : kinds_) {
     if (config_.location == LocationPolicy::MMAP) continue;
     if (config_.reset == ResetPolicy::CYCLIC && !ring_cycles_.empty()) continue;  // still in use
-    const std::size_t target = state.peak_demand_since_trim == 0
-                                   ? 0
-                                   : config_.learned_size(state.peak_demand_since_trim);
+    const std::size_t target =
+        state.peak_demand_since_trim == 0 ? 0 : config_.learned_size(state.peak_demand_since_trim);
     if (target < state.arena.size()) {
       freed += state.arena.size() - target;
       resize(state, target);
@@ -556,7 +584,9 @@ void Workspace::adopt_learned_size(MemoryKind kind, std::size_t bytes) {
   state.sized = true;
 }
 
-std::size_t Workspace::learned_size(MemoryKind kind) const { return state_for(kind).statistics.learned_size; }
+std::size_t Workspace::learned_size(MemoryKind kind) const {
+  return state_for(kind).statistics.learned_size;
+}
 
 void Workspace::throw_cannot_fit(const KindState& state, std::size_t bytes, std::size_t alignment,
                                  const char* reason) const {
@@ -586,7 +616,8 @@ WorkspaceStatistics Workspace::statistics() const {
     arena.largest_request = std::max(arena.largest_request, state.cycle_largest_request);
     if (config_.reset == ResetPolicy::AT_SCOPE_EXIT) {
       arena.allocated_bytes_current = depth_ > 0 ? state.offset : 0;
-      arena.allocated_bytes_peak = std::max(arena.allocated_bytes_peak, arena.allocated_bytes_current);
+      arena.allocated_bytes_peak =
+          std::max(arena.allocated_bytes_peak, arena.allocated_bytes_current);
       arena.requested_bytes_current =
           depth_ == 0 ? 0 : (state.spilled_this_cycle ? state.cycle_demand : state.offset);
     } else {

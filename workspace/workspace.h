@@ -82,7 +82,8 @@ class Workspace final : public MemoryScope {
         !MemoryTimeline::recording()) {
       const std::size_t mask = config_.alignment - 1;
       const std::size_t offset = (state.offset + mask) & ~mask;
-      if (offset + bytes <= state.arena.size() && alignment != 0 && (alignment & (alignment - 1)) == 0) {
+      if (offset + bytes <= state.arena.size() && alignment != 0 &&
+          (alignment & (alignment - 1)) == 0) {
         state.offset = offset + bytes;
         state.arena.unpoison(offset, bytes);
         if (bytes > state.cycle_largest_request) state.cycle_largest_request = bytes;
@@ -93,7 +94,8 @@ class Workspace final : public MemoryScope {
     return allocate_slow(bytes, alignment, stream);
   }
   /// Memory of `kind` (the primary kind, or pinned_host for a mirrored workspace).
-  ScopedAllocation allocate(std::size_t bytes, MemoryKind kind, std::size_t alignment, Stream stream);
+  ScopedAllocation allocate(std::size_t bytes, MemoryKind kind, std::size_t alignment,
+                            Stream stream);
   /// Memory of this cycle is used on `stream` too (like PyTorch's record_stream): at the
   /// cycle's end a fence is recorded there, and the next cycle's first allocation on
   /// another stream waits for it.
@@ -144,27 +146,27 @@ class Workspace final : public MemoryScope {
     MemoryKind kind = MemoryKind::host;
     MemoryResource* resource = nullptr;
     Arena arena;
-    std::size_t offset = 0;               // AT_SCOPE_EXIT: bump offset
-    std::uint64_t ring_head = 0;          // CYCLIC: virtual start of the oldest live cycle
-    std::uint64_t ring_tail = 0;          // CYCLIC: virtual end of the newest allocation
-    std::uint64_t generation = 0;         // CYCLIC: bumped when the ring is replaced
-    std::size_t cycle_demand = 0;         // bump offset the cycle would reach, spills included
+    std::size_t offset = 0;        // AT_SCOPE_EXIT: bump offset
+    std::uint64_t ring_head = 0;   // CYCLIC: virtual start of the oldest live cycle
+    std::uint64_t ring_tail = 0;   // CYCLIC: virtual end of the newest allocation
+    std::uint64_t generation = 0;  // CYCLIC: bumped when the ring is replaced
+    std::size_t cycle_demand = 0;  // bump offset the cycle would reach, spills included
     std::size_t peak_demand_since_trim = 0;
     std::size_t peak_used = 0;
     bool spilled_this_cycle = false;
     bool grow_due = false;
-    bool sized = false;                   // learning has run (or warm start)
+    bool sized = false;  // learning has run (or warm start)
     std::size_t cycle_largest_request = 0;
     std::uint64_t over_time_spilling_cycles = 0;
-    void* annotation_heap = nullptr;      // NVTX heap of the arena, when annotating
+    void* annotation_heap = nullptr;  // NVTX heap of the arena, when annotating
     ArenaStatistics statistics;
   };
 
   ScopedAllocation allocate_slow(std::size_t bytes, std::size_t alignment, Stream stream);
   KindState& state_for(MemoryKind kind);
   const KindState& state_for(MemoryKind kind) const;
-  ScopedAllocation allocate_in(KindState& state, std::size_t bytes, std::size_t alignment, Stream stream,
-                               DebugMode mode);
+  ScopedAllocation allocate_in(KindState& state, std::size_t bytes, std::size_t alignment,
+                               Stream stream, DebugMode mode);
   ScopedAllocation spill(KindState& state, std::size_t bytes, std::size_t alignment, Stream stream);
   void* ring_fit(KindState& state, std::size_t bytes, std::size_t alignment);
   void grow_ring(KindState& state, std::size_t bytes);
@@ -174,8 +176,8 @@ class Workspace final : public MemoryScope {
   void resize(KindState& state, std::size_t bytes);
   void free_spills_through(std::uint64_t cycle);
   void note_stream(Stream stream);
-  [[noreturn]] void throw_cannot_fit(const KindState& state, std::size_t bytes, std::size_t alignment,
-                                     const char* reason) const;
+  [[noreturn]] void throw_cannot_fit(const KindState& state, std::size_t bytes,
+                                     std::size_t alignment, const char* reason) const;
   std::string where() const;
   void update_reserved_bytes();
 

@@ -9,9 +9,12 @@ namespace gyre {
 
 const char* name_of(LearningPolicy policy) {
   switch (policy) {
-    case LearningPolicy::NONE: return "NONE";
-    case LearningPolicy::FIRST_LOOP: return "FIRST_LOOP";
-    case LearningPolicy::OVER_TIME: return "OVER_TIME";
+    case LearningPolicy::NONE:
+      return "NONE";
+    case LearningPolicy::FIRST_LOOP:
+      return "FIRST_LOOP";
+    case LearningPolicy::OVER_TIME:
+      return "OVER_TIME";
   }
   return "?";
 }
@@ -20,9 +23,12 @@ const char* name_of(AllocationPolicy policy) {
 }
 const char* name_of(SpillPolicy policy) {
   switch (policy) {
-    case SpillPolicy::EXTERNAL: return "EXTERNAL";
-    case SpillPolicy::REALLOCATE: return "REALLOCATE";
-    case SpillPolicy::FAIL: return "FAIL";
+    case SpillPolicy::EXTERNAL:
+      return "EXTERNAL";
+    case SpillPolicy::REALLOCATE:
+      return "REALLOCATE";
+    case SpillPolicy::FAIL:
+      return "FAIL";
   }
   return "?";
 }
@@ -31,20 +37,26 @@ const char* name_of(ResetPolicy policy) {
 }
 const char* name_of(MirroringPolicy policy) {
   switch (policy) {
-    case MirroringPolicy::DEVICE_ONLY: return "DEVICE_ONLY";
-    case MirroringPolicy::DEVICE_AND_PINNED_HOST: return "DEVICE_AND_PINNED_HOST";
-    case MirroringPolicy::HOST_ONLY: return "HOST_ONLY";
+    case MirroringPolicy::DEVICE_ONLY:
+      return "DEVICE_ONLY";
+    case MirroringPolicy::DEVICE_AND_PINNED_HOST:
+      return "DEVICE_AND_PINNED_HOST";
+    case MirroringPolicy::HOST_ONLY:
+      return "HOST_ONLY";
   }
   return "?";
 }
-const char* name_of(LocationPolicy policy) { return policy == LocationPolicy::RAM ? "RAM" : "MMAP"; }
+const char* name_of(LocationPolicy policy) {
+  return policy == LocationPolicy::RAM ? "RAM" : "MMAP";
+}
 
 void WorkspaceConfig::validate(const std::string& id, Device device) const {
   const std::string where = strcat("workspace '", id, "' (", device, "): ");
   GYRE_CHECK(alignment != 0 && (alignment & (alignment - 1)) == 0, WorkspaceError, where,
              "alignment ", alignment, " is not a power of two");
   GYRE_CHECK(max_size == 0 || initial_size <= max_size, WorkspaceError, where, "initial_size ",
-             initial_size, " exceeds max_size ", max_size, "; raise max_size or lower initial_size");
+             initial_size, " exceeds max_size ", max_size,
+             "; raise max_size or lower initial_size");
   GYRE_CHECK(max_size == 0 || min_size <= max_size, WorkspaceError, where, "min_size ", min_size,
              " exceeds max_size ", max_size);
   GYRE_CHECK(std::isfinite(overallocation) && overallocation >= 0.0, WorkspaceError, where,

@@ -34,7 +34,8 @@ void WorkspaceLifetime::mark_destroyed() {
 }
 
 std::string WorkspaceLifetime::describe_stale(std::uint64_t epoch) const {
-  const std::string origin = strcat("from workspace '", id_, "' (", device_, ", thread ", thread_, ")");
+  const std::string origin =
+      strcat("from workspace '", id_, "' (", device_, ", thread ", thread_, ")");
   if (destroyed_.load(std::memory_order_relaxed)) {
     return strcat(origin, " belongs to cycle ", epoch,
                   ", and the workspace was destroyed; call detach() or leverage_to() before "

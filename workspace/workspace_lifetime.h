@@ -17,7 +17,8 @@ namespace gyre {
 class WorkspaceLifetime final : public Lifetime {
  public:
   /// A new record from the registry (owned by it).
-  static WorkspaceLifetime* create(const std::string& id, Device device, int thread, ResetPolicy reset);
+  static WorkspaceLifetime* create(const std::string& id, Device device, int thread,
+                                   ResetPolicy reset);
 
   /// Cycles below `cycle` have ended (or been released).
   void end_cycles_before(std::uint64_t cycle) { end_epochs_before(cycle); }

@@ -1,10 +1,9 @@
 #include "workspace/workspace_manager.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <utility>
 
@@ -63,7 +62,8 @@ bool operator==(const WorkspaceConfig& a, const WorkspaceConfig& b) {
 // ---- scopes ---------------------------------------------------------------------------
 
 WorkspaceScope::WorkspaceScope(WorkspaceScope&& other) noexcept
-    : manager_(std::exchange(other.manager_, nullptr)), workspace_(other.workspace_),
+    : manager_(std::exchange(other.manager_, nullptr)),
+      workspace_(other.workspace_),
       token_(other.token_) {}
 
 WorkspaceScope& WorkspaceScope::operator=(WorkspaceScope&& other) noexcept {
@@ -82,7 +82,9 @@ void WorkspaceScope::close() noexcept {
 
 // ---- manager --------------------------------------------------------------------------
 
-WorkspaceManager& WorkspaceManager::current() { return for_device(current_device()); }
+WorkspaceManager& WorkspaceManager::current() {
+  return for_device(current_device());
+}
 
 WorkspaceManager& WorkspaceManager::for_device(Device device) {
   check_device(device);
@@ -92,7 +94,9 @@ WorkspaceManager& WorkspaceManager::for_device(Device device) {
   return *slot;
 }
 
-WorkspaceManager::WorkspaceManager(Device device) : device_(device) { stack_.reserve(16); }
+WorkspaceManager::WorkspaceManager(Device device) : device_(device) {
+  stack_.reserve(16);
+}
 
 WorkspaceManager::~WorkspaceManager() {
   // Thread exit: the workspaces go with the thread (no deferred release).
@@ -116,7 +120,9 @@ WorkspaceScope WorkspaceManager::activate(std::string_view id) {
   return open(found != workspaces_.end() ? found->second.get() : &create(id, WorkspaceConfig{}));
 }
 
-WorkspaceScope WorkspaceManager::scope_out() { return open(nullptr); }
+WorkspaceScope WorkspaceManager::scope_out() {
+  return open(nullptr);
+}
 
 Workspace& WorkspaceManager::create(std::string_view id, const WorkspaceConfig& config) {
   auto workspace = std::make_unique<Workspace>(std::string(id), config, device_);
@@ -161,7 +167,8 @@ void WorkspaceManager::close(std::uint64_t token) noexcept {
     make_top_current();
     return;
   }
-  GYRE_LOG(workspace, error, "a workspace scope on ", device_, " was closed twice or after its "
+  GYRE_LOG(workspace, error, "a workspace scope on ", device_,
+           " was closed twice or after its "
            "workspace was destroyed; ignored");
 }
 
@@ -189,8 +196,9 @@ void WorkspaceManager::destroy(std::string_view id) {
 
 void WorkspaceManager::destroy_all() {
   for (const auto& [id, workspace] : workspaces_) {
-    GYRE_CHECK(!workspace->is_open(), WorkspaceError, "cannot destroy the workspaces of this thread on ",
-               device_, ": workspace '", id, "' has an open scope; close it first");
+    GYRE_CHECK(!workspace->is_open(), WorkspaceError,
+               "cannot destroy the workspaces of this thread on ", device_, ": workspace '", id,
+               "' has an open scope; close it first");
   }
   workspaces_.clear();
 }
@@ -215,7 +223,9 @@ std::vector<WorkspaceStatistics> WorkspaceManager::statistics() const {
   return result;
 }
 
-std::string WorkspaceManager::statistics_json() const { return statistics_to_json(statistics()); }
+std::string WorkspaceManager::statistics_json() const {
+  return statistics_to_json(statistics());
+}
 
 void WorkspaceManager::print_allocation_statistics(std::ostream& out) const {
   print_statistics_table(out, statistics());
@@ -238,13 +248,15 @@ void WorkspaceManager::save_learned_sizes(const std::string& path) {
       }
     }
   }
-  const std::string text = nlohmann::json{{"gyre_learned_sizes", 1}, {"workspaces", entries}}.dump(2);
+  const std::string text =
+      nlohmann::json{{"gyre_learned_sizes", 1}, {"workspaces", entries}}.dump(2);
   const std::string temporary = path + ".tmp";
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     out << text;
     out.flush();
-    GYRE_CHECK(out.good(), WorkspaceError, "cannot write learned workspace sizes to '", temporary, "'");
+    GYRE_CHECK(out.good(), WorkspaceError, "cannot write learned workspace sizes to '", temporary,
+               "'");
   }
   GYRE_CHECK(std::rename(temporary.c_str(), path.c_str()) == 0, WorkspaceError, "cannot rename '",
              temporary, "' to '", path, "'");
@@ -255,35 +267,41 @@ void WorkspaceManager::load_learned_sizes(const std::string& path) {
   GYRE_CHECK(in.good(), WorkspaceError, "cannot read learned workspace sizes from '", path, "'");
   std::stringstream text;
   text << in.rdbuf();
-  const nlohmann::json document = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json document =
+      nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
   const auto fail = [&](const std::string& why) {
     throw WorkspaceError(strcat("'", path, "' is not a learned-sizes file of Gyre: ", why,
                                 "; write it with WorkspaceManager::save_learned_sizes()"));
   };
   if (document.is_discarded()) fail("it is not valid JSON (truncated?)");
-  if (!document.is_object() || !document.contains("gyre_learned_sizes") || !document.contains("workspaces") ||
-      !document["workspaces"].is_array()) {
+  if (!document.is_object() || !document.contains("gyre_learned_sizes") ||
+      !document.contains("workspaces") || !document["workspaces"].is_array()) {
     fail("it lacks \"gyre_learned_sizes\" and a \"workspaces\" array");
   }
   std::map<std::string, std::size_t> sizes;
   for (const nlohmann::json& entry : document["workspaces"]) {
     if (!entry.is_object() || !entry.contains("id") || !entry["id"].is_string() ||
         !entry.contains("device") || !entry["device"].is_string() || !entry.contains("kind") ||
-        !entry["kind"].is_string() || !entry.contains("bytes") || !entry["bytes"].is_number_unsigned()) {
+        !entry["kind"].is_string() || !entry.contains("bytes") ||
+        !entry["bytes"].is_number_unsigned()) {
       fail(strcat("an entry is not {id, device, kind, bytes}: ", entry.dump()));
     }
     const std::string kind = entry["kind"].get<std::string>();
     MemoryKind memory_kind = MemoryKind::host;
-    if (kind == "device") memory_kind = MemoryKind::device;
-    else if (kind == "pinned_host") memory_kind = MemoryKind::pinned_host;
-    else if (kind != "host") fail(strcat("unknown memory kind '", kind, "'"));
+    if (kind == "device")
+      memory_kind = MemoryKind::device;
+    else if (kind == "pinned_host")
+      memory_kind = MemoryKind::pinned_host;
+    else if (kind != "host")
+      fail(strcat("unknown memory kind '", kind, "'"));
     Device device;
     try {
       device = Device::parse(entry["device"].get<std::string>());
     } catch (const Error& error) {
       fail(error.what());
     }
-    sizes[learned_key(entry["id"].get<std::string>(), device, memory_kind)] = entry["bytes"].get<std::size_t>();
+    sizes[learned_key(entry["id"].get<std::string>(), device, memory_kind)] =
+        entry["bytes"].get<std::size_t>();
   }
   LearnedSizes& learned = learned_sizes();
   std::lock_guard<std::mutex> lock(learned.mutex);

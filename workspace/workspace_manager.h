@@ -116,6 +116,8 @@ class WorkspaceManager {
 
 /// Equal when every field is equal.
 bool operator==(const WorkspaceConfig& a, const WorkspaceConfig& b);
-inline bool operator!=(const WorkspaceConfig& a, const WorkspaceConfig& b) { return !(a == b); }
+inline bool operator!=(const WorkspaceConfig& a, const WorkspaceConfig& b) {
+  return !(a == b);
+}
 
 }  // namespace gyre

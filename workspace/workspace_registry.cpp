@@ -18,7 +18,8 @@ void WorkspaceRegistry::add(const Workspace* workspace) {
 
 void WorkspaceRegistry::remove(const Workspace* workspace) {
   std::lock_guard<std::mutex> lock(mutex_);
-  workspaces_.erase(std::remove(workspaces_.begin(), workspaces_.end(), workspace), workspaces_.end());
+  workspaces_.erase(std::remove(workspaces_.begin(), workspaces_.end(), workspace),
+                    workspaces_.end());
 }
 
 std::vector<ThreadWorkspaceMemory> WorkspaceRegistry::memory_by_thread() const {
@@ -36,7 +37,8 @@ std::vector<ThreadWorkspaceMemory> WorkspaceRegistry::memory_by_thread() const {
     entry->reserved_bytes += workspace->reserved_bytes();
   }
   std::sort(report.begin(), report.end(), [](const auto& a, const auto& b) {
-    return a.thread != b.thread ? a.thread < b.thread : device_slot(a.device) < device_slot(b.device);
+    return a.thread != b.thread ? a.thread < b.thread
+                                : device_slot(a.device) < device_slot(b.device);
   });
   return report;
 }

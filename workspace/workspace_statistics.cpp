@@ -1,9 +1,8 @@
 #include "workspace/workspace_statistics.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <iomanip>
+#include <nlohmann/json.hpp>
 #include <ostream>
 
 namespace gyre {
@@ -67,23 +66,24 @@ std::string statistics_to_json(const std::vector<WorkspaceStatistics>& statistic
 void print_statistics_table(std::ostream& out, const std::vector<WorkspaceStatistics>& statistics) {
   out << std::left << std::setw(24) << "workspace" << std::setw(8) << "device" << std::setw(7)
       << "thread" << std::setw(12) << "kind" << std::right << std::setw(11) << "reserved"
-      << std::setw(11) << "peak used" << std::setw(11) << "peak asked" << std::setw(11)
-      << "learned" << std::setw(9) << "cycles" << std::setw(8) << "spills" << std::setw(11)
-      << "spilled" << "\n";
+      << std::setw(11) << "peak used" << std::setw(11) << "peak asked" << std::setw(11) << "learned"
+      << std::setw(9) << "cycles" << std::setw(8) << "spills" << std::setw(11) << "spilled"
+      << "\n";
   std::size_t total = 0;
   for (const WorkspaceStatistics& workspace : statistics) {
     for (const ArenaStatistics& arena : workspace.arenas) {
-      out << std::left << std::setw(24) << workspace.id << std::setw(8) << workspace.device.to_string()
-          << std::setw(7) << workspace.thread << std::setw(12) << name_of(arena.kind) << std::right
-          << std::setw(11) << human_bytes(arena.reserved_bytes) << std::setw(11)
-          << human_bytes(arena.allocated_bytes_peak) << std::setw(11)
+      out << std::left << std::setw(24) << workspace.id << std::setw(8)
+          << workspace.device.to_string() << std::setw(7) << workspace.thread << std::setw(12)
+          << name_of(arena.kind) << std::right << std::setw(11) << human_bytes(arena.reserved_bytes)
+          << std::setw(11) << human_bytes(arena.allocated_bytes_peak) << std::setw(11)
           << human_bytes(arena.requested_bytes_peak) << std::setw(11)
           << human_bytes(arena.learned_size) << std::setw(9) << workspace.cycles << std::setw(8)
           << arena.spill_count << std::setw(11) << human_bytes(arena.spilled_bytes) << "\n";
       total += arena.reserved_bytes;
     }
   }
-  out << "total reserved: " << human_bytes(total) << " in " << statistics.size() << " workspace(s)\n";
+  out << "total reserved: " << human_bytes(total) << " in " << statistics.size()
+      << " workspace(s)\n";
 }
 
 }  // namespace gyre

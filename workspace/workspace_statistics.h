@@ -36,8 +36,8 @@ struct WorkspaceStatistics {
   int thread = 0;  // Gyre's index of the owning thread (see thread_index())
   ResetPolicy reset = ResetPolicy::AT_SCOPE_EXIT;
   bool open = false;
-  std::uint64_t cycles = 0;          // cycles completed
-  std::uint64_t spilling_cycles = 0; // cycles that spilled at least once
+  std::uint64_t cycles = 0;           // cycles completed
+  std::uint64_t spilling_cycles = 0;  // cycles that spilled at least once
   std::vector<ArenaStatistics> arenas;
 
   std::size_t reserved_bytes() const;

@@ -19,8 +19,12 @@ void throw_cuda_error(cudaError_t status, const char* call, const char* file, in
 }
 
 namespace {
-cudaStream_t as_stream(void* stream) { return static_cast<cudaStream_t>(stream); }
-cudaEvent_t as_event(void* event) { return static_cast<cudaEvent_t>(event); }
+cudaStream_t as_stream(void* stream) {
+  return static_cast<cudaStream_t>(stream);
+}
+cudaEvent_t as_event(void* event) {
+  return static_cast<cudaEvent_t>(event);
+}
 
 // Sets the device for one call and restores the caller's afterwards.
 class ScopedDevice {
@@ -38,7 +42,9 @@ class ScopedDevice {
 };
 }  // namespace
 
-bool compiled() { return true; }
+bool compiled() {
+  return true;
+}
 
 int device_count() noexcept {
   int count = 0;
@@ -75,8 +81,12 @@ int driver_version() noexcept {
   return cudaDriverGetVersion(&version) == cudaSuccess ? version : 0;
 }
 
-void set_current_device(int device) { GYRE_CUDA_CHECK(cudaSetDevice(device)); }
-void set_current_device_noexcept(int device) noexcept { cudaSetDevice(device); }
+void set_current_device(int device) {
+  GYRE_CUDA_CHECK(cudaSetDevice(device));
+}
+void set_current_device_noexcept(int device) noexcept {
+  cudaSetDevice(device);
+}
 
 void* malloc_device(std::size_t bytes, int device) {
   ScopedDevice scoped(device);
@@ -114,10 +124,13 @@ void* malloc_pinned(std::size_t bytes) {
   return pointer;
 }
 
-void free_pinned(void* pointer) noexcept { cudaFreeHost(pointer); }
+void free_pinned(void* pointer) noexcept {
+  cudaFreeHost(pointer);
+}
 
 void copy_async(void* destination, const void* source, std::size_t bytes, void* stream) {
-  GYRE_CUDA_CHECK(cudaMemcpyAsync(destination, source, bytes, cudaMemcpyDefault, as_stream(stream)));
+  GYRE_CUDA_CHECK(
+      cudaMemcpyAsync(destination, source, bytes, cudaMemcpyDefault, as_stream(stream)));
 }
 
 void memset_async(void* destination, int value, std::size_t bytes, void* stream) {
@@ -131,8 +144,12 @@ void* create_stream(int device) {
   return stream;
 }
 
-void destroy_stream(void* stream) noexcept { cudaStreamDestroy(as_stream(stream)); }
-void synchronize_stream(void* stream) { GYRE_CUDA_CHECK(cudaStreamSynchronize(as_stream(stream))); }
+void destroy_stream(void* stream) noexcept {
+  cudaStreamDestroy(as_stream(stream));
+}
+void synchronize_stream(void* stream) {
+  GYRE_CUDA_CHECK(cudaStreamSynchronize(as_stream(stream)));
+}
 
 void* create_event(int device) {
   ScopedDevice scoped(device);
@@ -141,7 +158,9 @@ void* create_event(int device) {
   return event;
 }
 
-void destroy_event(void* event) noexcept { cudaEventDestroy(as_event(event)); }
+void destroy_event(void* event) noexcept {
+  cudaEventDestroy(as_event(event));
+}
 void record_event(void* event, void* stream) {
   GYRE_CUDA_CHECK(cudaEventRecord(as_event(event), as_stream(stream)));
 }
@@ -157,6 +176,8 @@ bool event_completed(void* event) {
   GYRE_CUDA_CHECK(status);
   return true;
 }
-void synchronize_event(void* event) { GYRE_CUDA_CHECK(cudaEventSynchronize(as_event(event))); }
+void synchronize_event(void* event) {
+  GYRE_CUDA_CHECK(cudaEventSynchronize(as_event(event)));
+}
 
 }  // namespace gyre::cuda_backend

@@ -1,7 +1,8 @@
+#include "runtime/device.h"
+
 #include <catch2/catch.hpp>
 
 #include "runtime/cuda_backend.h"
-#include "runtime/device.h"
 #include "runtime/error.h"
 
 using namespace gyre;
@@ -26,7 +27,8 @@ TEST_CASE("CUDA availability equals the build flag", "[runtime][device]") {
   CHECK(device_count(DeviceType::cpu) == 1);
 }
 
-TEST_CASE("a device that is not there raises an error naming it and the count", "[runtime][device]") {
+TEST_CASE("a device that is not there raises an error naming it and the count",
+          "[runtime][device]") {
   const int count = device_count(DeviceType::cuda);
   const Device missing = Device::cuda(count + 3);
   CHECK_THROWS_AS(check_device(missing), Error);

@@ -1,6 +1,7 @@
+#include "runtime/dtype.h"
+
 #include <catch2/catch.hpp>
 
-#include "runtime/dtype.h"
 #include "runtime/error.h"
 
 using namespace gyre;

@@ -1,6 +1,6 @@
-#include <catch2/catch.hpp>
-
 #include "runtime/error.h"
+
+#include <catch2/catch.hpp>
 
 using namespace gyre;
 using Catch::Matchers::Contains;
@@ -16,7 +16,9 @@ TEST_CASE("every Gyre exception is a gyre::Error", "[runtime][error]") {
 
 TEST_CASE("GYRE_CHECK throws the named type with the values in the message", "[runtime][error]") {
   const int rows = 3;
-  auto failing = [&] { GYRE_CHECK(rows == 4, InvalidArgumentError, "expected 4 rows, got ", rows); };
+  auto failing = [&] {
+    GYRE_CHECK(rows == 4, InvalidArgumentError, "expected 4 rows, got ", rows);
+  };
   CHECK_THROWS_AS(failing(), InvalidArgumentError);
   CHECK_THROWS_WITH(failing(), "expected 4 rows, got 3");
   CHECK_NOTHROW([&] { GYRE_CHECK(rows == 3, InvalidArgumentError, "unused"); }());

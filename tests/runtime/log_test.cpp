@@ -1,7 +1,8 @@
+#include "runtime/log.h"
+
 #include <catch2/catch.hpp>
 
 #include "runtime/error.h"
-#include "runtime/log.h"
 #include "tests/support/strict_logging.h"
 
 using namespace gyre;

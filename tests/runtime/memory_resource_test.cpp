@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 
 #include "runtime/caching_resource.h"
@@ -57,7 +56,8 @@ TEST_CASE("statistics count every call made through the adaptor", "[runtime][mem
   CHECK(counted.name() == "statistics(host)");
 }
 
-TEST_CASE("the caching resource reuses blocks of a size class and trims them", "[runtime][memory]") {
+TEST_CASE("the caching resource reuses blocks of a size class and trims them",
+          "[runtime][memory]") {
   HostMemoryResource host;
   StatisticsResource upstream(host);
   CachingResource caching(upstream);

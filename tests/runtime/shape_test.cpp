@@ -1,11 +1,12 @@
+#include "runtime/shape.h"
+
 #include <catch2/catch.hpp>
 
 #include "runtime/error.h"
-#include "runtime/shape.h"
 
+using Catch::Matchers::Contains;
 using gyre::InvalidArgumentError;
 using gyre::Shape;
-using Catch::Matchers::Contains;
 
 TEST_CASE("a shape stores row-major strides inline", "[runtime][shape]") {
   const Shape shape{2, 3, 4};
@@ -44,7 +45,8 @@ TEST_CASE("reshaping keeps the element count", "[runtime][shape]") {
 TEST_CASE("bad shapes raise errors naming the offending values", "[runtime][shape]") {
   CHECK_THROWS_AS((Shape{2, -3}), InvalidArgumentError);
   CHECK_THROWS_WITH((Shape{2, -3}), Contains("[2, -3]") && Contains("-3") && Contains("axis 1"));
-  CHECK_THROWS_WITH((Shape{1, 1, 1, 1, 1, 1, 1, 1, 1}), Contains("rank 9") && Contains("at most 8"));
+  CHECK_THROWS_WITH((Shape{1, 1, 1, 1, 1, 1, 1, 1, 1}),
+                    Contains("rank 9") && Contains("at most 8"));
   CHECK_THROWS_WITH(Shape({2, 3}).dim(2), Contains("axis 2") && Contains("[2, 3]"));
   CHECK_THROWS_WITH(Shape({2, 3}).transposed(0, -3), Contains("axis -3"));
 }

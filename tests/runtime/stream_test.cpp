@@ -1,10 +1,11 @@
-#include <catch2/catch.hpp>
-
 #include "runtime/stream.h"
+
+#include <catch2/catch.hpp>
 
 using namespace gyre;
 
-TEST_CASE("the CPU stream is synchronous and its events complete when recorded", "[runtime][stream]") {
+TEST_CASE("the CPU stream is synchronous and its events complete when recorded",
+          "[runtime][stream]") {
   const Stream stream = Stream::current(Device::cpu());
   CHECK(stream.device() == Device::cpu());
   CHECK(stream.handle() == nullptr);

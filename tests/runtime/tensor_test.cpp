@@ -1,11 +1,11 @@
-#include <catch2/catch.hpp>
+#include "runtime/tensor.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 
 #include "runtime/detached_memory.h"
 #include "runtime/error.h"
 #include "runtime/memory_scope.h"
-#include "runtime/tensor.h"
 #include "tests/support/allocation_counter.h"
 
 using namespace gyre;
@@ -48,7 +48,8 @@ class BumpScope final : public MemoryScope {
 
 }  // namespace
 
-TEST_CASE("creating, copying and viewing tensors performs no heap allocation", "[runtime][tensor]") {
+TEST_CASE("creating, copying and viewing tensors performs no heap allocation",
+          "[runtime][tensor]") {
   TestLifetime lifetime;
   BumpScope scope(lifetime);
   float external[12] = {};
@@ -116,7 +117,8 @@ TEST_CASE("a tensor whose epoch ended is stale and says so", "[runtime][tensor]"
   lifetime.end_before(18);
   CHECK_FALSE(tensor.is_valid());
   CHECK_THROWS_AS(tensor.data_ptr(), WorkspaceError);
-  CHECK_THROWS_WITH(tensor.data_ptr(), "tensor [64, 256] f32 from test arena belongs to epoch 17, which ended");
+  CHECK_THROWS_WITH(tensor.data_ptr(),
+                    "tensor [64, 256] f32 from test arena belongs to epoch 17, which ended");
   CHECK_THROWS_AS(tensor.reshape({256, 64}), WorkspaceError);
 
   set_workspace_validation(false);
@@ -130,7 +132,8 @@ TEST_CASE("tensor misuse raises errors naming the tensor", "[runtime][tensor]") 
   CHECK_THROWS_WITH(tensor.slice(1, 2, 7), Contains("[2, 7)") && Contains("[3, 5] f32"));
   CHECK_THROWS_WITH(tensor.reshape({4, 4}), Contains("[3, 5]") && Contains("[4, 4]"));
   CHECK_THROWS_AS(Tensor::wrap(nullptr, {2}, DType::f32), InvalidArgumentError);
-  CHECK_THROWS_AS(Tensor::empty({2}, DType::f32, Device::cuda(device_count(DeviceType::cuda))), Error);
+  CHECK_THROWS_AS(Tensor::empty({2}, DType::f32, Device::cuda(device_count(DeviceType::cuda))),
+                  Error);
 }
 
 TEST_CASE("an undefined tensor and an empty one differ", "[runtime][tensor]") {

@@ -26,13 +26,23 @@ void* counted_allocate(std::size_t size, std::size_t alignment) {
 }  // namespace
 
 namespace gyre::testing {
-HeapAllocationCounter::HeapAllocationCounter() : start_(tls_allocations) { ++tls_active_counters; }
-HeapAllocationCounter::~HeapAllocationCounter() { --tls_active_counters; }
-std::uint64_t HeapAllocationCounter::count() const { return tls_allocations - start_; }
+HeapAllocationCounter::HeapAllocationCounter() : start_(tls_allocations) {
+  ++tls_active_counters;
+}
+HeapAllocationCounter::~HeapAllocationCounter() {
+  --tls_active_counters;
+}
+std::uint64_t HeapAllocationCounter::count() const {
+  return tls_allocations - start_;
+}
 }  // namespace gyre::testing
 
-void* operator new(std::size_t size) { return counted_allocate(size, alignof(std::max_align_t)); }
-void* operator new[](std::size_t size) { return counted_allocate(size, alignof(std::max_align_t)); }
+void* operator new(std::size_t size) {
+  return counted_allocate(size, alignof(std::max_align_t));
+}
+void* operator new[](std::size_t size) {
+  return counted_allocate(size, alignof(std::max_align_t));
+}
 void* operator new(std::size_t size, std::align_val_t alignment) {
   return counted_allocate(size, static_cast<std::size_t>(alignment));
 }
@@ -53,11 +63,27 @@ void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
     return nullptr;
   }
 }
-void operator delete(void* pointer) noexcept { std::free(pointer); }
-void operator delete[](void* pointer) noexcept { std::free(pointer); }
-void operator delete(void* pointer, std::size_t) noexcept { std::free(pointer); }
-void operator delete[](void* pointer, std::size_t) noexcept { std::free(pointer); }
-void operator delete(void* pointer, std::align_val_t) noexcept { std::free(pointer); }
-void operator delete[](void* pointer, std::align_val_t) noexcept { std::free(pointer); }
-void operator delete(void* pointer, std::size_t, std::align_val_t) noexcept { std::free(pointer); }
-void operator delete[](void* pointer, std::size_t, std::align_val_t) noexcept { std::free(pointer); }
+void operator delete(void* pointer) noexcept {
+  std::free(pointer);
+}
+void operator delete[](void* pointer) noexcept {
+  std::free(pointer);
+}
+void operator delete(void* pointer, std::size_t) noexcept {
+  std::free(pointer);
+}
+void operator delete[](void* pointer, std::size_t) noexcept {
+  std::free(pointer);
+}
+void operator delete(void* pointer, std::align_val_t) noexcept {
+  std::free(pointer);
+}
+void operator delete[](void* pointer, std::align_val_t) noexcept {
+  std::free(pointer);
+}
+void operator delete(void* pointer, std::size_t, std::align_val_t) noexcept {
+  std::free(pointer);
+}
+void operator delete[](void* pointer, std::size_t, std::align_val_t) noexcept {
+  std::free(pointer);
+}

@@ -20,7 +20,9 @@ class FakeDeviceMemory final : public MemoryResource {
   explicit FakeDeviceMemory(MemoryKind kind = MemoryKind::device, int index = 0)
       : kind_(kind), index_(index) {}
   MemoryKind kind() const override { return kind_; }
-  Device device() const override { return kind_ == MemoryKind::device ? Device::cuda(index_) : Device::cpu(); }
+  Device device() const override {
+    return kind_ == MemoryKind::device ? Device::cuda(index_) : Device::cpu();
+  }
   std::string name() const override { return strcat("fake_", name_of(kind_)); }
   int allocations = 0;
   int deallocations = 0;
@@ -30,7 +32,8 @@ class FakeDeviceMemory final : public MemoryResource {
     ++allocations;
     return host_.allocate(bytes, alignment, stream);
   }
-  void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment, Stream stream) noexcept override {
+  void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
+                     Stream stream) noexcept override {
     ++deallocations;
     host_.deallocate(pointer, bytes, alignment, stream);
   }

@@ -1,7 +1,6 @@
 #include "tests/support/memory_resource_contract.h"
 
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <cstring>
 #include <random>

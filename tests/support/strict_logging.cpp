@@ -10,7 +10,9 @@ std::uint64_t warnings_at_start = 0;
 std::uint64_t warnings_allowed = 0;
 }  // namespace
 
-void allow_warnings(std::uint64_t count) { warnings_allowed += count; }
+void allow_warnings(std::uint64_t count) {
+  warnings_allowed += count;
+}
 
 void begin_test_case() {
   warnings_at_start = log::warning_count();

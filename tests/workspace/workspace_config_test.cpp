@@ -1,8 +1,9 @@
+#include "workspace/workspace_config.h"
+
 #include <catch2/catch.hpp>
 
 #include "runtime/error.h"
 #include "workspace/workspace.h"
-#include "workspace/workspace_config.h"
 
 using namespace gyre;
 using Catch::Matchers::Contains;
@@ -27,7 +28,8 @@ TEST_CASE("the default config is the contract's table", "[workspace][config]") {
 TEST_CASE("contradictory or negative settings are refused, never fixed", "[workspace][config]") {
   auto refused = [](WorkspaceConfig config, const char* words) {
     CHECK_THROWS_AS(config.validate("WS_X", Device::cpu()), WorkspaceError);
-    CHECK_THROWS_WITH(config.validate("WS_X", Device::cpu()), Contains("'WS_X'") && Contains(words));
+    CHECK_THROWS_WITH(config.validate("WS_X", Device::cpu()),
+                      Contains("'WS_X'") && Contains(words));
     CHECK_THROWS_AS(Workspace("WS_X", config, Device::cpu()), WorkspaceError);
   };
   WorkspaceConfig config;
@@ -69,7 +71,8 @@ TEST_CASE("contradictory or negative settings are refused, never fixed", "[works
   CHECK_THROWS_WITH(config.validate("M", Device::cuda(0)), Contains("CPU workspaces only"));
 }
 
-TEST_CASE("the learned size applies overallocation, floor, cap and alignment", "[workspace][config]") {
+TEST_CASE("the learned size applies overallocation, floor, cap and alignment",
+          "[workspace][config]") {
   WorkspaceConfig config;
   CHECK(config.learned_size(1000) == 1536);  // 1300 aligned up to 256
   config.allocation = AllocationPolicy::STRICT;

@@ -1,7 +1,6 @@
 // Allocation, cycles, spills and learning of a single workspace (WORKSPACES.md,
 // "Allocation and reset" and the configuration table).
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 
 #include "runtime/error.h"
@@ -42,7 +41,8 @@ std::uintptr_t address(const ScopedAllocation& allocation) {
 
 }  // namespace
 
-TEST_CASE("allocation is a bump on aligned offsets, and the arena is reused every cycle", "[workspace][cycle]") {
+TEST_CASE("allocation is a bump on aligned offsets, and the arena is reused every cycle",
+          "[workspace][cycle]") {
   WorkspaceConfig config;
   config.initial_size = 4096;
   config.learning = LearningPolicy::NONE;
@@ -77,7 +77,8 @@ TEST_CASE("allocation is a bump on aligned offsets, and the arena is reused ever
   CHECK(statistics.arenas[0].allocated_bytes_current == 0);
 }
 
-TEST_CASE("a tensor is valid until its cycle ends, then says which and what to do", "[workspace][cycle]") {
+TEST_CASE("a tensor is valid until its cycle ends, then says which and what to do",
+          "[workspace][cycle]") {
   WorkspaceConfig config;
   config.initial_size = 1 << 20;
   config.learning = LearningPolicy::NONE;
@@ -90,9 +91,10 @@ TEST_CASE("a tensor is valid until its cycle ends, then says which and what to d
   workspace.leave();
   CHECK_FALSE(allocation.lifetime->is_live(allocation.epoch));
   const std::string message = allocation.lifetime->describe_stale(allocation.epoch);
-  CHECK_THAT(message, Contains("from workspace 'WS_LAYER_ACT' (cpu:0, thread ") &&
-                          Contains("belongs to cycle 17, which ended; call detach() or leverage_to() "
-                                   "before leaving the scope"));
+  CHECK_THAT(message,
+             Contains("from workspace 'WS_LAYER_ACT' (cpu:0, thread ") &&
+                 Contains("belongs to cycle 17, which ended; call detach() or leverage_to() "
+                          "before leaving the scope"));
   workspace.enter();  // a new cycle does not revive the old one
   CHECK_FALSE(allocation.lifetime->is_live(allocation.epoch));
   workspace.leave();
@@ -117,14 +119,16 @@ TEST_CASE("re-entering an open workspace is a borrow: no new cycle", "[workspace
 TEST_CASE("allocating outside a scope is an error naming the workspace", "[workspace][cycle]") {
   Workspace workspace("WS_CLOSED", WorkspaceConfig{}, Device::cpu());
   CHECK_THROWS_AS(workspace.allocate(16, 256, Stream()), WorkspaceError);
-  CHECK_THROWS_WITH(workspace.allocate(16, 256, Stream()), Contains("'WS_CLOSED'") && Contains("not open"));
+  CHECK_THROWS_WITH(workspace.allocate(16, 256, Stream()),
+                    Contains("'WS_CLOSED'") && Contains("not open"));
   workspace.enter();
   CHECK_THROWS_AS(workspace.allocate(16, 100, Stream()), InvalidArgumentError);
   CHECK_THROWS_AS(workspace.allocate(16, MemoryKind::pinned_host, 256, Stream()), WorkspaceError);
   workspace.leave();
 }
 
-TEST_CASE("FIRST_LOOP spills the first cycle, then sizes the arena from it", "[workspace][learning]") {
+TEST_CASE("FIRST_LOOP spills the first cycle, then sizes the arena from it",
+          "[workspace][learning]") {
   CountedWorkspace memory;
   Workspace workspace("W", WorkspaceConfig{}, memory.resources());
   run_cycle(workspace, 1000, 3000);  // demand 1024 + 3000 = 4024
@@ -140,7 +144,8 @@ TEST_CASE("FIRST_LOOP spills the first cycle, then sizes the arena from it", "[w
   CHECK(workspace.statistics().spilling_cycles == 1);
 }
 
-TEST_CASE("FIRST_LOOP with an initial size learns only when the first cycle outgrew it", "[workspace][learning]") {
+TEST_CASE("FIRST_LOOP with an initial size learns only when the first cycle outgrew it",
+          "[workspace][learning]") {
   WorkspaceConfig config;
   config.initial_size = 8192;
   Workspace roomy("R", config, Device::cpu());
@@ -173,7 +178,8 @@ TEST_CASE("learning NONE keeps the initial size and spills the rest", "[workspac
   CHECK(empty.statistics().arenas[0].reserved_bytes == 0);  // NONE with no initial size: all spills
 }
 
-TEST_CASE("OVER_TIME sizes after cycles_before_resize spilling cycles, to the peak seen", "[workspace][learning]") {
+TEST_CASE("OVER_TIME sizes after cycles_before_resize spilling cycles, to the peak seen",
+          "[workspace][learning]") {
   testing::allow_warnings(3);  // long runs of spilling cycles warn, as they should
   for (int cycles : {1, 2, 5}) {
     WorkspaceConfig config;
@@ -221,7 +227,9 @@ TEST_CASE("max_size caps growth: beyond it, allocations spill", "[workspace][spi
   CHECK(workspace.statistics().arenas[0].spill_count == 2);
 }
 
-TEST_CASE("FAIL throws with the request, the arena, the offset, the largest request and free memory", "[workspace][spill]") {
+TEST_CASE(
+    "FAIL throws with the request, the arena, the offset, the largest request and free memory",
+    "[workspace][spill]") {
   WorkspaceConfig config;
   config.learning = LearningPolicy::NONE;
   config.initial_size = 2048;
@@ -247,7 +255,8 @@ TEST_CASE("FAIL throws with the request, the arena, the offset, the largest requ
   learner.leave();
 }
 
-TEST_CASE("a workspace that spills every cycle warns once with the size it needs", "[workspace][spill]") {
+TEST_CASE("a workspace that spills every cycle warns once with the size it needs",
+          "[workspace][spill]") {
   WorkspaceConfig config;
   config.learning = LearningPolicy::NONE;
   config.initial_size = 256;
@@ -258,7 +267,8 @@ TEST_CASE("a workspace that spills every cycle warns once with the size it needs
   CHECK(log::warning_count() == before + 1);
 }
 
-TEST_CASE("trim shrinks an arena that outgrew its need and reports its learned size", "[workspace][trim]") {
+TEST_CASE("trim shrinks an arena that outgrew its need and reports its learned size",
+          "[workspace][trim]") {
   WorkspaceConfig config;
   config.spill = SpillPolicy::REALLOCATE;
   config.allocation = AllocationPolicy::STRICT;
@@ -278,7 +288,8 @@ TEST_CASE("trim shrinks an arena that outgrew its need and reports its learned s
   workspace.leave();
 }
 
-TEST_CASE("SPILL_EVERYTHING makes every allocation real and frees it at cycle end", "[workspace][debug]") {
+TEST_CASE("SPILL_EVERYTHING makes every allocation real and frees it at cycle end",
+          "[workspace][debug]") {
   CountedWorkspace memory;
   WorkspaceConfig config;
   config.initial_size = 1 << 16;
@@ -289,7 +300,7 @@ TEST_CASE("SPILL_EVERYTHING makes every allocation real and frees it at cycle en
   const ScopedAllocation a = workspace.allocate(100, 256, Stream());
   const ScopedAllocation b = workspace.allocate(100, 256, Stream());
   CHECK(memory.counted.statistics().current_count == 3);  // arena + two spills
-  CHECK(a.lifetime != nullptr);                            // still attached: validation works
+  CHECK(a.lifetime != nullptr);                           // still attached: validation works
   workspace.leave();
   set_debug_mode(DebugMode::DISABLED);
   CHECK(memory.counted.statistics().current_count == 1);

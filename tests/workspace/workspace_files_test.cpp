@@ -1,14 +1,12 @@
 // What workspaces read and write: the memory timeline, warm-start sizes, MMAP arenas.
-#include <catch2/catch.hpp>
-
-#include <nlohmann/json.hpp>
-
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "runtime/error.h"
@@ -30,10 +28,13 @@ std::string read_text(const fs::path& path) {
   text << in.rdbuf();
   return text.str();
 }
-void write_text(const fs::path& path, const std::string& text) { std::ofstream(path) << text; }
+void write_text(const fs::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 }  // namespace
 
-TEST_CASE("the memory timeline exports Chrome trace events per workspace", "[workspace][timeline]") {
+TEST_CASE("the memory timeline exports Chrome trace events per workspace",
+          "[workspace][timeline]") {
   WorkspaceManager::destroy_all_for_current_thread();
   MemoryTimeline& timeline = MemoryTimeline::instance();
   timeline.start(1000);
@@ -80,14 +81,16 @@ TEST_CASE("the memory timeline exports Chrome trace events per workspace", "[wor
   WorkspaceManager::destroy_all_for_current_thread();
 }
 
-TEST_CASE("learned sizes warm-start the next run and skip its learning cycle", "[workspace][warm-start]") {
+TEST_CASE("learned sizes warm-start the next run and skip its learning cycle",
+          "[workspace][warm-start]") {
   WorkspaceManager::destroy_all_for_current_thread();
   const fs::path path = temporary_path("sizes.json");
   {
     WorkspaceScope scope = WorkspaceManager::current().activate("WS_WARM");
     Tensor::empty({1000});
   }
-  const std::size_t learned = WorkspaceManager::current().get("WS_WARM")->learned_size(MemoryKind::host);
+  const std::size_t learned =
+      WorkspaceManager::current().get("WS_WARM")->learned_size(MemoryKind::host);
   CHECK(learned > 0);
   WorkspaceManager::save_learned_sizes(path.string());
   WorkspaceManager::destroy_all_for_current_thread();
@@ -112,9 +115,12 @@ TEST_CASE("a bad learned-sizes file is a clear error, never a crash", "[workspac
   const char* bad_files[] = {
       "{\"gyre_learned_sizes\": 1, \"workspaces\": [{\"id\": \"A\"",  // truncated
       "[1, 2, 3]",
-      "{\"gyre_learned_sizes\": 1, \"workspaces\": [{\"id\": \"A\", \"device\": \"cpu:0\", \"kind\": \"host\", \"bytes\": -5}]}",
-      "{\"gyre_learned_sizes\": 1, \"workspaces\": [{\"id\": \"A\", \"device\": \"gpu:9\", \"kind\": \"host\", \"bytes\": 5}]}",
-      "{\"gyre_learned_sizes\": 1, \"workspaces\": [{\"id\": \"A\", \"device\": \"cpu:0\", \"kind\": \"disk\", \"bytes\": 5}]}",
+      "{\"gyre_learned_sizes\": 1, \"workspaces\": [{\"id\": \"A\", \"device\": \"cpu:0\", "
+      "\"kind\": \"host\", \"bytes\": -5}]}",
+      "{\"gyre_learned_sizes\": 1, \"workspaces\": [{\"id\": \"A\", \"device\": \"gpu:9\", "
+      "\"kind\": \"host\", \"bytes\": 5}]}",
+      "{\"gyre_learned_sizes\": 1, \"workspaces\": [{\"id\": \"A\", \"device\": \"cpu:0\", "
+      "\"kind\": \"disk\", \"bytes\": 5}]}",
       "",
   };
   for (const char* text : bad_files) {
@@ -150,5 +156,6 @@ TEST_CASE("an MMAP workspace keeps its arena in a file", "[workspace][mmap]") {
   CHECK(anonymous.allocate(1 << 15, 256, Stream()).data != nullptr);
   anonymous.leave();
   config.mmap_path = "/nonexistent-dir/arena.bin";
-  CHECK_THROWS_WITH(Workspace("WS_BAD", config, Device::cpu()), Contains("/nonexistent-dir/arena.bin"));
+  CHECK_THROWS_WITH(Workspace("WS_BAD", config, Device::cpu()),
+                    Contains("/nonexistent-dir/arena.bin"));
 }

@@ -1,6 +1,5 @@
 // The examples of docs/workspaces.md, compiled and run, so that the guide matches the code.
 #include <catch2/catch.hpp>
-
 #include <sstream>
 
 #include "runtime/error.h"
@@ -17,12 +16,14 @@ TEST_CASE("the user guide's scope example", "[workspace][guide]") {
     CHECK(x.is_attached());
     escaped = x;
   }
-  CHECK_THROWS_WITH(escaped.data_ptr(),
-                    Catch::Matchers::Contains("tensor [64, 256] f32 from workspace 'WS_LOOP' (cpu:0, thread ") &&
-                        Catch::Matchers::Contains("belongs to cycle 99, which ended"));
+  CHECK_THROWS_WITH(
+      escaped.data_ptr(),
+      Catch::Matchers::Contains("tensor [64, 256] f32 from workspace 'WS_LOOP' (cpu:0, thread ") &&
+          Catch::Matchers::Contains("belongs to cycle 99, which ended"));
   std::ostringstream table;
   gyre::WorkspaceManager::current().print_allocation_statistics(table);
-  CHECK_THAT(table.str(), Catch::Matchers::Contains("WS_LOOP") && Catch::Matchers::Contains("83.2 KiB"));
+  CHECK_THAT(table.str(),
+             Catch::Matchers::Contains("WS_LOOP") && Catch::Matchers::Contains("83.2 KiB"));
   gyre::WorkspaceManager::destroy_all_for_current_thread();
 }
 

@@ -1,7 +1,8 @@
 // The per-thread manager: scopes, nesting, borrowing, scope_out, destruction, exceptions,
 // thread exit and the process-wide registry (WORKSPACES.md, "Manager" and "Lessons").
-#include <catch2/catch.hpp>
+#include "workspace/workspace_manager.h"
 
+#include <catch2/catch.hpp>
 #include <condition_variable>
 #include <mutex>
 #include <sstream>
@@ -11,7 +12,6 @@
 #include "runtime/error.h"
 #include "runtime/tensor.h"
 #include "tests/support/strict_logging.h"
-#include "workspace/workspace_manager.h"
 #include "workspace/workspace_registry.h"
 
 using namespace gyre;
@@ -71,7 +71,8 @@ TEST_CASE("an existing workspace must be activated with the same config", "[work
   WorkspaceConfig other = config;
   other.initial_size = 8192;
   CHECK_THROWS_AS(manager.activate("W", other), WorkspaceError);
-  CHECK_THROWS_WITH(manager.activate("W", other), Contains("'W'") && Contains("another configuration"));
+  CHECK_THROWS_WITH(manager.activate("W", other),
+                    Contains("'W'") && Contains("another configuration"));
   CHECK(manager.open_scopes() == 0);
 }
 
@@ -91,8 +92,8 @@ TEST_CASE("destroying a workspace with an open scope is an error", "[workspace][
   CHECK_THROWS_WITH(manager.destroy("WS_BUSY"), Contains("no workspace"));
   // A tensor of a destroyed workspace is detected, with words that say so.
   CHECK_THROWS_AS(kept.data_ptr(), WorkspaceError);
-  CHECK_THROWS_WITH(kept.data_ptr(), Contains("[2, 2] f32") && Contains("'WS_BUSY'") &&
-                                         Contains("was destroyed"));
+  CHECK_THROWS_WITH(kept.data_ptr(),
+                    Contains("[2, 2] f32") && Contains("'WS_BUSY'") && Contains("was destroyed"));
 }
 
 TEST_CASE("scope_out detaches new tensors whatever is open", "[workspace][manager]") {
@@ -181,7 +182,8 @@ TEST_CASE("detach and leverage_to move a tensor out of its cycle", "[workspace][
     leveraged = tensor.leverage_to("PARENT");
     Tensor nowhere = tensor.leverage_to("NOT_OPEN");  // not open: detached
     CHECK(nowhere.is_detached());
-    CHECK(tensor.leverage_to("CHILD").unchecked_data() == tensor.unchecked_data());  // already there
+    CHECK(tensor.leverage_to("CHILD").unchecked_data() ==
+          tensor.unchecked_data());                                          // already there
     CHECK(detached.detach().unchecked_data() == detached.unchecked_data());  // detached: as is
     dead = tensor;
     Tensor view = tensor.transpose(0, 1);
@@ -200,7 +202,8 @@ TEST_CASE("detach and leverage_to move a tensor out of its cycle", "[workspace][
   }
 }
 
-TEST_CASE("a thread's workspaces are reported per thread and freed when it exits", "[workspace][manager][threads]") {
+TEST_CASE("a thread's workspaces are reported per thread and freed when it exits",
+          "[workspace][manager][threads]") {
   CleanThread clean;
   WorkspaceRegistry& registry = WorkspaceRegistry::instance();
   const std::size_t before = registry.reserved_bytes(Device::cpu());
@@ -255,7 +258,8 @@ TEST_CASE("statistics are a struct, JSON and a table", "[workspace][manager]") {
   CHECK(statistics[0].arenas[0].requested_bytes_peak == 1024);
   const std::string json = manager.statistics_json();
   CHECK_THAT(json, Contains("\"id\": \"WS_STATS\"") && Contains("\"cycles\": 3") &&
-                       Contains("\"requested_bytes.peak\": 1024") && Contains("\"spill.count\": 1"));
+                       Contains("\"requested_bytes.peak\": 1024") &&
+                       Contains("\"spill.count\": 1"));
   std::ostringstream table;
   manager.print_allocation_statistics(table);
   CHECK_THAT(table.str(), Contains("WS_STATS") && Contains("cpu:0") && Contains("1.0 KiB") &&

@@ -2,7 +2,6 @@
 // allocate / leave (in any order) / detach / leverage / scope_out over nested workspaces,
 // checked after every step against a simple reference model of the contract.
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <random>
 #include <string>
@@ -51,12 +50,28 @@ class Model {
 
   void step() {
     switch (pick(0, 9)) {
-      case 0: case 1: activate(kIds[pick(0, 2)]); break;
-      case 2: scope_out(); break;
-      case 3: case 4: close_any(); break;
-      case 5: case 6: case 7: allocate(); break;
-      case 8: detach(); break;
-      case 9: leverage(kIds[pick(0, 2)]); break;
+      case 0:
+      case 1:
+        activate(kIds[pick(0, 2)]);
+        break;
+      case 2:
+        scope_out();
+        break;
+      case 3:
+      case 4:
+        close_any();
+        break;
+      case 5:
+      case 6:
+      case 7:
+        allocate();
+        break;
+      case 8:
+        detach();
+        break;
+      case 9:
+        leverage(kIds[pick(0, 2)]);
+        break;
     }
     check();
   }
@@ -96,7 +111,8 @@ class Model {
     const float value = static_cast<float>(next_value_++);
     float* data = tensor.data<float>();
     for (std::int64_t i = 0; i < tensor.numel(); ++i) data[i] = value;
-    tensors_.push_back({std::move(tensor), owner, owner.empty() ? 0 : workspaces_[owner].cycle, value});
+    tensors_.push_back(
+        {std::move(tensor), owner, owner.empty() ? 0 : workspaces_[owner].cycle, value});
   }
 
   void allocate() {
@@ -109,7 +125,9 @@ class Model {
     for (ModelTensor& tensor : tensors_) {
       if (expected_valid(tensor)) valid.push_back(&tensor);
     }
-    return valid.empty() ? nullptr : valid[static_cast<std::size_t>(pick(0, static_cast<int>(valid.size()) - 1))];
+    return valid.empty()
+               ? nullptr
+               : valid[static_cast<std::size_t>(pick(0, static_cast<int>(valid.size()) - 1))];
   }
 
   void detach() {

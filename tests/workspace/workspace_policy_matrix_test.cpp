@@ -2,7 +2,6 @@
 // tested for the arena size it reaches: ND4J's OVER_TIME with its default never sized the
 // arena, and nobody noticed. The expected sizes are written out by hand from the contract.
 #include <catch2/catch.hpp>
-
 #include <optional>
 
 #include "runtime/error.h"
@@ -12,9 +11,9 @@
 using namespace gyre;
 
 namespace {
-constexpr std::size_t kDemand = 3000;     // bytes each cycle asks for (one allocation)
-constexpr std::size_t kStrict = 3072;     // 3000 aligned to 256
-constexpr std::size_t kOver = 4096;       // 3000 × 1.3 = 3900, aligned to 256
+constexpr std::size_t kDemand = 3000;  // bytes each cycle asks for (one allocation)
+constexpr std::size_t kStrict = 3072;  // 3000 aligned to 256
+constexpr std::size_t kOver = 4096;    // 3000 × 1.3 = 3900, aligned to 256
 
 // The arena size after three cycles of kDemand, or nullopt when the cycle must throw (FAIL).
 std::optional<std::size_t> expected(LearningPolicy learning, SpillPolicy spill,
@@ -40,9 +39,11 @@ std::optional<std::size_t> expected(LearningPolicy learning, SpillPolicy spill,
 
 TEST_CASE("every policy combination reaches the size the contract says", "[workspace][learning]") {
   testing::allow_warnings(100);
-  for (LearningPolicy learning : {LearningPolicy::NONE, LearningPolicy::FIRST_LOOP, LearningPolicy::OVER_TIME}) {
+  for (LearningPolicy learning :
+       {LearningPolicy::NONE, LearningPolicy::FIRST_LOOP, LearningPolicy::OVER_TIME}) {
     for (SpillPolicy spill : {SpillPolicy::EXTERNAL, SpillPolicy::REALLOCATE, SpillPolicy::FAIL}) {
-      for (AllocationPolicy allocation : {AllocationPolicy::STRICT, AllocationPolicy::OVERALLOCATE}) {
+      for (AllocationPolicy allocation :
+           {AllocationPolicy::STRICT, AllocationPolicy::OVERALLOCATE}) {
         for (std::size_t initial : {std::size_t{0}, std::size_t{1024}}) {
           INFO("learning " << name_of(learning) << ", spill " << name_of(spill) << ", allocation "
                            << name_of(allocation) << ", initial_size " << initial);

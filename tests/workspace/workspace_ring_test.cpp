@@ -1,7 +1,6 @@
 // CYCLIC workspaces: rings whose regions are reused only once their consumer released them.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <thread>
 
@@ -29,13 +28,16 @@ ScopedAllocation one_cycle(Workspace& ring, std::size_t bytes) {
   return allocation;
 }
 
-std::size_t offset_of(const Workspace& ring, const ScopedAllocation& allocation, const ScopedAllocation& base) {
+std::size_t offset_of(const Workspace& ring, const ScopedAllocation& allocation,
+                      const ScopedAllocation& base) {
   (void)ring;
-  return static_cast<std::size_t>(static_cast<char*>(allocation.data) - static_cast<char*>(base.data));
+  return static_cast<std::size_t>(static_cast<char*>(allocation.data) -
+                                  static_cast<char*>(base.data));
 }
 }  // namespace
 
-TEST_CASE("a ring keeps a cycle valid after its scope closes, until it is released", "[workspace][ring]") {
+TEST_CASE("a ring keeps a cycle valid after its scope closes, until it is released",
+          "[workspace][ring]") {
   Workspace ring("RING", ring_config(4096), Device::cpu());
   const ScopedAllocation first = one_cycle(ring, 1024);
   CHECK(first.lifetime->is_live(first.epoch));
@@ -64,12 +66,13 @@ TEST_CASE("a ring wraps around into released regions only", "[workspace][ring]")
   CHECK(ring.statistics().arenas[0].reserved_bytes == 4096);
   CHECK(ring.statistics().arenas[0].spill_count == 0);
   // Everything in flight: b, c, d, e. A larger batch must not overwrite b.
-  ring.release_through(1);                           // b released: 1024 free at [1024, 2048)
+  ring.release_through(1);  // b released: 1024 free at [1024, 2048)
   const ScopedAllocation f = one_cycle(ring, 1024);
   CHECK(f.data == b.data);
 }
 
-TEST_CASE("a ring that is too small for what is in flight grows instead of overwriting", "[workspace][ring]") {
+TEST_CASE("a ring that is too small for what is in flight grows instead of overwriting",
+          "[workspace][ring]") {
   Workspace ring("RING", ring_config(2048), Device::cpu());
   const ScopedAllocation a = one_cycle(ring, 1024);
   std::memset(a.data, 0xAB, 1024);
@@ -100,7 +103,8 @@ TEST_CASE("a ring capped by max_size spills, or fails under FAIL", "[workspace][
   Workspace strict("STRICT_RING", config, Device::cpu());
   one_cycle(strict, 2048);
   strict.enter();
-  CHECK_THROWS_WITH(strict.allocate(1024, 256, Stream()), Contains("'STRICT_RING'") && Contains("ring is full"));
+  CHECK_THROWS_WITH(strict.allocate(1024, 256, Stream()),
+                    Contains("'STRICT_RING'") && Contains("ring is full"));
   strict.leave();
 }
 
@@ -119,7 +123,8 @@ TEST_CASE("a ring learns its size from the first cycle (FIRST_LOOP)", "[workspac
   CHECK_FALSE(first.lifetime->is_live(first.epoch));
 }
 
-TEST_CASE("a consumer thread releases ring cycles while the producer fills them", "[workspace][ring][threads]") {
+TEST_CASE("a consumer thread releases ring cycles while the producer fills them",
+          "[workspace][ring][threads]") {
   Workspace ring("PREFETCH", ring_config(8 * 1024), Device::cpu());
   constexpr int kCycles = 2000;
   std::atomic<int> produced{-1};

@@ -1,7 +1,6 @@
 // "What a steady state means": after the learning cycle, a loop of cycles makes no call to
 // the host heap and none to the arena's memory resource.
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 #include "runtime/detached_memory.h"
@@ -14,7 +13,8 @@
 
 using namespace gyre;
 
-TEST_CASE("a learned workspace loop allocates nothing, on the heap or from its resource", "[workspace][steady-state]") {
+TEST_CASE("a learned workspace loop allocates nothing, on the heap or from its resource",
+          "[workspace][steady-state]") {
   WorkspaceManager::destroy_all_for_current_thread();
   WorkspaceManager& manager = WorkspaceManager::current();
   auto step = [&] {
@@ -43,7 +43,8 @@ TEST_CASE("a learned workspace loop allocates nothing, on the heap or from its r
   WorkspaceManager::destroy_all_for_current_thread();
 }
 
-TEST_CASE("the steady state makes no call to the arena's memory resource", "[workspace][steady-state]") {
+TEST_CASE("the steady state makes no call to the arena's memory resource",
+          "[workspace][steady-state]") {
   HostMemoryResource host;
   StatisticsResource counted(host);
   WorkspaceResources resources = WorkspaceResources::make_default(Device::cpu());
@@ -60,7 +61,8 @@ TEST_CASE("the steady state makes no call to the arena's memory resource", "[wor
   CHECK(counted.statistics().deallocation_count == 0);
 }
 
-TEST_CASE("the memory manager trims detached memory on demand and periodically", "[workspace][memory-manager][threads]") {
+TEST_CASE("the memory manager trims detached memory on demand and periodically",
+          "[workspace][memory-manager][threads]") {
   MemoryManager& memory = MemoryManager::instance();
   { Tensor detached = Tensor::empty_detached({1024}); }  // leaves a cached block behind
   CHECK(memory.trim() >= 4096);

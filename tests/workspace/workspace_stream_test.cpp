@@ -1,8 +1,7 @@
 // Stream-ordered reuse, tested with fakes: device memory as host addresses and a stream
 // ordering that records what it is asked (WORKSPACES.md, "Streams (CUDA)").
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 
 #include "tests/support/fake_device.h"
 #include "workspace/workspace.h"
@@ -37,7 +36,8 @@ TEST_CASE("one stream reuses its memory in stream order, with no wait", "[worksp
   CHECK(fake.ordering.live_fences() == 1);  // only the last cycle's fence is kept
 }
 
-TEST_CASE("memory another stream used is reused only after that stream's fence", "[workspace][streams]") {
+TEST_CASE("memory another stream used is reused only after that stream's fence",
+          "[workspace][streams]") {
   FakeCudaResources fake;
   Workspace workspace("W", sized(4096), fake.resources());
   const Stream compute = fake.ordering.stream("compute");
@@ -56,7 +56,8 @@ TEST_CASE("memory another stream used is reused only after that stream's fence",
   CHECK_FALSE(logged(fake.ordering.log, "wait compute #1 (compute)"));
 }
 
-TEST_CASE("each new stream of a cycle waits for the other streams of the previous one", "[workspace][streams]") {
+TEST_CASE("each new stream of a cycle waits for the other streams of the previous one",
+          "[workspace][streams]") {
   FakeCudaResources fake;
   Workspace workspace("W", sized(4096), fake.resources());
   const Stream a = fake.ordering.stream("A"), b = fake.ordering.stream("B");
@@ -76,7 +77,8 @@ TEST_CASE("each new stream of a cycle waits for the other streams of the previou
                       [](const std::string& line) { return line.rfind("wait", 0) == 0; }) == 2);
 }
 
-TEST_CASE("a released ring region is rewritten only after the consumer's fence", "[workspace][streams][ring]") {
+TEST_CASE("a released ring region is rewritten only after the consumer's fence",
+          "[workspace][streams][ring]") {
   // PyTorch's classic: a delayed copy out of pinned memory must block that memory's reuse.
   FakeCudaResources fake;
   WorkspaceConfig config = sized(2048);
@@ -91,8 +93,9 @@ TEST_CASE("a released ring region is rewritten only after the consumer's fence",
     ring.leave();
   }
   ring.release_through(0, consumer);  // the consumer's copy out of cycle 0 is queued on "consumer"
-  const auto fence = std::find_if(fake.ordering.log.begin(), fake.ordering.log.end(),
-                                  [](const std::string& line) { return line.rfind("record consumer", 0) == 0; });
+  const auto fence =
+      std::find_if(fake.ordering.log.begin(), fake.ordering.log.end(),
+                   [](const std::string& line) { return line.rfind("record consumer", 0) == 0; });
   REQUIRE(fence != fake.ordering.log.end());
   const std::string token = fence->substr(fence->find('#'));
   ring.enter();
@@ -101,7 +104,8 @@ TEST_CASE("a released ring region is rewritten only after the consumer's fence",
   CHECK(logged(fake.ordering.log, "wait producer " + token + " (consumer)"));
 }
 
-TEST_CASE("a mirrored workspace has a device arena and a pinned host arena", "[workspace][streams]") {
+TEST_CASE("a mirrored workspace has a device arena and a pinned host arena",
+          "[workspace][streams]") {
   FakeCudaResources fake;
   WorkspaceConfig config = sized(4096);
   config.mirroring = MirroringPolicy::DEVICE_AND_PINNED_HOST;
@@ -123,7 +127,8 @@ TEST_CASE("a mirrored workspace has a device arena and a pinned host arena", "[w
   CHECK(fake.pinned.allocations == 1);
 }
 
-TEST_CASE("closing a scope only records fences: it never waits or synchronizes", "[workspace][streams]") {
+TEST_CASE("closing a scope only records fences: it never waits or synchronizes",
+          "[workspace][streams]") {
   // ND4J flushed the device queue at every layer's scope exit; Gyre's reuse is stream-ordered.
   FakeCudaResources fake;
   Workspace workspace("W", sized(4096), fake.resources());

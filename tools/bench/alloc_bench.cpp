@@ -1,10 +1,9 @@
 #include "tools/bench/alloc_bench.h"
 
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -14,6 +13,7 @@
 #include <fstream>
 #include <iomanip>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,7 +41,8 @@ const std::vector<std::array<std::int64_t, 2>>& mlp_step_shapes() {
 
 std::vector<std::size_t> mlp_step_bytes() {
   std::vector<std::size_t> bytes;
-  for (const auto& shape : mlp_step_shapes()) bytes.push_back(static_cast<std::size_t>(shape[0] * shape[1]) * 4);
+  for (const auto& shape : mlp_step_shapes())
+    bytes.push_back(static_cast<std::size_t>(shape[0] * shape[1]) * 4);
   return bytes;
 }
 
@@ -134,7 +135,8 @@ double measure_workspace_cuda(int cycles, int samples) {
 }
 
 std::string find_library(const std::string& stem) {
-  for (const char* directory : {"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"}) {
+  for (const char* directory :
+       {"/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"}) {
     std::error_code error;
     for (const auto& entry : std::filesystem::directory_iterator(directory, error)) {
       const std::string name = entry.path().filename().string();
@@ -150,8 +152,10 @@ double run_worker(const std::string& allocator, int cycles, int samples) {
   std::string preload;
   if (allocator == "jemalloc" || allocator == "mimalloc") {
     preload = find_library("lib" + allocator);
-    GYRE_CHECK(!preload.empty(), NotAvailableError, allocator, " was not found; install it with "
-               "tools/setup.sh (Debian package lib", allocator, "-dev)");
+    GYRE_CHECK(!preload.empty(), NotAvailableError, allocator,
+               " was not found; install it with "
+               "tools/setup.sh (Debian package lib",
+               allocator, "-dev)");
   }
   int pipe_ends[2];
   GYRE_CHECK(::pipe(pipe_ends) == 0, Error, "cannot create a pipe for the benchmark worker");
@@ -165,14 +169,16 @@ double run_worker(const std::string& allocator, int cycles, int samples) {
     ::setenv("OPENBLAS_NUM_THREADS", "1", 1);
     const std::string cycles_text = std::to_string(cycles), samples_text = std::to_string(samples);
     ::execl("/proc/self/exe", "gyre", "bench", "alloc-worker", "--allocator", allocator.c_str(),
-            "--cycles", cycles_text.c_str(), "--samples", samples_text.c_str(), static_cast<char*>(nullptr));
+            "--cycles", cycles_text.c_str(), "--samples", samples_text.c_str(),
+            static_cast<char*>(nullptr));
     std::_Exit(127);
   }
   ::close(pipe_ends[1]);
   std::string output;
   char buffer[256];
   ssize_t count;
-  while ((count = ::read(pipe_ends[0], buffer, sizeof(buffer))) > 0) output.append(buffer, static_cast<std::size_t>(count));
+  while ((count = ::read(pipe_ends[0], buffer, sizeof(buffer))) > 0)
+    output.append(buffer, static_cast<std::size_t>(count));
   ::close(pipe_ends[0]);
   int status = 0;
   ::waitpid(child, &status, 0);
@@ -193,15 +199,21 @@ struct Series {
 
 void add_alloc_benchmark(CLI::App& bench) {
   CLI::App* alloc = bench.add_subcommand(
-      "alloc", "Allocation cycle of one MLP step: workspace vs glibc malloc, jemalloc, mimalloc (and CUDA)");
+      "alloc",
+      "Allocation cycle of one MLP step: workspace vs glibc malloc, jemalloc, mimalloc (and CUDA)");
   auto json_path = std::make_shared<std::string>();
   auto repetitions = std::make_shared<int>(7);
   auto cycles = std::make_shared<int>(20000);
   alloc->add_option("--json", *json_path, "Also write the results as JSON to this file");
-  alloc->add_option("--repetitions", *repetitions, "Alternating rounds over all allocators")->check(CLI::Range(1, 1000));
-  alloc->add_option("--cycles", *cycles, "Allocation cycles per allocator per round")->check(CLI::Range(100, 100000000));
+  alloc->add_option("--repetitions", *repetitions, "Alternating rounds over all allocators")
+      ->check(CLI::Range(1, 1000));
+  alloc->add_option("--cycles", *cycles, "Allocation cycles per allocator per round")
+      ->check(CLI::Range(100, 100000000));
   alloc->callback([=] {
-    std::vector<Series> series = {{"workspace", {}}, {"glibc", {}}, {"jemalloc", {}}, {"mimalloc", {}},
+    std::vector<Series> series = {{"workspace", {}},
+                                  {"glibc", {}},
+                                  {"jemalloc", {}},
+                                  {"mimalloc", {}},
                                   {"workspace_tensor", {}}};
     const bool gpu = device_count(DeviceType::cuda) > 0;
     if (gpu) {
@@ -215,25 +227,30 @@ void add_alloc_benchmark(CLI::App& bench) {
     for (int round = 0; round < *repetitions; ++round) {
       // Alternate the order every round (A B C D, D C B A, ...) so drift hits all alike.
       std::vector<std::size_t> order(series.size());
-      for (std::size_t i = 0; i < order.size(); ++i) order[i] = round % 2 == 0 ? i : order.size() - 1 - i;
+      for (std::size_t i = 0; i < order.size(); ++i)
+        order[i] = round % 2 == 0 ? i : order.size() - 1 - i;
       for (std::size_t index : order) {
         const int cuda_cycles = std::max(100, *cycles / 20);
-        series[index].runs.push_back(index < 5 ? run_worker(series[index].name, *cycles, samples)
-                                               : run_worker(series[index].name, cuda_cycles, samples));
+        series[index].runs.push_back(index < 5
+                                         ? run_worker(series[index].name, *cycles, samples)
+                                         : run_worker(series[index].name, cuda_cycles, samples));
       }
       std::cerr << "  round " << round + 1 << "/" << *repetitions << " done\n";
     }
-    const double best_peer = std::min({series[1].median_ns(), series[2].median_ns(), series[3].median_ns()});
+    const double best_peer =
+        std::min({series[1].median_ns(), series[2].median_ns(), series[3].median_ns()});
     const double ratio = series[0].median_ns() / best_peer;
     std::cout << std::left << std::setw(20) << "allocator" << std::right << std::setw(14)
-              << "ns/alloc+free" << std::setw(22) << "min - max (rounds)" << "\n";
+              << "ns/alloc+free" << std::setw(22) << "min - max (rounds)"
+              << "\n";
     for (const Series& row : series) {
-      std::cout << std::left << std::setw(20) << row.name << std::right << std::fixed << std::setprecision(1)
-                << std::setw(14) << row.median_ns() << std::setw(12) << row.min_ns() << " - "
-                << std::setw(7) << row.max_ns() << "\n";
+      std::cout << std::left << std::setw(20) << row.name << std::right << std::fixed
+                << std::setprecision(1) << std::setw(14) << row.median_ns() << std::setw(12)
+                << row.min_ns() << " - " << std::setw(7) << row.max_ns() << "\n";
     }
-    std::cout << "ratio_vs_best (workspace / fastest of glibc, jemalloc, mimalloc): " << std::setprecision(3)
-              << ratio << (ratio <= 0.2 ? "  (target <= 0.2: met)" : "  (target <= 0.2: NOT met)") << "\n";
+    std::cout << "ratio_vs_best (workspace / fastest of glibc, jemalloc, mimalloc): "
+              << std::setprecision(3) << ratio
+              << (ratio <= 0.2 ? "  (target <= 0.2: met)" : "  (target <= 0.2: NOT met)") << "\n";
     if (!json_path->empty()) {
       nlohmann::json result = {{"benchmark", "alloc"},
                                {"tensors_per_cycle", mlp_step_bytes().size()},
@@ -250,8 +267,9 @@ void add_alloc_benchmark(CLI::App& bench) {
     }
   });
 
-  CLI::App* worker = bench.add_subcommand("alloc-worker", "");  // internal: one allocator, one process
-  worker->group("");  // hidden from --help
+  CLI::App* worker =
+      bench.add_subcommand("alloc-worker", "");  // internal: one allocator, one process
+  worker->group("");                             // hidden from --help
   auto allocator = std::make_shared<std::string>();
   auto worker_cycles = std::make_shared<int>(1000);
   auto worker_samples = std::make_shared<int>(21);
@@ -260,9 +278,12 @@ void add_alloc_benchmark(CLI::App& bench) {
   worker->add_option("--samples", *worker_samples);
   worker->callback([=] {
     double ns = 0;
-    if (*allocator == "workspace") ns = measure_workspace(*worker_cycles, *worker_samples);
-    else if (*allocator == "workspace_tensor") ns = measure_workspace_tensor(*worker_cycles, *worker_samples);
-    else if (*allocator == "workspace_cuda") ns = measure_workspace_cuda(*worker_cycles, *worker_samples);
+    if (*allocator == "workspace")
+      ns = measure_workspace(*worker_cycles, *worker_samples);
+    else if (*allocator == "workspace_tensor")
+      ns = measure_workspace_tensor(*worker_cycles, *worker_samples);
+    else if (*allocator == "workspace_cuda")
+      ns = measure_workspace_cuda(*worker_cycles, *worker_samples);
     else if (*allocator == "cuda_malloc") {
       CudaMemoryResource resource(Device::cuda(0));
       ns = measure_cuda(resource, *worker_cycles, *worker_samples);

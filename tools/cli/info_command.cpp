@@ -1,7 +1,6 @@
 #include "tools/cli/info_command.h"
 
 #include <CLI/CLI.hpp>
-
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -32,12 +31,15 @@ std::string cuda_version_text(int version) {
   return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
 }
 
-double gibibytes(std::size_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0); }
+double gibibytes(std::size_t bytes) {
+  return static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0);
+}
 
 void print_text(const nlohmann::json& info) {
   const auto& build = info["build"];
   std::cout << "Gyre " << build["version"].get<std::string>() << " ("
-            << build["build_type"].get<std::string>() << ", " << build["compiler"].get<std::string>();
+            << build["build_type"].get<std::string>() << ", "
+            << build["compiler"].get<std::string>();
   if (!build["sanitizers"].get<std::string>().empty()) {
     std::cout << ", sanitizers " << build["sanitizers"].get<std::string>();
   }
@@ -55,8 +57,9 @@ void print_text(const nlohmann::json& info) {
     std::cout << "  no CUDA device\n";
   }
   for (const auto& device : info["cuda_devices"]) {
-    std::cout << "  " << device["device"].get<std::string>() << "  " << device["name"].get<std::string>()
-              << ", " << device["total_memory_gib"].get<double>() << " GiB ("
+    std::cout << "  " << device["device"].get<std::string>() << "  "
+              << device["name"].get<std::string>() << ", "
+              << device["total_memory_gib"].get<double>() << " GiB ("
               << device["free_memory_gib"].get<double>() << " free), compute capability "
               << device["compute_capability"].get<std::string>() << ", "
               << device["multiprocessors"].get<int>() << " SMs\n";
@@ -98,13 +101,16 @@ nlohmann::json collect_info() {
 }
 
 void add_info_command(CLI::App& app) {
-  CLI::App* command = app.add_subcommand("info", "Show the build, the devices and the thread counts");
+  CLI::App* command =
+      app.add_subcommand("info", "Show the build, the devices and the thread counts");
   auto json = std::make_shared<bool>(false);
   command->add_flag("--json", *json, "Print JSON instead of text");
   command->callback([json] {
     const nlohmann::json info = collect_info();
-    if (*json) std::cout << info.dump(2) << "\n";
-    else print_text(info);
+    if (*json)
+      std::cout << info.dump(2) << "\n";
+    else
+      print_text(info);
   });
 }
 

@@ -1,6 +1,5 @@
 // gyre: the command line of the Gyre runtime.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "runtime/build_info.h"
@@ -13,7 +12,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", gyre::build_info().version);
   app.require_subcommand(1);
   gyre::cli::add_info_command(app);
-  CLI::App* bench = app.add_subcommand("bench", "Benchmarks, each against its peers in the same run");
+  CLI::App* bench =
+      app.add_subcommand("bench", "Benchmarks, each against its peers in the same run");
   bench->require_subcommand(1);
   gyre::bench::add_alloc_benchmark(*bench);
   try {

@@ -3,8 +3,12 @@
 
 namespace gyre::memory_annotations {
 
-bool active() { return false; }
-void* register_heap(void*, std::size_t) { return nullptr; }
+bool active() {
+  return false;
+}
+void* register_heap(void*, std::size_t) {
+  return nullptr;
+}
 void unregister_heap(void*) noexcept {}
 void register_region(void*, void*, std::size_t) {}
 void reset_heap(void*) noexcept {}

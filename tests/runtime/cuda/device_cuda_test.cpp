@@ -42,5 +42,6 @@ TEST_CASE("an event orders work between two CUDA streams", "[cuda][stream]") {
 
 TEST_CASE("a failed CUDA call names the call", "[cuda][device]") {
   CHECK_THROWS_AS(cuda_backend::properties(9999), CudaError);
-  CHECK_THROWS_WITH(cuda_backend::properties(9999), Catch::Matchers::Contains("cudaGetDeviceProperties"));
+  CHECK_THROWS_WITH(cuda_backend::properties(9999),
+                    Catch::Matchers::Contains("cudaGetDeviceProperties"));
 }

@@ -1,6 +1,5 @@
 // [cuda] tests of the pinned, device and stream-ordered device resources.
 #include <catch2/catch.hpp>
-
 #include <vector>
 
 #include "runtime/cuda_backend.h"
@@ -33,8 +32,10 @@ TEST_CASE("stream-ordered memory round-trips data on a side stream", "[cuda][mem
   std::vector<float> host(4096), back(4096);
   for (std::size_t i = 0; i < host.size(); ++i) host[i] = static_cast<float>(i) * 0.5f;
   void* device = resource.allocate(host.size() * sizeof(float), kDefaultAlignment, stream);
-  cuda_backend::copy_async(device, host.data(), host.size() * sizeof(float), stream.view().handle());
-  cuda_backend::copy_async(back.data(), device, host.size() * sizeof(float), stream.view().handle());
+  cuda_backend::copy_async(device, host.data(), host.size() * sizeof(float),
+                           stream.view().handle());
+  cuda_backend::copy_async(back.data(), device, host.size() * sizeof(float),
+                           stream.view().handle());
   resource.deallocate(device, host.size() * sizeof(float), kDefaultAlignment, stream);
   stream.view().synchronize();
   CHECK(back == host);

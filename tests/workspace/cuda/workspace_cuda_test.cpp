@@ -1,6 +1,5 @@
 // [cuda] workspace tests on a real GPU: device and pinned arenas, stream-ordered reuse.
 #include <catch2/catch.hpp>
-
 #include <vector>
 
 #include "runtime/cuda_backend.h"
@@ -10,7 +9,8 @@
 
 using namespace gyre;
 
-TEST_CASE("a CUDA workspace hands out device memory at the same addresses every cycle", "[cuda][workspace]") {
+TEST_CASE("a CUDA workspace hands out device memory at the same addresses every cycle",
+          "[cuda][workspace]") {
   WorkspaceManager& manager = WorkspaceManager::for_device(Device::cuda(0));
   void* first = nullptr;
   for (int cycle = 0; cycle < 5; ++cycle) {
@@ -31,7 +31,8 @@ TEST_CASE("a CUDA workspace hands out device memory at the same addresses every 
   manager.destroy_all();
 }
 
-TEST_CASE("a mirrored CUDA workspace has a pinned host arena the GPU can copy from", "[cuda][workspace]") {
+TEST_CASE("a mirrored CUDA workspace has a pinned host arena the GPU can copy from",
+          "[cuda][workspace]") {
   WorkspaceConfig config;
   config.mirroring = MirroringPolicy::DEVICE_AND_PINNED_HOST;
   config.initial_size = 1 << 20;
@@ -39,8 +40,10 @@ TEST_CASE("a mirrored CUDA workspace has a pinned host arena the GPU can copy fr
   Workspace workspace("WS_MIRROR", config, Device::cuda(0));
   OwnedStream stream(Device::cuda(0));
   workspace.enter();
-  auto* staging = static_cast<float*>(workspace.allocate(4096 * 4, MemoryKind::pinned_host, 256, stream).data);
-  auto* device = static_cast<float*>(workspace.allocate(4096 * 4, MemoryKind::device, 256, stream).data);
+  auto* staging =
+      static_cast<float*>(workspace.allocate(4096 * 4, MemoryKind::pinned_host, 256, stream).data);
+  auto* device =
+      static_cast<float*>(workspace.allocate(4096 * 4, MemoryKind::device, 256, stream).data);
   for (int i = 0; i < 4096; ++i) staging[i] = static_cast<float>(i);
   std::vector<float> back(4096);
   cuda_backend::copy_async(device, staging, 4096 * 4, stream.view().handle());
@@ -50,7 +53,8 @@ TEST_CASE("a mirrored CUDA workspace has a pinned host arena the GPU can copy fr
   for (int i = 0; i < 4096; ++i) REQUIRE(back[i] == static_cast<float>(i));
 }
 
-TEST_CASE("memory a second stream used is reused only after that stream's work", "[cuda][workspace]") {
+TEST_CASE("memory a second stream used is reused only after that stream's work",
+          "[cuda][workspace]") {
   WorkspaceConfig config;
   config.initial_size = 64 << 20;
   config.learning = LearningPolicy::NONE;

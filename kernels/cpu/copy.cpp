@@ -1,0 +1,47 @@
+// Casts and fills on the CPU, for every dtype with a C++ element type (f16/bf16 are CUDA's).
+#include <cstdint>
+
+#include "kernels/cpu/cpu_backend.h"
+#include "runtime/error.h"
+
+namespace gyre::kernels {
+namespace {
+
+template <typename Function>
+void with_element_type(DType dtype, Function function) {
+  switch (dtype) {
+    case DType::f32: return function(float{});
+    case DType::f64: return function(double{});
+    case DType::i32: return function(std::int32_t{});
+    case DType::i64: return function(std::int64_t{});
+    case DType::u8: return function(std::uint8_t{});
+    case DType::f16:
+    case DType::bf16: break;
+  }
+  throw NotAvailableError(strcat("dtype ", name_of(dtype), " has no CPU kernels; use it on a CUDA device"));
+}
+
+}  // namespace
+
+void CpuBackend::cast(const void* x, DType from, void* y, DType to, std::int64_t count, Stream) {
+  with_element_type(from, [&](auto source_type) {
+    using Source = decltype(source_type);
+    with_element_type(to, [&](auto target_type) {
+      using Target = decltype(target_type);
+      const auto* in = static_cast<const Source*>(x);
+      auto* out = static_cast<Target*>(y);
+      for (std::int64_t i = 0; i < count; ++i) out[i] = static_cast<Target>(in[i]);
+    });
+  });
+}
+
+void CpuBackend::fill(void* y, DType dtype, std::int64_t count, double value, Stream) {
+  with_element_type(dtype, [&](auto element_type) {
+    using Element = decltype(element_type);
+    auto* out = static_cast<Element*>(y);
+    const auto element = static_cast<Element>(value);
+    for (std::int64_t i = 0; i < count; ++i) out[i] = element;
+  });
+}
+
+}  // namespace gyre::kernels

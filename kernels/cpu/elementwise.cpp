@@ -1,0 +1,95 @@
+// Elementwise ops and activations on the CPU: the formulas of kernels/elementwise_math.h in
+// plain loops (the compiler vectorizes them).
+#include <algorithm>
+#include <cmath>
+
+#include "kernels/cpu/cpu_backend.h"
+#include "kernels/elementwise_math.h"
+
+namespace gyre::kernels {
+
+void CpuBackend::unary(UnaryOp op, const float* x, float* y, std::int64_t count, Stream) {
+  for (std::int64_t i = 0; i < count; ++i) y[i] = math::apply(op, x[i]);
+}
+
+namespace {
+template <BinaryOp op>
+void binary_loop(const float* a, const float* b, float* y, std::int64_t rows, std::int64_t cols,
+                 Broadcast broadcast) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* a_row = a + r * cols;
+    float* y_row = y + r * cols;
+    if (broadcast == Broadcast::none) {
+      const float* b_row = b + r * cols;
+      for (std::int64_t c = 0; c < cols; ++c) y_row[c] = math::apply(op, a_row[c], b_row[c]);
+    } else if (broadcast == Broadcast::row) {
+      for (std::int64_t c = 0; c < cols; ++c) y_row[c] = math::apply(op, a_row[c], b[c]);
+    } else {
+      const float value = b[r];
+      for (std::int64_t c = 0; c < cols; ++c) y_row[c] = math::apply(op, a_row[c], value);
+    }
+  }
+}
+}  // namespace
+
+void CpuBackend::binary(BinaryOp op, const float* a, const float* b, float* y, std::int64_t rows,
+                        std::int64_t cols, Broadcast broadcast, Stream) {
+  // One instantiation per operator, so that each inner loop is a straight vectorizable line.
+  switch (op) {
+    case BinaryOp::add: return binary_loop<BinaryOp::add>(a, b, y, rows, cols, broadcast);
+    case BinaryOp::subtract: return binary_loop<BinaryOp::subtract>(a, b, y, rows, cols, broadcast);
+    case BinaryOp::multiply: return binary_loop<BinaryOp::multiply>(a, b, y, rows, cols, broadcast);
+    case BinaryOp::divide: return binary_loop<BinaryOp::divide>(a, b, y, rows, cols, broadcast);
+    case BinaryOp::maximum: return binary_loop<BinaryOp::maximum>(a, b, y, rows, cols, broadcast);
+    case BinaryOp::minimum: return binary_loop<BinaryOp::minimum>(a, b, y, rows, cols, broadcast);
+  }
+}
+
+void CpuBackend::activation_forward(Activation activation, float alpha, const float* x, float* y,
+                                    std::int64_t rows, std::int64_t cols, Stream) {
+  if (activation == Activation::softmax) {
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float* in = x + r * cols;
+      float* out = y + r * cols;
+      const float largest = *std::max_element(in, in + cols);
+      double total = 0.0;
+      for (std::int64_t c = 0; c < cols; ++c) {
+        out[c] = std::exp(in[c] - largest);
+        total += out[c];
+      }
+      const float inverse = static_cast<float>(1.0 / total);
+      for (std::int64_t c = 0; c < cols; ++c) out[c] *= inverse;
+    }
+    return;
+  }
+  const std::int64_t count = rows * cols;
+  if (activation == Activation::relu) {  // the common case, kept branch-free for the vectorizer
+    for (std::int64_t i = 0; i < count; ++i) y[i] = std::max(x[i], 0.0f);
+    return;
+  }
+  for (std::int64_t i = 0; i < count; ++i) y[i] = math::activate(activation, x[i], alpha);
+}
+
+void CpuBackend::activation_backward(Activation activation, float alpha, const float* x, const float* y,
+                                     const float* dy, float* dx, std::int64_t rows, std::int64_t cols,
+                                     Stream) {
+  if (activation == Activation::softmax) {
+    // dx = y ⊙ (dy − Σ dy ⊙ y), row by row.
+    for (std::int64_t r = 0; r < rows; ++r) {
+      const float* y_row = y + r * cols;
+      const float* dy_row = dy + r * cols;
+      double dot = 0.0;
+      for (std::int64_t c = 0; c < cols; ++c) dot += static_cast<double>(dy_row[c]) * y_row[c];
+      for (std::int64_t c = 0; c < cols; ++c) dx[r * cols + c] = y_row[c] * (dy_row[c] - static_cast<float>(dot));
+    }
+    return;
+  }
+  const std::int64_t count = rows * cols;
+  if (activation == Activation::relu) {
+    for (std::int64_t i = 0; i < count; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+    return;
+  }
+  for (std::int64_t i = 0; i < count; ++i) dx[i] = dy[i] * math::activation_derivative(activation, x[i], y[i], alpha);
+}
+
+}  // namespace gyre::kernels

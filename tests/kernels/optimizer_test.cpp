@@ -1,0 +1,75 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "kernels/ops.h"
+#include "runtime/error.h"
+#include "tests/support/kernel_testing.h"
+
+using namespace gyre;
+using namespace gyre::kernels;
+using testing::random_tensor;
+using testing::values_of;
+
+TEST_CASE("SGD, momentum and Nesterov match float64 over several steps", "[kernels][optimizers]") {
+  for (int variant = 0; variant < 3; ++variant) {
+    INFO("variant " << variant);
+    const Tensor parameters = random_tensor({1000}, 71), velocity = Tensor::empty({1000});
+    fill(velocity, 0.0);
+    auto p = values_of(parameters);
+    std::vector<double> v(1000, 0.0);
+    for (int step = 0; step < 3; ++step) {
+      const Tensor gradients = random_tensor({1000}, 72 + step);
+      const auto g = values_of(gradients);
+      if (variant == 0) sgd_update(parameters, gradients, 0.1f);
+      else momentum_update(parameters, gradients, velocity, 0.1f, 0.9f, variant == 2);
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        if (variant == 0) {
+          p[i] -= 0.1 * g[i];
+        } else {
+          v[i] = 0.9 * v[i] + g[i];
+          p[i] -= 0.1 * (variant == 2 ? g[i] + 0.9 * v[i] : v[i]);
+        }
+      }
+    }
+    testing::require_close(parameters, p, 1e-5, 1e-6);
+  }
+}
+
+TEST_CASE("Adam and AdamW match float64 with bias correction", "[kernels][optimizers]") {
+  for (float decay : {0.0f, 0.01f}) {
+    INFO("weight decay " << decay);
+    const Tensor parameters = random_tensor({500}, 81), m = Tensor::empty({500}), v = Tensor::empty({500});
+    fill(m, 0.0);
+    fill(v, 0.0);
+    auto p = values_of(parameters);
+    std::vector<double> mr(500, 0.0), vr(500, 0.0);
+    for (int step = 1; step <= 4; ++step) {
+      const Tensor gradients = random_tensor({500}, 82 + step);
+      const auto g = values_of(gradients);
+      adam_update(parameters, gradients, m, v, 1e-2f, step, 0.9f, 0.999f, 1e-8f, decay);
+      for (std::size_t i = 0; i < p.size(); ++i) {
+        mr[i] = 0.9 * mr[i] + 0.1 * g[i];
+        vr[i] = 0.999 * vr[i] + 0.001 * g[i] * g[i];
+        const double m_hat = mr[i] / (1 - std::pow(0.9, step)), v_hat = vr[i] / (1 - std::pow(0.999, step));
+        p[i] -= 1e-2 * (m_hat / (std::sqrt(v_hat) + 1e-8) + decay * p[i]);
+      }
+    }
+    testing::require_close(parameters, p, 1e-4, 1e-6);
+  }
+  const Tensor a = random_tensor({4}, 1), b = random_tensor({5}, 2);
+  CHECK_THROWS_WITH(sgd_update(a, b, 0.1f), Catch::Matchers::Contains("gradients [5] f32 cpu:0"));
+  CHECK_THROWS_AS(adam_update(a, a, a, a, 0.1f, 0), InvalidArgumentError);
+}
+
+TEST_CASE("cast, fill and copy_to move values between dtypes and tensors", "[kernels][copies]") {
+  const Tensor x = testing::tensor_from({4}, {1.5, -2.25, 3.0, 250.0});
+  CHECK(values_of(cast(x, DType::f64)) == std::vector<double>{1.5, -2.25, 3.0, 250.0});
+  CHECK(values_of(cast(x, DType::i32)) == std::vector<double>{1, -2, 3, 250});
+  CHECK(values_of(cast(cast(x, DType::i64), DType::f32)) == std::vector<double>{1, -2, 3, 250});
+  const Tensor bytes = Tensor::empty({3}, DType::u8);
+  fill(bytes, 7);
+  CHECK(values_of(bytes) == std::vector<double>{7, 7, 7});
+  CHECK(values_of(copy_to(x, Device::cpu())) == values_of(x));
+  CHECK_THROWS_AS(cast(x, DType::f16), NotAvailableError);
+}

@@ -68,10 +68,12 @@ class Backend {
                                    const float* y, const float* dy, float* dx, std::int64_t rows,
                                    std::int64_t cols, Stream stream) = 0;
 
-  /// Mean over rows of -Σ t · log softmax(x); writes the row softmax to `probabilities` and
-  /// the loss to the device scalar `loss`.
+  /// Mean over rows of -Σ t · log softmax(x); writes the row softmax to `probabilities`,
+  /// each row's loss to `row_losses` [rows] (scratch from the caller's workspace) and the
+  /// mean to the device scalar `loss`.
   virtual void softmax_cross_entropy(const float* logits, const float* targets, float* probabilities,
-                                     float* loss, std::int64_t rows, std::int64_t cols, Stream stream) = 0;
+                                     float* row_losses, float* loss, std::int64_t rows, std::int64_t cols,
+                                     Stream stream) = 0;
   /// d loss / d logits = (p − t) / rows.
   virtual void softmax_cross_entropy_backward(const float* probabilities, const float* targets,
                                               float* dlogits, std::int64_t rows, std::int64_t cols,
@@ -106,7 +108,7 @@ class Backend {
 
   /// Convolution forward, backward-data and backward-filter. `scratch` (of
   /// convolution_scratch_bytes()) is taken from the caller's workspace.
-  virtual std::size_t convolution_scratch_bytes(const ConvGeometry& geometry) = 0;
+  virtual std::size_t convolution_scratch_bytes(const ConvGeometry& geometry, Stream stream) = 0;
   virtual void convolution_forward(const ConvGeometry& geometry, const float* x, const float* w,
                                    float* y, void* scratch, Stream stream) = 0;
   virtual void convolution_backward_data(const ConvGeometry& geometry, const float* w,
@@ -130,7 +132,7 @@ class Backend {
   virtual void batch_norm_backward(const float* x, const float* gamma, const float* saved_mean,
                                    const float* saved_inverse_std, const float* dy, float* dx,
                                    float* dgamma, float* dbeta, std::int64_t outer,
-                                   std::int64_t channels, std::int64_t inner, Stream stream) = 0;
+                                   std::int64_t channels, std::int64_t inner, float epsilon, Stream stream) = 0;
 };
 
 /// The backend for a device type (the CUDA one throws NotAvailableError without CUDA).

@@ -33,7 +33,7 @@ Shape conv_output_shape(const ConvGeometry& g) { return Shape{g.batch, g.out_cha
 
 // Scratch for the backend, from the active workspace (a layer's working memory), else detached.
 Tensor scratch(Backend& backend, const ConvGeometry& g, Device device) {
-  const std::size_t bytes = backend.convolution_scratch_bytes(g);
+  const std::size_t bytes = backend.convolution_scratch_bytes(g, checks::stream(device));
   return Tensor::empty(Shape{static_cast<std::int64_t>(bytes)}, DType::u8, device);
 }
 

@@ -21,9 +21,11 @@ Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& targets, Tensor
   checks::rank(op, "logits", logits, 2);
   probabilities = checks::output(op, "probabilities", probabilities, logits.shape(), DType::f32, logits.device());
   Tensor loss = Tensor::empty(Shape{}, DType::f32, logits.device());
+  const Tensor row_losses = Tensor::empty(Shape{logits.shape().dim(0)}, DType::f32, logits.device());
   checks::backend(logits.device())
-      .softmax_cross_entropy(checks::f32(logits), checks::f32(targets), checks::f32(probabilities), checks::f32(loss),
-                             logits.shape().dim(0), logits.shape().dim(1), checks::stream(logits.device()));
+      .softmax_cross_entropy(checks::f32(logits), checks::f32(targets), checks::f32(probabilities),
+                             checks::f32(row_losses), checks::f32(loss), logits.shape().dim(0), logits.shape().dim(1),
+                             checks::stream(logits.device()));
   return loss;
 }
 

@@ -59,7 +59,7 @@ Tensor batch_norm_backward(const Tensor& x, const Tensor& dy, const BatchNormSta
   checks::backend(x.device()).batch_norm_backward(
       checks::f32(x), checks::f32(state.gamma), checks::f32(state.saved_mean), checks::f32(state.saved_inverse_std),
       checks::f32(dy), checks::f32(result), checks::f32(dgamma), checks::f32(dbeta), layout.outer, layout.channels,
-      layout.inner, checks::stream(x.device()));
+      layout.inner, state.epsilon, checks::stream(x.device()));
   return result;
 }
 

@@ -44,7 +44,7 @@ void CpuBackend::batch_norm_forward(bool training, const float* x, const float* 
 void CpuBackend::batch_norm_backward(const float* x, const float* gamma, const float* saved_mean,
                                      const float* saved_inverse_std, const float* dy, float* dx, float* dgamma,
                                      float* dbeta, std::int64_t outer, std::int64_t channels, std::int64_t inner,
-                                     Stream) {
+                                     float, Stream) {  // the saved inverse std already holds epsilon
   const auto count = static_cast<double>(outer * inner);
   for (std::int64_t c = 0; c < channels; ++c) {
     const double mean = saved_mean[c], inverse_std = saved_inverse_std[c];

@@ -57,7 +57,7 @@ void sgemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, s
 
 }  // namespace
 
-std::size_t CpuBackend::convolution_scratch_bytes(const ConvGeometry& g) {
+std::size_t CpuBackend::convolution_scratch_bytes(const ConvGeometry& g, Stream) {
   return static_cast<std::size_t>(column_rows(g) * column_cols(g)) * sizeof(float);
 }
 

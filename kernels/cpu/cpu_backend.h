@@ -16,8 +16,8 @@ class CpuBackend final : public Backend {
   void activation_backward(Activation activation, float alpha, const float* x, const float* y,
                            const float* dy, float* dx, std::int64_t rows, std::int64_t cols,
                            Stream stream) override;
-  void softmax_cross_entropy(const float* logits, const float* targets, float* probabilities, float* loss,
-                             std::int64_t rows, std::int64_t cols, Stream stream) override;
+  void softmax_cross_entropy(const float* logits, const float* targets, float* probabilities, float* row_losses,
+                             float* loss, std::int64_t rows, std::int64_t cols, Stream stream) override;
   void softmax_cross_entropy_backward(const float* probabilities, const float* targets, float* dlogits,
                                       std::int64_t rows, std::int64_t cols, Stream stream) override;
   void mse(const float* predictions, const float* targets, float* loss, std::int64_t count,
@@ -39,7 +39,7 @@ class CpuBackend final : public Backend {
   void optimizer_update(const OptimizerArgs& args, Stream stream) override;
   void cast(const void* x, DType from, void* y, DType to, std::int64_t count, Stream stream) override;
   void fill(void* y, DType dtype, std::int64_t count, double value, Stream stream) override;
-  std::size_t convolution_scratch_bytes(const ConvGeometry& geometry) override;
+  std::size_t convolution_scratch_bytes(const ConvGeometry& geometry, Stream stream) override;
   void convolution_forward(const ConvGeometry& geometry, const float* x, const float* w, float* y, void* scratch,
                            Stream stream) override;
   void convolution_backward_data(const ConvGeometry& geometry, const float* w, const float* dy, float* dx,
@@ -57,7 +57,7 @@ class CpuBackend final : public Backend {
   void batch_norm_backward(const float* x, const float* gamma, const float* saved_mean,
                            const float* saved_inverse_std, const float* dy, float* dx, float* dgamma,
                            float* dbeta, std::int64_t outer, std::int64_t channels, std::int64_t inner,
-                           Stream stream) override;
+                           float epsilon, Stream stream) override;
 };
 
 }  // namespace gyre::kernels

@@ -11,7 +11,8 @@ float clamp_probability(float p) { return std::min(std::max(p, kProbabilityFloor
 }  // namespace
 
 void CpuBackend::softmax_cross_entropy(const float* logits, const float* targets, float* probabilities,
-                                       float* loss, std::int64_t rows, std::int64_t cols, Stream stream) {
+                                       float* row_losses, float* loss, std::int64_t rows, std::int64_t cols,
+                                       Stream stream) {
   activation_forward(Activation::softmax, 0.0f, logits, probabilities, rows, cols, stream);
   double total = 0.0;
   for (std::int64_t r = 0; r < rows; ++r) {
@@ -20,10 +21,13 @@ void CpuBackend::softmax_cross_entropy(const float* logits, const float* targets
     double sum = 0.0;
     for (std::int64_t c = 0; c < cols; ++c) sum += std::exp(static_cast<double>(row[c] - largest));
     const double log_sum = std::log(sum) + largest;  // log Σ exp, computed stably
+    double row_loss = 0.0;
     for (std::int64_t c = 0; c < cols; ++c) {
       const float target = targets[r * cols + c];
-      if (target != 0.0f) total -= target * (row[c] - log_sum);
+      if (target != 0.0f) row_loss -= target * (row[c] - log_sum);
     }
+    row_losses[r] = static_cast<float>(row_loss);
+    total += row_loss;
   }
   *loss = static_cast<float>(total / static_cast<double>(rows));
 }

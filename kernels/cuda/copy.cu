@@ -1,0 +1,86 @@
+// Casts and fills on CUDA, for every dtype including f16 and bf16.
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+
+#include <type_traits>
+
+#include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/launch.cuh"
+
+namespace gyre::kernels {
+namespace {
+
+// Converts through float (or double for f64 pairs), which every element type supports.
+template <typename To, typename From>
+__device__ To convert(From value) {
+  if constexpr (std::is_same_v<From, __half> || std::is_same_v<From, __nv_bfloat16>) {
+    return static_cast<To>(static_cast<float>(value));
+  } else if constexpr (std::is_same_v<To, __half>) {
+    return __float2half(static_cast<float>(value));
+  } else if constexpr (std::is_same_v<To, __nv_bfloat16>) {
+    return __float2bfloat16(static_cast<float>(value));
+  } else {
+    return static_cast<To>(value);
+  }
+}
+
+template <typename To, typename From>
+__global__ void cast_kernel(const From* x, To* y, std::int64_t count) {
+  GYRE_GRID_STRIDE_LOOP(i, count) { y[i] = convert<To>(x[i]); }
+}
+
+template <typename Element>
+__global__ void fill_kernel(Element* y, std::int64_t count, Element value) {
+  GYRE_GRID_STRIDE_LOOP(i, count) { y[i] = value; }
+}
+
+template <typename Function>
+void with_element_type(DType dtype, Function function) {
+  switch (dtype) {
+    case DType::f32: return function(float{});
+    case DType::f64: return function(double{});
+    case DType::f16: return function(__half{});
+    case DType::bf16: return function(__nv_bfloat16{});
+    case DType::i32: return function(std::int32_t{});
+    case DType::i64: return function(std::int64_t{});
+    case DType::u8: return function(std::uint8_t{});
+  }
+}
+
+template <typename Element>
+Element element_from(double value) {
+  if constexpr (std::is_same_v<Element, __half>) {
+    return __float2half(static_cast<float>(value));
+  } else if constexpr (std::is_same_v<Element, __nv_bfloat16>) {
+    return __float2bfloat16(static_cast<float>(value));
+  } else {
+    return static_cast<Element>(value);
+  }
+}
+
+}  // namespace
+
+void CudaBackend::cast(const void* x, DType from, void* y, DType to, std::int64_t count, Stream stream) {
+  if (count == 0) return;
+  with_element_type(from, [&](auto source_type) {
+    using Source = decltype(source_type);
+    with_element_type(to, [&](auto target_type) {
+      using Target = decltype(target_type);
+      cast_kernel<Target, Source><<<cuda::blocks_for(count), cuda::kThreads, 0, cuda::native(stream)>>>(
+          static_cast<const Source*>(x), static_cast<Target*>(y), count);
+    });
+  });
+  GYRE_CHECK_LAUNCH();
+}
+
+void CudaBackend::fill(void* y, DType dtype, std::int64_t count, double value, Stream stream) {
+  if (count == 0) return;
+  with_element_type(dtype, [&](auto element_type) {
+    using Element = decltype(element_type);
+    fill_kernel<Element><<<cuda::blocks_for(count), cuda::kThreads, 0, cuda::native(stream)>>>(
+        static_cast<Element*>(y), count, element_from<Element>(value));
+  });
+  GYRE_CHECK_LAUNCH();
+}
+
+}  // namespace gyre::kernels

@@ -1,0 +1,20 @@
+// Fused optimizer updates on CUDA: one launch over the flat parameter buffer.
+#include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/launch.cuh"
+#include "kernels/optimizer_math.h"
+
+namespace gyre::kernels {
+namespace {
+__global__ void optimizer_kernel(OptimizerArgs args, OptimizerConstants constants) {
+  GYRE_GRID_STRIDE_LOOP(i, args.count) { update_one(args, constants, i); }
+}
+}  // namespace
+
+void CudaBackend::optimizer_update(const OptimizerArgs& args, Stream stream) {
+  if (args.count == 0) return;
+  optimizer_kernel<<<cuda::blocks_for(args.count), cuda::kThreads, 0, cuda::native(stream)>>>(
+      args, optimizer_constants(args));
+  GYRE_CHECK_LAUNCH();
+}
+
+}  // namespace gyre::kernels

@@ -71,9 +71,9 @@ class Backend {
   /// Mean over rows of -Σ t · log softmax(x); writes the row softmax to `probabilities`,
   /// each row's loss to `row_losses` [rows] (scratch from the caller's workspace) and the
   /// mean to the device scalar `loss`.
-  virtual void softmax_cross_entropy(const float* logits, const float* targets, float* probabilities,
-                                     float* row_losses, float* loss, std::int64_t rows, std::int64_t cols,
-                                     Stream stream) = 0;
+  virtual void softmax_cross_entropy(const float* logits, const float* targets,
+                                     float* probabilities, float* row_losses, float* loss,
+                                     std::int64_t rows, std::int64_t cols, Stream stream) = 0;
   /// d loss / d logits = (p − t) / rows.
   virtual void softmax_cross_entropy_backward(const float* probabilities, const float* targets,
                                               float* dlogits, std::int64_t rows, std::int64_t cols,
@@ -87,7 +87,8 @@ class Backend {
   virtual void binary_cross_entropy(const float* predictions, const float* targets, float* loss,
                                     std::int64_t count, Stream stream) = 0;
   virtual void binary_cross_entropy_backward(const float* predictions, const float* targets,
-                                             float* dpredictions, std::int64_t count, Stream stream) = 0;
+                                             float* dpredictions, std::int64_t count,
+                                             Stream stream) = 0;
 
   /// Reduces the middle axis of x seen as [outer, axis, inner] into y [outer, inner].
   virtual void reduce(Reduction reduction, const float* x, float* y, std::int64_t outer,
@@ -99,11 +100,12 @@ class Backend {
   virtual void dropout(const float* x, float* y, std::int64_t count, float p, std::uint64_t seed,
                        std::uint64_t offset, Stream stream) = 0;
   /// uniform: U[a, b); normal: N(a, b²); element i draws from (seed, i).
-  virtual void fill_random(Distribution distribution, float* y, std::int64_t count, float a, float b,
-                           std::uint64_t seed, Stream stream) = 0;
+  virtual void fill_random(Distribution distribution, float* y, std::int64_t count, float a,
+                           float b, std::uint64_t seed, Stream stream) = 0;
   virtual void optimizer_update(const OptimizerArgs& args, Stream stream) = 0;
 
-  virtual void cast(const void* x, DType from, void* y, DType to, std::int64_t count, Stream stream) = 0;
+  virtual void cast(const void* x, DType from, void* y, DType to, std::int64_t count,
+                    Stream stream) = 0;
   virtual void fill(void* y, DType dtype, std::int64_t count, double value, Stream stream) = 0;
 
   /// Convolution forward, backward-data and backward-filter. `scratch` (of
@@ -112,27 +114,30 @@ class Backend {
   virtual void convolution_forward(const ConvGeometry& geometry, const float* x, const float* w,
                                    float* y, void* scratch, Stream stream) = 0;
   virtual void convolution_backward_data(const ConvGeometry& geometry, const float* w,
-                                         const float* dy, float* dx, void* scratch, Stream stream) = 0;
+                                         const float* dy, float* dx, void* scratch,
+                                         Stream stream) = 0;
   virtual void convolution_backward_filter(const ConvGeometry& geometry, const float* x,
-                                           const float* dy, float* dw, void* scratch, Stream stream) = 0;
+                                           const float* dy, float* dw, void* scratch,
+                                           Stream stream) = 0;
   /// Pooling over windows of geometry.kernel_h × kernel_w (out_channels == in_channels).
-  virtual void pooling_forward(Pooling pooling, const ConvGeometry& geometry, const float* x, float* y,
-                               Stream stream) = 0;
+  virtual void pooling_forward(Pooling pooling, const ConvGeometry& geometry, const float* x,
+                               float* y, Stream stream) = 0;
   virtual void pooling_backward(Pooling pooling, const ConvGeometry& geometry, const float* x,
                                 const float* y, const float* dy, float* dx, Stream stream) = 0;
 
   /// Batch normalization over N (and H, W) per channel: x seen as [outer, channels, inner].
   /// Training: batch statistics, saved mean and inverse std, running averages updated with
   /// `momentum`. Inference: the running statistics.
-  virtual void batch_norm_forward(bool training, const float* x, const float* gamma, const float* beta,
-                                  float* running_mean, float* running_variance, float* saved_mean,
-                                  float* saved_inverse_std, float* y, std::int64_t outer,
-                                  std::int64_t channels, std::int64_t inner, float momentum,
-                                  float epsilon, Stream stream) = 0;
+  virtual void batch_norm_forward(bool training, const float* x, const float* gamma,
+                                  const float* beta, float* running_mean, float* running_variance,
+                                  float* saved_mean, float* saved_inverse_std, float* y,
+                                  std::int64_t outer, std::int64_t channels, std::int64_t inner,
+                                  float momentum, float epsilon, Stream stream) = 0;
   virtual void batch_norm_backward(const float* x, const float* gamma, const float* saved_mean,
                                    const float* saved_inverse_std, const float* dy, float* dx,
                                    float* dgamma, float* dbeta, std::int64_t outer,
-                                   std::int64_t channels, std::int64_t inner, float epsilon, Stream stream) = 0;
+                                   std::int64_t channels, std::int64_t inner, float epsilon,
+                                   Stream stream) = 0;
 };
 
 /// The backend for a device type (the CUDA one throws NotAvailableError without CUDA).

@@ -4,7 +4,16 @@
 
 namespace gyre::kernels {
 
-enum class Activation : std::uint8_t { identity, relu, leaky_relu, elu, tanh, sigmoid, gelu, softmax };
+enum class Activation : std::uint8_t {
+  identity,
+  relu,
+  leaky_relu,
+  elu,
+  tanh,
+  sigmoid,
+  gelu,
+  softmax
+};
 enum class UnaryOp : std::uint8_t { negate, exp, log, sqrt, abs, square, reciprocal };
 enum class BinaryOp : std::uint8_t { add, subtract, multiply, divide, maximum, minimum };
 enum class Reduction : std::uint8_t { sum, mean, max };

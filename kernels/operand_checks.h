@@ -16,7 +16,8 @@ void same_shape(const char* op, const char* name, const Tensor& tensor, const ch
 void rank(const char* op, const char* name, const Tensor& tensor, int expected_rank);
 /// `out` if defined (checked to be contiguous, of `shape`, `dtype`, `device`); else a new
 /// tensor from the active workspace.
-Tensor output(const char* op, const char* name, const Tensor& out, const Shape& shape, DType dtype, Device device);
+Tensor output(const char* op, const char* name, const Tensor& out, const Shape& shape, DType dtype,
+              Device device);
 /// The backend and current stream of `device`.
 Backend& backend(Device device);
 Stream stream(Device device);

@@ -21,8 +21,9 @@ inline constexpr float kDefaultAlpha = __builtin_nanf("");
 Tensor gemm(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false,
             float alpha = 1.0f, float beta = 0.0f, Tensor out = {});
 /// The same over a batch: a [B, M, K], b [B, K, N] (before the transposes) -> [B, M, N].
-Tensor gemm_batched(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false,
-                    float alpha = 1.0f, float beta = 0.0f, Tensor out = {});
+Tensor gemm_batched(const Tensor& a, const Tensor& b, bool transpose_a = false,
+                    bool transpose_b = false, float alpha = 1.0f, float beta = 0.0f,
+                    Tensor out = {});
 /// x + bias, bias [features] added to every row of x [..., features].
 Tensor bias_add(const Tensor& x, const Tensor& bias, Tensor out = {});
 
@@ -37,10 +38,11 @@ Tensor multiply(const Tensor& a, const Tensor& b, Tensor out = {});
 
 /// y = f(x). Softmax normalizes each row (the last axis). alpha: leaky ReLU's slope, ELU's
 /// alpha (NaN: the default of the activation).
-Tensor activation_forward(Activation activation, const Tensor& x, float alpha = kDefaultAlpha, Tensor out = {});
+Tensor activation_forward(Activation activation, const Tensor& x, float alpha = kDefaultAlpha,
+                          Tensor out = {});
 /// dx = dy · f'(x), given x and y = f(x).
-Tensor activation_backward(Activation activation, const Tensor& x, const Tensor& y, const Tensor& dy,
-                           float alpha = kDefaultAlpha, Tensor dx = {});
+Tensor activation_backward(Activation activation, const Tensor& x, const Tensor& y,
+                           const Tensor& dy, float alpha = kDefaultAlpha, Tensor dx = {});
 
 // ---- losses (a scalar tensor, the mean over the batch) ---------------------------------
 
@@ -48,18 +50,22 @@ Tensor activation_backward(Activation activation, const Tensor& x, const Tensor&
 /// probabilities). Writes softmax(logits) into `probabilities` (allocated when not given),
 /// which the backward pass takes.
 Tensor softmax_cross_entropy(const Tensor& logits, const Tensor& targets, Tensor& probabilities);
-Tensor softmax_cross_entropy_backward(const Tensor& probabilities, const Tensor& targets, Tensor dlogits = {});
+Tensor softmax_cross_entropy_backward(const Tensor& probabilities, const Tensor& targets,
+                                      Tensor dlogits = {});
 Tensor mse_loss(const Tensor& predictions, const Tensor& targets);
-Tensor mse_loss_backward(const Tensor& predictions, const Tensor& targets, Tensor dpredictions = {});
+Tensor mse_loss_backward(const Tensor& predictions, const Tensor& targets,
+                         Tensor dpredictions = {});
 /// Binary cross-entropy of probabilities in (0, 1) (clamped to [1e-7, 1 − 1e-7]).
 Tensor binary_cross_entropy(const Tensor& predictions, const Tensor& targets);
-Tensor binary_cross_entropy_backward(const Tensor& predictions, const Tensor& targets, Tensor dpredictions = {});
+Tensor binary_cross_entropy_backward(const Tensor& predictions, const Tensor& targets,
+                                     Tensor dpredictions = {});
 
 // ---- reductions ------------------------------------------------------------------------
 
 /// Sum, mean or max over `axis` (negative counts from the end); the axis is dropped, or kept
 /// with size 1.
-Tensor reduce(Reduction reduction, const Tensor& x, int axis, bool keep_dims = false, Tensor out = {});
+Tensor reduce(Reduction reduction, const Tensor& x, int axis, bool keep_dims = false,
+              Tensor out = {});
 /// Index (i64) of the first maximum along `axis`.
 Tensor argmax(const Tensor& x, int axis, Tensor out = {});
 
@@ -68,11 +74,13 @@ Tensor argmax(const Tensor& x, int axis, Tensor out = {});
 /// Inverted dropout: each element is kept with probability 1 − p and scaled by 1 / (1 − p).
 /// The mask of element i is drawn from (seed, offset + i) by Philox, the same on every
 /// device. Backward is the same call on dy with the same seed and offset.
-Tensor dropout(const Tensor& x, float p, std::uint64_t seed, std::uint64_t offset = 0, Tensor out = {});
+Tensor dropout(const Tensor& x, float p, std::uint64_t seed, std::uint64_t offset = 0,
+               Tensor out = {});
 void fill_uniform(const Tensor& tensor, float low, float high, std::uint64_t seed);
 void fill_normal(const Tensor& tensor, float mean, float standard_deviation, std::uint64_t seed);
 /// Glorot/Xavier uniform: U(±sqrt(6 / (fan_in + fan_out))).
-void xavier_uniform(const Tensor& tensor, std::int64_t fan_in, std::int64_t fan_out, std::uint64_t seed);
+void xavier_uniform(const Tensor& tensor, std::int64_t fan_in, std::int64_t fan_out,
+                    std::uint64_t seed);
 /// He/Kaiming normal: N(0, 2 / fan_in).
 void he_normal(const Tensor& tensor, std::int64_t fan_in, std::uint64_t seed);
 
@@ -83,8 +91,9 @@ void momentum_update(const Tensor& parameters, const Tensor& gradients, const Te
                      float learning_rate, float momentum, bool nesterov = false);
 /// Adam (weight_decay = 0) or AdamW (decoupled weight decay); `step` counts from 1.
 void adam_update(const Tensor& parameters, const Tensor& gradients, const Tensor& first_moment,
-                 const Tensor& second_moment, float learning_rate, std::int64_t step, float beta_1 = 0.9f,
-                 float beta_2 = 0.999f, float epsilon = 1e-8f, float weight_decay = 0.0f);
+                 const Tensor& second_moment, float learning_rate, std::int64_t step,
+                 float beta_1 = 0.9f, float beta_2 = 0.999f, float epsilon = 1e-8f,
+                 float weight_decay = 0.0f);
 
 // ---- copies ----------------------------------------------------------------------------
 
@@ -100,7 +109,8 @@ struct Conv2dOptions {
 };
 /// x [N, C, H, W], w [O, C, KH, KW] -> [N, O, OH, OW]. The scratch memory the backend asks
 /// for (im2col columns, cuDNN workspace) comes from the active workspace.
-Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dOptions& options = {}, Tensor out = {});
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Conv2dOptions& options = {},
+                      Tensor out = {});
 Tensor conv2d_backward_data(const Tensor& w, const Tensor& dy, const Shape& x_shape,
                             const Conv2dOptions& options = {}, Tensor dx = {});
 Tensor conv2d_backward_filter(const Tensor& x, const Tensor& dy, const Shape& w_shape,
@@ -110,21 +120,22 @@ struct Pool2dOptions {
   std::int64_t kernel_h = 2, kernel_w = 2, stride_h = 2, stride_w = 2, pad_h = 0, pad_w = 0;
 };
 /// Max or average pooling; averages count only the elements inside the image.
-Tensor pool2d_forward(Pooling pooling, const Tensor& x, const Pool2dOptions& options = {}, Tensor out = {});
+Tensor pool2d_forward(Pooling pooling, const Tensor& x, const Pool2dOptions& options = {},
+                      Tensor out = {});
 Tensor pool2d_backward(Pooling pooling, const Tensor& x, const Tensor& y, const Tensor& dy,
                        const Pool2dOptions& options = {}, Tensor dx = {});
 
 /// Batch normalization per channel (axis 1 of [N, C] or [N, C, H, W]). Training uses and
 /// saves the batch statistics and updates the running ones; inference uses the running ones.
 struct BatchNormState {
-  Tensor gamma, beta;                        // [C] parameters
-  Tensor running_mean, running_variance;     // [C]
-  Tensor saved_mean, saved_inverse_std;      // [C], written in training
+  Tensor gamma, beta;                     // [C] parameters
+  Tensor running_mean, running_variance;  // [C]
+  Tensor saved_mean, saved_inverse_std;   // [C], written in training
   float momentum = 0.1f, epsilon = 1e-5f;
 };
 Tensor batch_norm_forward(const Tensor& x, BatchNormState& state, bool training, Tensor out = {});
 /// Writes dgamma and dbeta ([C]) and returns dx.
-Tensor batch_norm_backward(const Tensor& x, const Tensor& dy, const BatchNormState& state, const Tensor& dgamma,
-                           const Tensor& dbeta, Tensor dx = {});
+Tensor batch_norm_backward(const Tensor& x, const Tensor& dy, const BatchNormState& state,
+                           const Tensor& dgamma, const Tensor& dbeta, Tensor dx = {});
 
 }  // namespace gyre::kernels

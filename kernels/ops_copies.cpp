@@ -19,17 +19,19 @@ Tensor cast(const Tensor& x, DType dtype, Tensor out) {
              " must be a defined contiguous tensor");
   x.validate();
   Tensor y = checks::output("cast", "out", out, x.shape(), dtype, x.device());
-  checks::backend(x.device()).cast(x.unchecked_data(), x.dtype(), y.unchecked_data(), dtype, x.numel(),
-                                   checks::stream(x.device()));
+  checks::backend(x.device())
+      .cast(x.unchecked_data(), x.dtype(), y.unchecked_data(), dtype, x.numel(),
+            checks::stream(x.device()));
   return y;
 }
 
 void fill(const Tensor& tensor, double value) {
-  GYRE_CHECK(tensor.defined() && tensor.is_contiguous(), InvalidArgumentError, "fill: tensor ", tensor.description(),
-             " must be a defined contiguous tensor");
+  GYRE_CHECK(tensor.defined() && tensor.is_contiguous(), InvalidArgumentError, "fill: tensor ",
+             tensor.description(), " must be a defined contiguous tensor");
   tensor.validate();
-  checks::backend(tensor.device()).fill(tensor.unchecked_data(), tensor.dtype(), tensor.numel(), value,
-                                        checks::stream(tensor.device()));
+  checks::backend(tensor.device())
+      .fill(tensor.unchecked_data(), tensor.dtype(), tensor.numel(), value,
+            checks::stream(tensor.device()));
 }
 
 }  // namespace gyre::kernels

@@ -6,8 +6,8 @@
 namespace gyre::kernels {
 namespace {
 
-Tensor gemm_impl(const char* op, const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b, float alpha,
-                 float beta, const Tensor& out, int matrix_rank) {
+Tensor gemm_impl(const char* op, const Tensor& a, const Tensor& b, bool transpose_a,
+                 bool transpose_b, float alpha, float beta, const Tensor& out, int matrix_rank) {
   checks::float_operand(op, "a", a);
   checks::float_operand(op, "b", b);
   checks::same_device(op, "b", b, a);
@@ -15,15 +15,16 @@ Tensor gemm_impl(const char* op, const Tensor& a, const Tensor& b, bool transpos
   checks::rank(op, "b", b, matrix_rank);
   const int row = matrix_rank - 2, col = matrix_rank - 1;
   const std::int64_t batch = matrix_rank == 3 ? a.shape().dim(0) : 1;
-  GYRE_CHECK(matrix_rank == 2 || b.shape().dim(0) == batch, InvalidArgumentError, op, ": batch sizes differ: a ",
-             a.description(), ", b ", b.description());
+  GYRE_CHECK(matrix_rank == 2 || b.shape().dim(0) == batch, InvalidArgumentError, op,
+             ": batch sizes differ: a ", a.description(), ", b ", b.description());
   const std::int64_t m = transpose_a ? a.shape().dim(col) : a.shape().dim(row);
   const std::int64_t k = transpose_a ? a.shape().dim(row) : a.shape().dim(col);
   const std::int64_t k_b = transpose_b ? b.shape().dim(col) : b.shape().dim(row);
   const std::int64_t n = transpose_b ? b.shape().dim(row) : b.shape().dim(col);
-  GYRE_CHECK(k == k_b, InvalidArgumentError, op, ": inner dimensions differ: op(a) of a ", a.description(),
-             (transpose_a ? " (transposed)" : ""), " has ", k, " columns, op(b) of b ", b.description(),
-             (transpose_b ? " (transposed)" : ""), " has ", k_b, " rows");
+  GYRE_CHECK(k == k_b, InvalidArgumentError, op, ": inner dimensions differ: op(a) of a ",
+             a.description(), (transpose_a ? " (transposed)" : ""), " has ", k,
+             " columns, op(b) of b ", b.description(), (transpose_b ? " (transposed)" : ""),
+             " has ", k_b, " rows");
   GYRE_CHECK(beta == 0.0f || out.defined(), InvalidArgumentError, op, ": beta = ", beta,
              " accumulates into out, so out must be given");
   const Shape shape = matrix_rank == 3 ? Shape{batch, m, n} : Shape{m, n};
@@ -52,21 +53,22 @@ Tensor gemm_impl(const char* op, const Tensor& a, const Tensor& b, bool transpos
 
 }  // namespace
 
-Tensor gemm(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b, float alpha, float beta,
-            Tensor out) {
+Tensor gemm(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b, float alpha,
+            float beta, Tensor out) {
   return gemm_impl("gemm", a, b, transpose_a, transpose_b, alpha, beta, out, 2);
 }
 
-Tensor gemm_batched(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b, float alpha, float beta,
-                    Tensor out) {
+Tensor gemm_batched(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose_b,
+                    float alpha, float beta, Tensor out) {
   return gemm_impl("gemm_batched", a, b, transpose_a, transpose_b, alpha, beta, out, 3);
 }
 
 Tensor bias_add(const Tensor& x, const Tensor& bias, Tensor out) {
   checks::float_operand("bias_add", "bias", bias);
-  GYRE_CHECK(bias.shape().rank() == 1 && x.shape().rank() >= 1 && bias.shape().dim(0) == x.shape().dim(-1),
-             InvalidArgumentError, "bias_add: bias ", bias.description(), " must be [features] with features = ",
-             "the last dimension of x ", x.description());
+  GYRE_CHECK(
+      bias.shape().rank() == 1 && x.shape().rank() >= 1 && bias.shape().dim(0) == x.shape().dim(-1),
+      InvalidArgumentError, "bias_add: bias ", bias.description(),
+      " must be [features] with features = ", "the last dimension of x ", x.description());
   return binary(BinaryOp::add, x, bias, std::move(out));
 }
 

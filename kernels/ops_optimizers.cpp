@@ -5,8 +5,8 @@
 
 namespace gyre::kernels {
 namespace {
-void run(const char* op, OptimizerArgs args, const Tensor& parameters, const Tensor& gradients, const Tensor* state_1,
-         const Tensor* state_2) {
+void run(const char* op, OptimizerArgs args, const Tensor& parameters, const Tensor& gradients,
+         const Tensor* state_1, const Tensor* state_2) {
   checks::float_operand(op, "parameters", parameters);
   checks::float_operand(op, "gradients", gradients);
   checks::same_shape(op, "gradients", gradients, "parameters", parameters);
@@ -17,8 +17,8 @@ void run(const char* op, OptimizerArgs args, const Tensor& parameters, const Ten
     checks::same_shape(op, "optimizer state", *state, "parameters", parameters);
     checks::same_device(op, "optimizer state", *state, parameters);
   }
-  GYRE_CHECK(args.learning_rate >= 0.0f, InvalidArgumentError, op, ": learning rate ", args.learning_rate,
-             " is negative");
+  GYRE_CHECK(args.learning_rate >= 0.0f, InvalidArgumentError, op, ": learning rate ",
+             args.learning_rate, " is negative");
   args.parameters = checks::f32(parameters);
   args.gradients = checks::f32(gradients);
   args.state_1 = state_1 != nullptr ? checks::f32(*state_1) : nullptr;
@@ -35,8 +35,8 @@ void sgd_update(const Tensor& parameters, const Tensor& gradients, float learnin
   run("sgd_update", args, parameters, gradients, nullptr, nullptr);
 }
 
-void momentum_update(const Tensor& parameters, const Tensor& gradients, const Tensor& velocity, float learning_rate,
-                     float momentum, bool nesterov) {
+void momentum_update(const Tensor& parameters, const Tensor& gradients, const Tensor& velocity,
+                     float learning_rate, float momentum, bool nesterov) {
   OptimizerArgs args;
   args.optimizer = nesterov ? Optimizer::nesterov : Optimizer::momentum;
   args.learning_rate = learning_rate;
@@ -45,11 +45,12 @@ void momentum_update(const Tensor& parameters, const Tensor& gradients, const Te
 }
 
 void adam_update(const Tensor& parameters, const Tensor& gradients, const Tensor& first_moment,
-                 const Tensor& second_moment, float learning_rate, std::int64_t step, float beta_1, float beta_2,
-                 float epsilon, float weight_decay) {
+                 const Tensor& second_moment, float learning_rate, std::int64_t step, float beta_1,
+                 float beta_2, float epsilon, float weight_decay) {
   GYRE_CHECK(step >= 1, InvalidArgumentError, "adam_update: step ", step, " must count from 1");
-  GYRE_CHECK(beta_1 >= 0.0f && beta_1 < 1.0f && beta_2 >= 0.0f && beta_2 < 1.0f, InvalidArgumentError,
-             "adam_update: beta_1 ", beta_1, " and beta_2 ", beta_2, " must be in [0, 1)");
+  GYRE_CHECK(beta_1 >= 0.0f && beta_1 < 1.0f && beta_2 >= 0.0f && beta_2 < 1.0f,
+             InvalidArgumentError, "adam_update: beta_1 ", beta_1, " and beta_2 ", beta_2,
+             " must be in [0, 1)");
   OptimizerArgs args;
   args.optimizer = weight_decay != 0.0f ? Optimizer::adamw : Optimizer::adam;
   args.learning_rate = learning_rate;

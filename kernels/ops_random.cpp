@@ -7,10 +7,12 @@
 
 namespace gyre::kernels {
 namespace {
-void fill(const char* op, const Tensor& tensor, Distribution distribution, float a, float b, std::uint64_t seed) {
+void fill(const char* op, const Tensor& tensor, Distribution distribution, float a, float b,
+          std::uint64_t seed) {
   checks::float_operand(op, "tensor", tensor);
-  checks::backend(tensor.device()).fill_random(distribution, checks::f32(tensor), tensor.numel(), a, b, seed,
-                                               checks::stream(tensor.device()));
+  checks::backend(tensor.device())
+      .fill_random(distribution, checks::f32(tensor), tensor.numel(), a, b, seed,
+                   checks::stream(tensor.device()));
 }
 }  // namespace
 
@@ -19,8 +21,9 @@ Tensor dropout(const Tensor& x, float p, std::uint64_t seed, std::uint64_t offse
   GYRE_CHECK(p >= 0.0f && p < 1.0f, InvalidArgumentError, "dropout: the drop probability ", p,
              " must be in [0, 1)");
   Tensor y = checks::output("dropout", "out", out, x.shape(), DType::f32, x.device());
-  checks::backend(x.device()).dropout(checks::f32(x), checks::f32(y), x.numel(), p, seed, offset,
-                                      checks::stream(x.device()));
+  checks::backend(x.device())
+      .dropout(checks::f32(x), checks::f32(y), x.numel(), p, seed, offset,
+               checks::stream(x.device()));
   return y;
 }
 
@@ -30,21 +33,23 @@ void fill_uniform(const Tensor& tensor, float low, float high, std::uint64_t see
 }
 
 void fill_normal(const Tensor& tensor, float mean, float standard_deviation, std::uint64_t seed) {
-  GYRE_CHECK(standard_deviation >= 0.0f, InvalidArgumentError, "fill_normal: the standard deviation ",
-             standard_deviation, " is negative");
+  GYRE_CHECK(standard_deviation >= 0.0f, InvalidArgumentError,
+             "fill_normal: the standard deviation ", standard_deviation, " is negative");
   fill("fill_normal", tensor, Distribution::normal, mean, standard_deviation, seed);
 }
 
-void xavier_uniform(const Tensor& tensor, std::int64_t fan_in, std::int64_t fan_out, std::uint64_t seed) {
-  GYRE_CHECK(fan_in > 0 && fan_out > 0, InvalidArgumentError, "xavier_uniform: fan_in ", fan_in, " and fan_out ",
-             fan_out, " must be > 0");
+void xavier_uniform(const Tensor& tensor, std::int64_t fan_in, std::int64_t fan_out,
+                    std::uint64_t seed) {
+  GYRE_CHECK(fan_in > 0 && fan_out > 0, InvalidArgumentError, "xavier_uniform: fan_in ", fan_in,
+             " and fan_out ", fan_out, " must be > 0");
   const float limit = std::sqrt(6.0f / static_cast<float>(fan_in + fan_out));
   fill("xavier_uniform", tensor, Distribution::uniform, -limit, limit, seed);
 }
 
 void he_normal(const Tensor& tensor, std::int64_t fan_in, std::uint64_t seed) {
   GYRE_CHECK(fan_in > 0, InvalidArgumentError, "he_normal: fan_in ", fan_in, " must be > 0");
-  fill("he_normal", tensor, Distribution::normal, 0.0f, std::sqrt(2.0f / static_cast<float>(fan_in)), seed);
+  fill("he_normal", tensor, Distribution::normal, 0.0f,
+       std::sqrt(2.0f / static_cast<float>(fan_in)), seed);
 }
 
 }  // namespace gyre::kernels

@@ -17,13 +17,16 @@ inline OptimizerConstants optimizer_constants(const OptimizerArgs& args) {
   OptimizerConstants constants;
   if (args.optimizer == Optimizer::adam || args.optimizer == Optimizer::adamw) {
     const double step = static_cast<double>(args.step);
-    constants.correction_1 = static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(args.beta_1), step)));
-    constants.correction_2 = static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(args.beta_2), step)));
+    constants.correction_1 =
+        static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(args.beta_1), step)));
+    constants.correction_2 =
+        static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(args.beta_2), step)));
   }
   return constants;
 }
 
-GYRE_HOST_DEVICE void update_one(const OptimizerArgs& args, const OptimizerConstants& constants, std::int64_t i) {
+GYRE_HOST_DEVICE void update_one(const OptimizerArgs& args, const OptimizerConstants& constants,
+                                 std::int64_t i) {
   const float gradient = args.gradients[i];
   float& parameter = args.parameters[i];
   switch (args.optimizer) {
@@ -51,7 +54,8 @@ GYRE_HOST_DEVICE void update_one(const OptimizerArgs& args, const OptimizerConst
       const float m_hat = m * constants.correction_1;
       const float v_hat = v * constants.correction_2;
       float step = m_hat / (sqrtf(v_hat) + args.epsilon);
-      if (args.optimizer == Optimizer::adamw) step += args.weight_decay * parameter;  // decoupled decay
+      if (args.optimizer == Optimizer::adamw)
+        step += args.weight_decay * parameter;  // decoupled decay
       parameter -= args.learning_rate * step;
       break;
     }

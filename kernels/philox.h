@@ -14,7 +14,8 @@ struct Block {
   std::uint32_t word[4];
 };
 
-GYRE_HOST_DEVICE void multiply(std::uint32_t a, std::uint32_t b, std::uint32_t& high, std::uint32_t& low) {
+GYRE_HOST_DEVICE void multiply(std::uint32_t a, std::uint32_t b, std::uint32_t& high,
+                               std::uint32_t& low) {
   const std::uint64_t product = static_cast<std::uint64_t>(a) * b;
   high = static_cast<std::uint32_t>(product >> 32);
   low = static_cast<std::uint32_t>(product);
@@ -22,7 +23,8 @@ GYRE_HOST_DEVICE void multiply(std::uint32_t a, std::uint32_t b, std::uint32_t& 
 
 /// The four 32-bit random words of counter block `counter` under key `seed`.
 GYRE_HOST_DEVICE Block generate(std::uint64_t seed, std::uint64_t counter) {
-  std::uint32_t c0 = static_cast<std::uint32_t>(counter), c1 = static_cast<std::uint32_t>(counter >> 32);
+  std::uint32_t c0 = static_cast<std::uint32_t>(counter),
+                c1 = static_cast<std::uint32_t>(counter >> 32);
   std::uint32_t c2 = 0, c3 = 0;
   std::uint32_t k0 = static_cast<std::uint32_t>(seed), k1 = static_cast<std::uint32_t>(seed >> 32);
   for (int round = 0; round < 10; ++round) {
@@ -63,7 +65,8 @@ namespace gyre::kernels::philox {
 /// counter block).
 GYRE_HOST_DEVICE float normal(std::uint64_t seed, std::uint64_t index) {
   const Block block = generate(seed, index);
-  const float u1 = (static_cast<float>(block.word[0] >> 8) + 1.0f) * (1.0f / 16777216.0f);  // (0, 1]
+  const float u1 =
+      (static_cast<float>(block.word[0] >> 8) + 1.0f) * (1.0f / 16777216.0f);  // (0, 1]
   const float u2 = to_unit_float(block.word[1]);
   return sqrtf(-2.0f * logf(u1)) * cosf(6.2831853071795864f * u2);
 }

@@ -6,13 +6,15 @@
 
 namespace gyre::kernels {
 
-void CpuBackend::batch_norm_forward(bool training, const float* x, const float* gamma, const float* beta,
-                                    float* running_mean, float* running_variance, float* saved_mean,
-                                    float* saved_inverse_std, float* y, std::int64_t outer, std::int64_t channels,
-                                    std::int64_t inner, float momentum, float epsilon, Stream) {
+void CpuBackend::batch_norm_forward(bool training, const float* x, const float* gamma,
+                                    const float* beta, float* running_mean, float* running_variance,
+                                    float* saved_mean, float* saved_inverse_std, float* y,
+                                    std::int64_t outer, std::int64_t channels, std::int64_t inner,
+                                    float momentum, float epsilon, Stream) {
   const std::int64_t per_channel = outer * inner;
   for (std::int64_t c = 0; c < channels; ++c) {
-    double mean = running_mean[c], inverse_std = 1.0 / std::sqrt(static_cast<double>(running_variance[c]) + epsilon);
+    double mean = running_mean[c],
+           inverse_std = 1.0 / std::sqrt(static_cast<double>(running_variance[c]) + epsilon);
     if (training) {
       double total = 0.0, squares = 0.0;
       for (std::int64_t o = 0; o < outer; ++o) {
@@ -26,9 +28,11 @@ void CpuBackend::batch_norm_forward(bool training, const float* x, const float* 
       }
       const double variance = squares / static_cast<double>(per_channel);
       inverse_std = 1.0 / std::sqrt(variance + epsilon);
-      const double unbiased = per_channel > 1 ? squares / static_cast<double>(per_channel - 1) : variance;
+      const double unbiased =
+          per_channel > 1 ? squares / static_cast<double>(per_channel - 1) : variance;
       running_mean[c] = static_cast<float>((1.0 - momentum) * running_mean[c] + momentum * mean);
-      running_variance[c] = static_cast<float>((1.0 - momentum) * running_variance[c] + momentum * unbiased);
+      running_variance[c] =
+          static_cast<float>((1.0 - momentum) * running_variance[c] + momentum * unbiased);
       saved_mean[c] = static_cast<float>(mean);
       saved_inverse_std[c] = static_cast<float>(inverse_std);
     }
@@ -42,9 +46,10 @@ void CpuBackend::batch_norm_forward(bool training, const float* x, const float* 
 }
 
 void CpuBackend::batch_norm_backward(const float* x, const float* gamma, const float* saved_mean,
-                                     const float* saved_inverse_std, const float* dy, float* dx, float* dgamma,
-                                     float* dbeta, std::int64_t outer, std::int64_t channels, std::int64_t inner,
-                                     float, Stream) {  // the saved inverse std already holds epsilon
+                                     const float* saved_inverse_std, const float* dy, float* dx,
+                                     float* dgamma, float* dbeta, std::int64_t outer,
+                                     std::int64_t channels, std::int64_t inner, float,
+                                     Stream) {  // the saved inverse std already holds epsilon
   const auto count = static_cast<double>(outer * inner);
   for (std::int64_t c = 0; c < channels; ++c) {
     const double mean = saved_mean[c], inverse_std = saved_inverse_std[c];
@@ -63,7 +68,8 @@ void CpuBackend::batch_norm_backward(const float* x, const float* gamma, const f
       const std::int64_t base = (o * channels + c) * inner;
       for (std::int64_t i = 0; i < inner; ++i) {
         const double x_hat = (x[base + i] - mean) * inverse_std;
-        dx[base + i] = static_cast<float>(factor * (count * dy[base + i] - sum_dy - x_hat * sum_dy_xhat));
+        dx[base + i] =
+            static_cast<float>(factor * (count * dy[base + i] - sum_dy - x_hat * sum_dy_xhat));
       }
     }
   }

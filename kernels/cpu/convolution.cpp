@@ -11,8 +11,12 @@
 namespace gyre::kernels {
 namespace {
 
-std::int64_t column_rows(const ConvGeometry& g) { return g.in_channels * g.kernel_h * g.kernel_w; }
-std::int64_t column_cols(const ConvGeometry& g) { return g.out_height() * g.out_width(); }
+std::int64_t column_rows(const ConvGeometry& g) {
+  return g.in_channels * g.kernel_h * g.kernel_w;
+}
+std::int64_t column_cols(const ConvGeometry& g) {
+  return g.out_height() * g.out_width();
+}
 
 // Calls `visit(column_index, input_index_or_-1)` for every element of one image's columns.
 template <typename Visit>
@@ -27,7 +31,8 @@ void for_each_column_element(const ConvGeometry& g, Visit visit) {
           for (std::int64_t ox = 0; ox < out_w; ++ox) {
             const std::int64_t x = ox * g.stride_w - g.pad_w + j;
             const bool inside = y >= 0 && y < g.height && x >= 0 && x < g.width;
-            visit(row * out_h * out_w + oy * out_w + ox, inside ? (c * g.height + y) * g.width + x : -1);
+            visit(row * out_h * out_w + oy * out_w + ox,
+                  inside ? (c * g.height + y) * g.width + x : -1);
           }
         }
       }
@@ -47,12 +52,13 @@ void col2im_accumulate(const ConvGeometry& g, const float* columns, float* image
   });
 }
 
-void sgemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k, const float* a,
-           const float* b, float beta, float* c) {
-  cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans,
-              static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, a,
-              static_cast<blasint>(transpose_a ? m : k), b, static_cast<blasint>(transpose_b ? k : n), beta, c,
-              static_cast<blasint>(n));
+void sgemm(bool transpose_a, bool transpose_b, std::int64_t m, std::int64_t n, std::int64_t k,
+           const float* a, const float* b, float beta, float* c) {
+  cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
+              transpose_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
+              static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, a,
+              static_cast<blasint>(transpose_a ? m : k), b,
+              static_cast<blasint>(transpose_b ? k : n), beta, c, static_cast<blasint>(n));
 }
 
 }  // namespace
@@ -61,31 +67,36 @@ std::size_t CpuBackend::convolution_scratch_bytes(const ConvGeometry& g, Stream)
   return static_cast<std::size_t>(column_rows(g) * column_cols(g)) * sizeof(float);
 }
 
-void CpuBackend::convolution_forward(const ConvGeometry& g, const float* x, const float* w, float* y, void* scratch,
-                                     Stream) {
+void CpuBackend::convolution_forward(const ConvGeometry& g, const float* x, const float* w,
+                                     float* y, void* scratch, Stream) {
   auto* columns = static_cast<float*>(scratch);
-  const std::int64_t image = g.in_channels * g.height * g.width, output = g.out_channels * column_cols(g);
+  const std::int64_t image = g.in_channels * g.height * g.width,
+                     output = g.out_channels * column_cols(g);
   for (std::int64_t n = 0; n < g.batch; ++n) {
     im2col(g, x + n * image, columns);
-    sgemm(false, false, g.out_channels, column_cols(g), column_rows(g), w, columns, 0.0f, y + n * output);
+    sgemm(false, false, g.out_channels, column_cols(g), column_rows(g), w, columns, 0.0f,
+          y + n * output);
   }
 }
 
-void CpuBackend::convolution_backward_data(const ConvGeometry& g, const float* w, const float* dy, float* dx,
-                                           void* scratch, Stream) {
+void CpuBackend::convolution_backward_data(const ConvGeometry& g, const float* w, const float* dy,
+                                           float* dx, void* scratch, Stream) {
   auto* columns = static_cast<float*>(scratch);
-  const std::int64_t image = g.in_channels * g.height * g.width, output = g.out_channels * column_cols(g);
+  const std::int64_t image = g.in_channels * g.height * g.width,
+                     output = g.out_channels * column_cols(g);
   std::memset(dx, 0, static_cast<std::size_t>(g.batch * image) * sizeof(float));
   for (std::int64_t n = 0; n < g.batch; ++n) {
-    sgemm(true, false, column_rows(g), column_cols(g), g.out_channels, w, dy + n * output, 0.0f, columns);
+    sgemm(true, false, column_rows(g), column_cols(g), g.out_channels, w, dy + n * output, 0.0f,
+          columns);
     col2im_accumulate(g, columns, dx + n * image);
   }
 }
 
-void CpuBackend::convolution_backward_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw,
-                                             void* scratch, Stream) {
+void CpuBackend::convolution_backward_filter(const ConvGeometry& g, const float* x, const float* dy,
+                                             float* dw, void* scratch, Stream) {
   auto* columns = static_cast<float*>(scratch);
-  const std::int64_t image = g.in_channels * g.height * g.width, output = g.out_channels * column_cols(g);
+  const std::int64_t image = g.in_channels * g.height * g.width,
+                     output = g.out_channels * column_cols(g);
   for (std::int64_t n = 0; n < g.batch; ++n) {
     im2col(g, x + n * image, columns);
     sgemm(false, true, g.out_channels, column_rows(g), column_cols(g), dy + n * output, columns,
@@ -113,9 +124,10 @@ void for_each_window(const ConvGeometry& g, Visit visit) {
 }
 }  // namespace
 
-void CpuBackend::pooling_forward(Pooling pooling, const ConvGeometry& g, const float* x, float* y, Stream) {
-  for_each_window(g, [&](std::int64_t out, std::int64_t plane, std::int64_t y0, std::int64_t y1, std::int64_t x0,
-                         std::int64_t x1) {
+void CpuBackend::pooling_forward(Pooling pooling, const ConvGeometry& g, const float* x, float* y,
+                                 Stream) {
+  for_each_window(g, [&](std::int64_t out, std::int64_t plane, std::int64_t y0, std::int64_t y1,
+                         std::int64_t x0, std::int64_t x1) {
     float best = -std::numeric_limits<float>::infinity();
     double total = 0.0;
     for (std::int64_t r = y0; r < y1; ++r) {
@@ -130,11 +142,13 @@ void CpuBackend::pooling_forward(Pooling pooling, const ConvGeometry& g, const f
   });
 }
 
-void CpuBackend::pooling_backward(Pooling pooling, const ConvGeometry& g, const float* x, const float* y,
-                                  const float* dy, float* dx, Stream) {
-  std::memset(dx, 0, static_cast<std::size_t>(g.batch * g.in_channels * g.height * g.width) * sizeof(float));
-  for_each_window(g, [&](std::int64_t out, std::int64_t plane, std::int64_t y0, std::int64_t y1, std::int64_t x0,
-                         std::int64_t x1) {
+void CpuBackend::pooling_backward(Pooling pooling, const ConvGeometry& g, const float* x,
+                                  const float* y, const float* dy, float* dx, Stream) {
+  std::memset(
+      dx, 0,
+      static_cast<std::size_t>(g.batch * g.in_channels * g.height * g.width) * sizeof(float));
+  for_each_window(g, [&](std::int64_t out, std::int64_t plane, std::int64_t y0, std::int64_t y1,
+                         std::int64_t x0, std::int64_t x1) {
     if (pooling == Pooling::average) {
       const float share = dy[out] / static_cast<float>((y1 - y0) * (x1 - x0));
       for (std::int64_t r = y0; r < y1; ++r) {

@@ -10,15 +10,22 @@ namespace {
 template <typename Function>
 void with_element_type(DType dtype, Function function) {
   switch (dtype) {
-    case DType::f32: return function(float{});
-    case DType::f64: return function(double{});
-    case DType::i32: return function(std::int32_t{});
-    case DType::i64: return function(std::int64_t{});
-    case DType::u8: return function(std::uint8_t{});
+    case DType::f32:
+      return function(float{});
+    case DType::f64:
+      return function(double{});
+    case DType::i32:
+      return function(std::int32_t{});
+    case DType::i64:
+      return function(std::int64_t{});
+    case DType::u8:
+      return function(std::uint8_t{});
     case DType::f16:
-    case DType::bf16: break;
+    case DType::bf16:
+      break;
   }
-  throw NotAvailableError(strcat("dtype ", name_of(dtype), " has no CPU kernels; use it on a CUDA device"));
+  throw NotAvailableError(
+      strcat("dtype ", name_of(dtype), " has no CPU kernels; use it on a CUDA device"));
 }
 
 }  // namespace

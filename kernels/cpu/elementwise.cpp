@@ -36,12 +36,18 @@ void CpuBackend::binary(BinaryOp op, const float* a, const float* b, float* y, s
                         std::int64_t cols, Broadcast broadcast, Stream) {
   // One instantiation per operator, so that each inner loop is a straight vectorizable line.
   switch (op) {
-    case BinaryOp::add: return binary_loop<BinaryOp::add>(a, b, y, rows, cols, broadcast);
-    case BinaryOp::subtract: return binary_loop<BinaryOp::subtract>(a, b, y, rows, cols, broadcast);
-    case BinaryOp::multiply: return binary_loop<BinaryOp::multiply>(a, b, y, rows, cols, broadcast);
-    case BinaryOp::divide: return binary_loop<BinaryOp::divide>(a, b, y, rows, cols, broadcast);
-    case BinaryOp::maximum: return binary_loop<BinaryOp::maximum>(a, b, y, rows, cols, broadcast);
-    case BinaryOp::minimum: return binary_loop<BinaryOp::minimum>(a, b, y, rows, cols, broadcast);
+    case BinaryOp::add:
+      return binary_loop<BinaryOp::add>(a, b, y, rows, cols, broadcast);
+    case BinaryOp::subtract:
+      return binary_loop<BinaryOp::subtract>(a, b, y, rows, cols, broadcast);
+    case BinaryOp::multiply:
+      return binary_loop<BinaryOp::multiply>(a, b, y, rows, cols, broadcast);
+    case BinaryOp::divide:
+      return binary_loop<BinaryOp::divide>(a, b, y, rows, cols, broadcast);
+    case BinaryOp::maximum:
+      return binary_loop<BinaryOp::maximum>(a, b, y, rows, cols, broadcast);
+    case BinaryOp::minimum:
+      return binary_loop<BinaryOp::minimum>(a, b, y, rows, cols, broadcast);
   }
 }
 
@@ -70,9 +76,9 @@ void CpuBackend::activation_forward(Activation activation, float alpha, const fl
   for (std::int64_t i = 0; i < count; ++i) y[i] = math::activate(activation, x[i], alpha);
 }
 
-void CpuBackend::activation_backward(Activation activation, float alpha, const float* x, const float* y,
-                                     const float* dy, float* dx, std::int64_t rows, std::int64_t cols,
-                                     Stream) {
+void CpuBackend::activation_backward(Activation activation, float alpha, const float* x,
+                                     const float* y, const float* dy, float* dx, std::int64_t rows,
+                                     std::int64_t cols, Stream) {
   if (activation == Activation::softmax) {
     // dx = y ⊙ (dy − Σ dy ⊙ y), row by row.
     for (std::int64_t r = 0; r < rows; ++r) {
@@ -80,7 +86,8 @@ void CpuBackend::activation_backward(Activation activation, float alpha, const f
       const float* dy_row = dy + r * cols;
       double dot = 0.0;
       for (std::int64_t c = 0; c < cols; ++c) dot += static_cast<double>(dy_row[c]) * y_row[c];
-      for (std::int64_t c = 0; c < cols; ++c) dx[r * cols + c] = y_row[c] * (dy_row[c] - static_cast<float>(dot));
+      for (std::int64_t c = 0; c < cols; ++c)
+        dx[r * cols + c] = y_row[c] * (dy_row[c] - static_cast<float>(dot));
     }
     return;
   }
@@ -89,7 +96,8 @@ void CpuBackend::activation_backward(Activation activation, float alpha, const f
     for (std::int64_t i = 0; i < count; ++i) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
     return;
   }
-  for (std::int64_t i = 0; i < count; ++i) dx[i] = dy[i] * math::activation_derivative(activation, x[i], y[i], alpha);
+  for (std::int64_t i = 0; i < count; ++i)
+    dx[i] = dy[i] * math::activation_derivative(activation, x[i], y[i], alpha);
 }
 
 }  // namespace gyre::kernels

@@ -7,12 +7,14 @@
 namespace gyre::kernels {
 namespace {
 constexpr float kProbabilityFloor = 1e-7f;
-float clamp_probability(float p) { return std::min(std::max(p, kProbabilityFloor), 1.0f - kProbabilityFloor); }
+float clamp_probability(float p) {
+  return std::min(std::max(p, kProbabilityFloor), 1.0f - kProbabilityFloor);
+}
 }  // namespace
 
-void CpuBackend::softmax_cross_entropy(const float* logits, const float* targets, float* probabilities,
-                                       float* row_losses, float* loss, std::int64_t rows, std::int64_t cols,
-                                       Stream stream) {
+void CpuBackend::softmax_cross_entropy(const float* logits, const float* targets,
+                                       float* probabilities, float* row_losses, float* loss,
+                                       std::int64_t rows, std::int64_t cols, Stream stream) {
   activation_forward(Activation::softmax, 0.0f, logits, probabilities, rows, cols, stream);
   double total = 0.0;
   for (std::int64_t r = 0; r < rows; ++r) {
@@ -33,12 +35,15 @@ void CpuBackend::softmax_cross_entropy(const float* logits, const float* targets
 }
 
 void CpuBackend::softmax_cross_entropy_backward(const float* probabilities, const float* targets,
-                                                float* dlogits, std::int64_t rows, std::int64_t cols, Stream) {
+                                                float* dlogits, std::int64_t rows,
+                                                std::int64_t cols, Stream) {
   const float scale = 1.0f / static_cast<float>(rows);
-  for (std::int64_t i = 0; i < rows * cols; ++i) dlogits[i] = (probabilities[i] - targets[i]) * scale;
+  for (std::int64_t i = 0; i < rows * cols; ++i)
+    dlogits[i] = (probabilities[i] - targets[i]) * scale;
 }
 
-void CpuBackend::mse(const float* predictions, const float* targets, float* loss, std::int64_t count, Stream) {
+void CpuBackend::mse(const float* predictions, const float* targets, float* loss,
+                     std::int64_t count, Stream) {
   double total = 0.0;
   for (std::int64_t i = 0; i < count; ++i) {
     const double difference = static_cast<double>(predictions[i]) - targets[i];

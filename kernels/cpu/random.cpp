@@ -13,8 +13,8 @@ void CpuBackend::dropout(const float* x, float* y, std::int64_t count, float p, 
   }
 }
 
-void CpuBackend::fill_random(Distribution distribution, float* y, std::int64_t count, float a, float b,
-                             std::uint64_t seed, Stream) {
+void CpuBackend::fill_random(Distribution distribution, float* y, std::int64_t count, float a,
+                             float b, std::uint64_t seed, Stream) {
   for (std::int64_t i = 0; i < count; ++i) {
     const auto index = static_cast<std::uint64_t>(i);
     y[i] = distribution == Distribution::uniform ? a + (b - a) * philox::uniform(seed, index)

@@ -7,8 +7,8 @@
 
 namespace gyre::kernels {
 
-void CpuBackend::reduce(Reduction reduction, const float* x, float* y, std::int64_t outer, std::int64_t axis,
-                        std::int64_t inner, Stream) {
+void CpuBackend::reduce(Reduction reduction, const float* x, float* y, std::int64_t outer,
+                        std::int64_t axis, std::int64_t inner, Stream) {
   for (std::int64_t o = 0; o < outer; ++o) {
     const float* block = x + o * axis * inner;
     float* out = y + o * inner;
@@ -22,13 +22,14 @@ void CpuBackend::reduce(Reduction reduction, const float* x, float* y, std::int6
     for (std::int64_t i = 0; i < inner; ++i) {
       double total = 0.0;
       for (std::int64_t a = 0; a < axis; ++a) total += block[a * inner + i];
-      out[i] = static_cast<float>(reduction == Reduction::mean ? total / static_cast<double>(axis) : total);
+      out[i] = static_cast<float>(reduction == Reduction::mean ? total / static_cast<double>(axis)
+                                                               : total);
     }
   }
 }
 
-void CpuBackend::argmax(const float* x, std::int64_t* y, std::int64_t outer, std::int64_t axis, std::int64_t inner,
-                        Stream) {
+void CpuBackend::argmax(const float* x, std::int64_t* y, std::int64_t outer, std::int64_t axis,
+                        std::int64_t inner, Stream) {
   for (std::int64_t o = 0; o < outer; ++o) {
     for (std::int64_t i = 0; i < inner; ++i) {
       const float* column = x + o * axis * inner + i;

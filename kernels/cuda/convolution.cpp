@@ -21,19 +21,22 @@ struct Algorithms {
 
 struct Descriptors {
   explicit Descriptors(const ConvGeometry& g)
-      : x(g.batch, g.in_channels, g.height, g.width), y(g.batch, g.out_channels, g.out_height(), g.out_width()),
-        w(g), convolution(g) {}
+      : x(g.batch, g.in_channels, g.height, g.width),
+        y(g.batch, g.out_channels, g.out_height(), g.out_width()),
+        w(g),
+        convolution(g) {}
   cuda::TensorDescriptor x, y;
   cuda::FilterDescriptor w;
   cuda::ConvolutionDescriptor convolution;
 };
 
-using GeometryKey = std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
-                               std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>;
+using GeometryKey =
+    std::tuple<int, std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t,
+               std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t, std::int64_t>;
 
 GeometryKey key_of(const ConvGeometry& g, Device device) {
-  return {device.index, g.batch, g.in_channels, g.height, g.width, g.out_channels, g.kernel_h,
-          g.kernel_w,   g.stride_h, g.stride_w, g.pad_h,  g.pad_w};
+  return {device.index, g.batch,    g.in_channels, g.height,   g.width, g.out_channels,
+          g.kernel_h,   g.kernel_w, g.stride_h,    g.stride_w, g.pad_h, g.pad_w};
 }
 
 Algorithms choose(const ConvGeometry& g, Stream stream) {
@@ -50,22 +53,24 @@ Algorithms choose(const ConvGeometry& g, Stream stream) {
   Algorithms chosen{};
   int returned = 0;
   cudnnConvolutionFwdAlgoPerf_t forward[8];
-  GYRE_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle, d.x, d.w, d.convolution, d.y, 8, &returned, forward));
+  GYRE_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle, d.x, d.w, d.convolution, d.y, 8,
+                                                          &returned, forward));
   chosen.forward = forward[0].algo;
   cudnnConvolutionBwdDataAlgoPerf_t data[8];
-  GYRE_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, d.w, d.y, d.convolution, d.x, 8, &returned, data));
+  GYRE_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, d.w, d.y, d.convolution, d.x,
+                                                               8, &returned, data));
   chosen.backward_data = data[0].algo;
   cudnnConvolutionBwdFilterAlgoPerf_t filter[8];
-  GYRE_CUDNN_CHECK(
-      cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, d.x, d.y, d.convolution, d.w, 8, &returned, filter));
+  GYRE_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, d.x, d.y, d.convolution,
+                                                                 d.w, 8, &returned, filter));
   chosen.backward_filter = filter[0].algo;
   std::size_t forward_bytes = 0, data_bytes = 0, filter_bytes = 0;
-  GYRE_CUDNN_CHECK(
-      cudnnGetConvolutionForwardWorkspaceSize(handle, d.x, d.w, d.convolution, d.y, chosen.forward, &forward_bytes));
-  GYRE_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(handle, d.w, d.y, d.convolution, d.x,
-                                                                chosen.backward_data, &data_bytes));
-  GYRE_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(handle, d.x, d.y, d.convolution, d.w,
-                                                                  chosen.backward_filter, &filter_bytes));
+  GYRE_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(handle, d.x, d.w, d.convolution, d.y,
+                                                           chosen.forward, &forward_bytes));
+  GYRE_CUDNN_CHECK(cudnnGetConvolutionBackwardDataWorkspaceSize(
+      handle, d.w, d.y, d.convolution, d.x, chosen.backward_data, &data_bytes));
+  GYRE_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterWorkspaceSize(
+      handle, d.x, d.y, d.convolution, d.w, chosen.backward_filter, &filter_bytes));
   chosen.scratch_bytes = std::max({forward_bytes, data_bytes, filter_bytes});
   std::lock_guard<std::mutex> lock(mutex);
   cache->emplace(key, chosen);
@@ -80,46 +85,51 @@ std::size_t CudaBackend::convolution_scratch_bytes(const ConvGeometry& g, Stream
   return choose(g, stream).scratch_bytes;
 }
 
-void CudaBackend::convolution_forward(const ConvGeometry& g, const float* x, const float* w, float* y, void* scratch,
-                                      Stream stream) {
+void CudaBackend::convolution_forward(const ConvGeometry& g, const float* x, const float* w,
+                                      float* y, void* scratch, Stream stream) {
   const Algorithms algorithms = choose(g, stream);
   const Descriptors d(g);
-  GYRE_CUDNN_CHECK(cudnnConvolutionForward(cuda::cudnn(stream), &kOne, d.x, x, d.w, w, d.convolution,
-                                           algorithms.forward, scratch, algorithms.scratch_bytes, &kZero, d.y, y));
+  GYRE_CUDNN_CHECK(cudnnConvolutionForward(cuda::cudnn(stream), &kOne, d.x, x, d.w, w,
+                                           d.convolution, algorithms.forward, scratch,
+                                           algorithms.scratch_bytes, &kZero, d.y, y));
 }
 
-void CudaBackend::convolution_backward_data(const ConvGeometry& g, const float* w, const float* dy, float* dx,
-                                            void* scratch, Stream stream) {
+void CudaBackend::convolution_backward_data(const ConvGeometry& g, const float* w, const float* dy,
+                                            float* dx, void* scratch, Stream stream) {
   const Algorithms algorithms = choose(g, stream);
   const Descriptors d(g);
-  GYRE_CUDNN_CHECK(cudnnConvolutionBackwardData(cuda::cudnn(stream), &kOne, d.w, w, d.y, dy, d.convolution,
-                                                algorithms.backward_data, scratch, algorithms.scratch_bytes, &kZero,
-                                                d.x, dx));
+  GYRE_CUDNN_CHECK(cudnnConvolutionBackwardData(cuda::cudnn(stream), &kOne, d.w, w, d.y, dy,
+                                                d.convolution, algorithms.backward_data, scratch,
+                                                algorithms.scratch_bytes, &kZero, d.x, dx));
 }
 
-void CudaBackend::convolution_backward_filter(const ConvGeometry& g, const float* x, const float* dy, float* dw,
-                                              void* scratch, Stream stream) {
+void CudaBackend::convolution_backward_filter(const ConvGeometry& g, const float* x,
+                                              const float* dy, float* dw, void* scratch,
+                                              Stream stream) {
   const Algorithms algorithms = choose(g, stream);
   const Descriptors d(g);
-  GYRE_CUDNN_CHECK(cudnnConvolutionBackwardFilter(cuda::cudnn(stream), &kOne, d.x, x, d.y, dy, d.convolution,
-                                                  algorithms.backward_filter, scratch, algorithms.scratch_bytes,
-                                                  &kZero, d.w, dw));
+  GYRE_CUDNN_CHECK(cudnnConvolutionBackwardFilter(
+      cuda::cudnn(stream), &kOne, d.x, x, d.y, dy, d.convolution, algorithms.backward_filter,
+      scratch, algorithms.scratch_bytes, &kZero, d.w, dw));
 }
 
-void CudaBackend::pooling_forward(Pooling pooling, const ConvGeometry& g, const float* x, float* y, Stream stream) {
+void CudaBackend::pooling_forward(Pooling pooling, const ConvGeometry& g, const float* x, float* y,
+                                  Stream stream) {
   const cuda::PoolingDescriptor window(pooling, g);
   const cuda::TensorDescriptor x_descriptor(g.batch, g.in_channels, g.height, g.width);
   const cuda::TensorDescriptor y_descriptor(g.batch, g.in_channels, g.out_height(), g.out_width());
-  GYRE_CUDNN_CHECK(cudnnPoolingForward(cuda::cudnn(stream), window, &kOne, x_descriptor, x, &kZero, y_descriptor, y));
+  GYRE_CUDNN_CHECK(cudnnPoolingForward(cuda::cudnn(stream), window, &kOne, x_descriptor, x, &kZero,
+                                       y_descriptor, y));
 }
 
-void CudaBackend::pooling_backward(Pooling pooling, const ConvGeometry& g, const float* x, const float* y,
-                                   const float* dy, float* dx, Stream stream) {
+void CudaBackend::pooling_backward(Pooling pooling, const ConvGeometry& g, const float* x,
+                                   const float* y, const float* dy, float* dx, Stream stream) {
   const cuda::PoolingDescriptor window(pooling, g);
   const cuda::TensorDescriptor x_descriptor(g.batch, g.in_channels, g.height, g.width);
   const cuda::TensorDescriptor y_descriptor(g.batch, g.in_channels, g.out_height(), g.out_width());
-  GYRE_CUDNN_CHECK(cudnnPoolingBackward(cuda::cudnn(stream), window, &kOne, y_descriptor, y, y_descriptor, dy,
-                                        x_descriptor, x, &kZero, x_descriptor, dx));
+  GYRE_CUDNN_CHECK(cudnnPoolingBackward(cuda::cudnn(stream), window, &kOne, y_descriptor, y,
+                                        y_descriptor, dy, x_descriptor, x, &kZero, x_descriptor,
+                                        dx));
 }
 
 }  // namespace gyre::kernels

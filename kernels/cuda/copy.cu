@@ -26,24 +26,35 @@ __device__ To convert(From value) {
 
 template <typename To, typename From>
 __global__ void cast_kernel(const From* x, To* y, std::int64_t count) {
-  GYRE_GRID_STRIDE_LOOP(i, count) { y[i] = convert<To>(x[i]); }
+  GYRE_GRID_STRIDE_LOOP(i, count) {
+    y[i] = convert<To>(x[i]);
+  }
 }
 
 template <typename Element>
 __global__ void fill_kernel(Element* y, std::int64_t count, Element value) {
-  GYRE_GRID_STRIDE_LOOP(i, count) { y[i] = value; }
+  GYRE_GRID_STRIDE_LOOP(i, count) {
+    y[i] = value;
+  }
 }
 
 template <typename Function>
 void with_element_type(DType dtype, Function function) {
   switch (dtype) {
-    case DType::f32: return function(float{});
-    case DType::f64: return function(double{});
-    case DType::f16: return function(__half{});
-    case DType::bf16: return function(__nv_bfloat16{});
-    case DType::i32: return function(std::int32_t{});
-    case DType::i64: return function(std::int64_t{});
-    case DType::u8: return function(std::uint8_t{});
+    case DType::f32:
+      return function(float{});
+    case DType::f64:
+      return function(double{});
+    case DType::f16:
+      return function(__half{});
+    case DType::bf16:
+      return function(__nv_bfloat16{});
+    case DType::i32:
+      return function(std::int32_t{});
+    case DType::i64:
+      return function(std::int64_t{});
+    case DType::u8:
+      return function(std::uint8_t{});
   }
 }
 
@@ -60,14 +71,16 @@ Element element_from(double value) {
 
 }  // namespace
 
-void CudaBackend::cast(const void* x, DType from, void* y, DType to, std::int64_t count, Stream stream) {
+void CudaBackend::cast(const void* x, DType from, void* y, DType to, std::int64_t count,
+                       Stream stream) {
   if (count == 0) return;
   with_element_type(from, [&](auto source_type) {
     using Source = decltype(source_type);
     with_element_type(to, [&](auto target_type) {
       using Target = decltype(target_type);
-      cast_kernel<Target, Source><<<cuda::blocks_for(count), cuda::kThreads, 0, cuda::native(stream)>>>(
-          static_cast<const Source*>(x), static_cast<Target*>(y), count);
+      cast_kernel<Target, Source>
+          <<<cuda::blocks_for(count), cuda::kThreads, 0, cuda::native(stream)>>>(
+              static_cast<const Source*>(x), static_cast<Target*>(y), count);
     });
   });
   GYRE_CHECK_LAUNCH();

@@ -7,24 +7,34 @@ namespace gyre::kernels {
 namespace {
 
 __global__ void unary_kernel(UnaryOp op, const float* x, float* y, std::int64_t count) {
-  GYRE_GRID_STRIDE_LOOP(i, count) { y[i] = math::apply(op, x[i]); }
+  GYRE_GRID_STRIDE_LOOP(i, count) {
+    y[i] = math::apply(op, x[i]);
+  }
 }
 
-__global__ void binary_kernel(BinaryOp op, const float* a, const float* b, float* y, std::int64_t rows,
-                              std::int64_t cols, Broadcast broadcast) {
+__global__ void binary_kernel(BinaryOp op, const float* a, const float* b, float* y,
+                              std::int64_t rows, std::int64_t cols, Broadcast broadcast) {
   GYRE_GRID_STRIDE_LOOP(i, rows * cols) {
-    const float other = broadcast == Broadcast::none ? b[i] : broadcast == Broadcast::row ? b[i % cols] : b[i / cols];
+    const float other = broadcast == Broadcast::none  ? b[i]
+                        : broadcast == Broadcast::row ? b[i % cols]
+                                                      : b[i / cols];
     y[i] = math::apply(op, a[i], other);
   }
 }
 
-__global__ void activation_kernel(Activation activation, float alpha, const float* x, float* y, std::int64_t count) {
-  GYRE_GRID_STRIDE_LOOP(i, count) { y[i] = math::activate(activation, x[i], alpha); }
+__global__ void activation_kernel(Activation activation, float alpha, const float* x, float* y,
+                                  std::int64_t count) {
+  GYRE_GRID_STRIDE_LOOP(i, count) {
+    y[i] = math::activate(activation, x[i], alpha);
+  }
 }
 
-__global__ void activation_backward_kernel(Activation activation, float alpha, const float* x, const float* y,
-                                           const float* dy, float* dx, std::int64_t count) {
-  GYRE_GRID_STRIDE_LOOP(i, count) { dx[i] = dy[i] * math::activation_derivative(activation, x[i], y[i], alpha); }
+__global__ void activation_backward_kernel(Activation activation, float alpha, const float* x,
+                                           const float* y, const float* dy, float* dx,
+                                           std::int64_t count) {
+  GYRE_GRID_STRIDE_LOOP(i, count) {
+    dx[i] = dy[i] * math::activation_derivative(activation, x[i], y[i], alpha);
+  }
 }
 
 // One block per row: y = exp(x − max) / Σ exp(x − max).
@@ -46,52 +56,57 @@ __global__ void softmax_kernel(const float* x, float* y, std::int64_t cols) {
 }
 
 // One block per row: dx = y ⊙ (dy − Σ dy ⊙ y).
-__global__ void softmax_backward_kernel(const float* y, const float* dy, float* dx, std::int64_t cols) {
+__global__ void softmax_backward_kernel(const float* y, const float* dy, float* dx,
+                                        std::int64_t cols) {
   const std::int64_t base = blockIdx.x * cols;
   float dot = 0.0f;
   for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) dot += dy[base + c] * y[base + c];
   dot = cuda::block_reduce(dot, cuda::SumOp{});
-  for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) dx[base + c] = y[base + c] * (dy[base + c] - dot);
+  for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x)
+    dx[base + c] = y[base + c] * (dy[base + c] - dot);
 }
 
 }  // namespace
 
 void CudaBackend::unary(UnaryOp op, const float* x, float* y, std::int64_t count, Stream stream) {
   if (count == 0) return;
-  unary_kernel<<<cuda::blocks_for(count), cuda::kThreads, 0, cuda::native(stream)>>>(op, x, y, count);
+  unary_kernel<<<cuda::blocks_for(count), cuda::kThreads, 0, cuda::native(stream)>>>(op, x, y,
+                                                                                     count);
   GYRE_CHECK_LAUNCH();
 }
 
-void CudaBackend::binary(BinaryOp op, const float* a, const float* b, float* y, std::int64_t rows, std::int64_t cols,
-                         Broadcast broadcast, Stream stream) {
+void CudaBackend::binary(BinaryOp op, const float* a, const float* b, float* y, std::int64_t rows,
+                         std::int64_t cols, Broadcast broadcast, Stream stream) {
   if (rows * cols == 0) return;
-  binary_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0, cuda::native(stream)>>>(op, a, b, y, rows, cols,
-                                                                                             broadcast);
+  binary_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0, cuda::native(stream)>>>(
+      op, a, b, y, rows, cols, broadcast);
   GYRE_CHECK_LAUNCH();
 }
 
-void CudaBackend::activation_forward(Activation activation, float alpha, const float* x, float* y, std::int64_t rows,
-                                     std::int64_t cols, Stream stream) {
+void CudaBackend::activation_forward(Activation activation, float alpha, const float* x, float* y,
+                                     std::int64_t rows, std::int64_t cols, Stream stream) {
   if (rows * cols == 0) return;
   if (activation == Activation::softmax) {
-    softmax_kernel<<<static_cast<unsigned int>(rows), cuda::kThreads, 0, cuda::native(stream)>>>(x, y, cols);
+    softmax_kernel<<<static_cast<unsigned int>(rows), cuda::kThreads, 0, cuda::native(stream)>>>(
+        x, y, cols);
   } else {
-    activation_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0, cuda::native(stream)>>>(activation, alpha,
-                                                                                                   x, y, rows * cols);
+    activation_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0, cuda::native(stream)>>>(
+        activation, alpha, x, y, rows * cols);
   }
   GYRE_CHECK_LAUNCH();
 }
 
-void CudaBackend::activation_backward(Activation activation, float alpha, const float* x, const float* y,
-                                      const float* dy, float* dx, std::int64_t rows, std::int64_t cols,
-                                      Stream stream) {
+void CudaBackend::activation_backward(Activation activation, float alpha, const float* x,
+                                      const float* y, const float* dy, float* dx, std::int64_t rows,
+                                      std::int64_t cols, Stream stream) {
   if (rows * cols == 0) return;
   if (activation == Activation::softmax) {
-    softmax_backward_kernel<<<static_cast<unsigned int>(rows), cuda::kThreads, 0, cuda::native(stream)>>>(y, dy, dx,
-                                                                                                          cols);
+    softmax_backward_kernel<<<static_cast<unsigned int>(rows), cuda::kThreads, 0,
+                              cuda::native(stream)>>>(y, dy, dx, cols);
   } else {
-    activation_backward_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0, cuda::native(stream)>>>(
-        activation, alpha, x, y, dy, dx, rows * cols);
+    activation_backward_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0,
+                                 cuda::native(stream)>>>(activation, alpha, x, y, dy, dx,
+                                                         rows * cols);
   }
   GYRE_CHECK_LAUNCH();
 }

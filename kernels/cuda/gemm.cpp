@@ -9,9 +9,10 @@ void CudaBackend::gemm(const GemmArgs& args, Stream stream) {
   const cublasOperation_t op_a = args.transpose_a ? CUBLAS_OP_T : CUBLAS_OP_N;
   const cublasOperation_t op_b = args.transpose_b ? CUBLAS_OP_T : CUBLAS_OP_N;
   GYRE_CUBLAS_CHECK(cublasSgemmStridedBatched(
-      cuda::cublas(stream), op_b, op_a, static_cast<int>(args.n), static_cast<int>(args.m), static_cast<int>(args.k),
-      &args.alpha, args.b, static_cast<int>(args.ldb), args.stride_b, args.a, static_cast<int>(args.lda),
-      args.stride_a, &args.beta, args.c, static_cast<int>(args.ldc), args.stride_c, static_cast<int>(args.batch)));
+      cuda::cublas(stream), op_b, op_a, static_cast<int>(args.n), static_cast<int>(args.m),
+      static_cast<int>(args.k), &args.alpha, args.b, static_cast<int>(args.ldb), args.stride_b,
+      args.a, static_cast<int>(args.lda), args.stride_a, &args.beta, args.c,
+      static_cast<int>(args.ldc), args.stride_c, static_cast<int>(args.batch)));
 }
 
 }  // namespace gyre::kernels

@@ -43,7 +43,9 @@ class CurrentDevice {
 
 }  // namespace
 
-cudaStream_t native(Stream stream) { return static_cast<cudaStream_t>(stream.handle()); }
+cudaStream_t native(Stream stream) {
+  return static_cast<cudaStream_t>(stream.handle());
+}
 
 cublasHandle_t cublas(Stream stream) {
   cublasHandle_t& handle = handles().cublas[device_slot(stream.device())];
@@ -66,8 +68,8 @@ cudnnHandle_t cudnn(Stream stream) {
 }
 
 void throw_cublas_error(cublasStatus_t status, const char* call, const char* file, int line) {
-  throw CudaError(strcat(call, " failed at ", file, ":", line, ": ", cublasGetStatusName(status), " (",
-                         cublasGetStatusString(status), ")"),
+  throw CudaError(strcat(call, " failed at ", file, ":", line, ": ", cublasGetStatusName(status),
+                         " (", cublasGetStatusString(status), ")"),
                   static_cast<int>(status));
 }
 

@@ -14,21 +14,23 @@ cublasHandle_t cublas(Stream stream);
 cudnnHandle_t cudnn(Stream stream);
 cudaStream_t native(Stream stream);
 
-[[noreturn]] void throw_cublas_error(cublasStatus_t status, const char* call, const char* file, int line);
-[[noreturn]] void throw_cudnn_error(cudnnStatus_t status, const char* call, const char* file, int line);
+[[noreturn]] void throw_cublas_error(cublasStatus_t status, const char* call, const char* file,
+                                     int line);
+[[noreturn]] void throw_cudnn_error(cudnnStatus_t status, const char* call, const char* file,
+                                    int line);
 
 }  // namespace gyre::kernels::cuda
 
-#define GYRE_CUBLAS_CHECK(call)                                                                   \
-  do {                                                                                            \
-    const cublasStatus_t gyre_status_ = (call);                                                   \
-    if (gyre_status_ != CUBLAS_STATUS_SUCCESS)                                                    \
-      ::gyre::kernels::cuda::throw_cublas_error(gyre_status_, #call, __FILE__, __LINE__);         \
+#define GYRE_CUBLAS_CHECK(call)                                                           \
+  do {                                                                                    \
+    const cublasStatus_t gyre_status_ = (call);                                           \
+    if (gyre_status_ != CUBLAS_STATUS_SUCCESS)                                            \
+      ::gyre::kernels::cuda::throw_cublas_error(gyre_status_, #call, __FILE__, __LINE__); \
   } while (false)
 
-#define GYRE_CUDNN_CHECK(call)                                                                    \
-  do {                                                                                            \
-    const cudnnStatus_t gyre_status_ = (call);                                                    \
-    if (gyre_status_ != CUDNN_STATUS_SUCCESS)                                                     \
-      ::gyre::kernels::cuda::throw_cudnn_error(gyre_status_, #call, __FILE__, __LINE__);          \
+#define GYRE_CUDNN_CHECK(call)                                                           \
+  do {                                                                                   \
+    const cudnnStatus_t gyre_status_ = (call);                                           \
+    if (gyre_status_ != CUDNN_STATUS_SUCCESS)                                            \
+      ::gyre::kernels::cuda::throw_cudnn_error(gyre_status_, #call, __FILE__, __LINE__); \
   } while (false)

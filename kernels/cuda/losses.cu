@@ -6,17 +6,22 @@
 namespace gyre::kernels {
 namespace {
 constexpr float kProbabilityFloor = 1e-7f;
-__device__ float clamp_probability(float p) { return fminf(fmaxf(p, kProbabilityFloor), 1.0f - kProbabilityFloor); }
+__device__ float clamp_probability(float p) {
+  return fminf(fmaxf(p, kProbabilityFloor), 1.0f - kProbabilityFloor);
+}
 
 // One block per row: probabilities and the row's loss −Σ t (x − log Σ exp x).
-__global__ void softmax_cross_entropy_rows(const float* logits, const float* targets, float* probabilities,
-                                           float* row_loss, std::int64_t cols) {
+__global__ void softmax_cross_entropy_rows(const float* logits, const float* targets,
+                                           float* probabilities, float* row_loss,
+                                           std::int64_t cols) {
   const std::int64_t base = blockIdx.x * cols;
   float largest = -INFINITY;
-  for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) largest = fmaxf(largest, logits[base + c]);
+  for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x)
+    largest = fmaxf(largest, logits[base + c]);
   largest = cuda::block_reduce(largest, cuda::MaxOp{});
   float total = 0.0f;
-  for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) total += expf(logits[base + c] - largest);
+  for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x)
+    total += expf(logits[base + c] - largest);
   total = cuda::block_reduce(total, cuda::SumOp{});
   const float log_sum = logf(total) + largest;
   float loss = 0.0f;
@@ -32,7 +37,8 @@ __global__ void softmax_cross_entropy_rows(const float* logits, const float* tar
 // Kinds of per-element terms, averaged by mean_kernel.
 enum class Term { value, squared_error, binary_cross_entropy };
 
-__global__ void mean_kernel(Term term, const float* a, const float* b, float* loss, std::int64_t count) {
+__global__ void mean_kernel(Term term, const float* a, const float* b, float* loss,
+                            std::int64_t count) {
   float total = 0.0f;
   for (std::int64_t i = threadIdx.x; i < count; i += blockDim.x) {
     if (term == Term::value) {
@@ -49,11 +55,15 @@ __global__ void mean_kernel(Term term, const float* a, const float* b, float* lo
   if (threadIdx.x == 0) *loss = total / static_cast<float>(count);
 }
 
-__global__ void scaled_difference_kernel(const float* a, const float* b, float* y, float scale, std::int64_t count) {
-  GYRE_GRID_STRIDE_LOOP(i, count) { y[i] = (a[i] - b[i]) * scale; }
+__global__ void scaled_difference_kernel(const float* a, const float* b, float* y, float scale,
+                                         std::int64_t count) {
+  GYRE_GRID_STRIDE_LOOP(i, count) {
+    y[i] = (a[i] - b[i]) * scale;
+  }
 }
 
-__global__ void bce_backward_kernel(const float* p, const float* t, float* y, float scale, std::int64_t count) {
+__global__ void bce_backward_kernel(const float* p, const float* t, float* y, float scale,
+                                    std::int64_t count) {
   GYRE_GRID_STRIDE_LOOP(i, count) {
     const float q = clamp_probability(p[i]);
     y[i] = (q - t[i]) / (q * (1.0f - q)) * scale;
@@ -61,44 +71,51 @@ __global__ void bce_backward_kernel(const float* p, const float* t, float* y, fl
 }
 }  // namespace
 
-void CudaBackend::softmax_cross_entropy(const float* logits, const float* targets, float* probabilities,
-                                        float* row_losses, float* loss, std::int64_t rows, std::int64_t cols,
-                                        Stream stream) {
-  softmax_cross_entropy_rows<<<static_cast<unsigned int>(rows), cuda::kThreads, 0, cuda::native(stream)>>>(
-      logits, targets, probabilities, row_losses, cols);
+void CudaBackend::softmax_cross_entropy(const float* logits, const float* targets,
+                                        float* probabilities, float* row_losses, float* loss,
+                                        std::int64_t rows, std::int64_t cols, Stream stream) {
+  softmax_cross_entropy_rows<<<static_cast<unsigned int>(rows), cuda::kThreads, 0,
+                               cuda::native(stream)>>>(logits, targets, probabilities, row_losses,
+                                                       cols);
   GYRE_CHECK_LAUNCH();
-  mean_kernel<<<1, cuda::kThreads, 0, cuda::native(stream)>>>(Term::value, row_losses, nullptr, loss, rows);
-  GYRE_CHECK_LAUNCH();
-}
-
-void CudaBackend::softmax_cross_entropy_backward(const float* probabilities, const float* targets, float* dlogits,
-                                                 std::int64_t rows, std::int64_t cols, Stream stream) {
-  scaled_difference_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0, cuda::native(stream)>>>(
-      probabilities, targets, dlogits, 1.0f / static_cast<float>(rows), rows * cols);
+  mean_kernel<<<1, cuda::kThreads, 0, cuda::native(stream)>>>(Term::value, row_losses, nullptr,
+                                                              loss, rows);
   GYRE_CHECK_LAUNCH();
 }
 
-void CudaBackend::mse(const float* predictions, const float* targets, float* loss, std::int64_t count, Stream stream) {
-  mean_kernel<<<1, cuda::kThreads, 0, cuda::native(stream)>>>(Term::squared_error, predictions, targets, loss, count);
+void CudaBackend::softmax_cross_entropy_backward(const float* probabilities, const float* targets,
+                                                 float* dlogits, std::int64_t rows,
+                                                 std::int64_t cols, Stream stream) {
+  scaled_difference_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0,
+                             cuda::native(stream)>>>(probabilities, targets, dlogits,
+                                                     1.0f / static_cast<float>(rows), rows * cols);
   GYRE_CHECK_LAUNCH();
 }
 
-void CudaBackend::mse_backward(const float* predictions, const float* targets, float* dpredictions, std::int64_t count,
-                               Stream stream) {
+void CudaBackend::mse(const float* predictions, const float* targets, float* loss,
+                      std::int64_t count, Stream stream) {
+  mean_kernel<<<1, cuda::kThreads, 0, cuda::native(stream)>>>(Term::squared_error, predictions,
+                                                              targets, loss, count);
+  GYRE_CHECK_LAUNCH();
+}
+
+void CudaBackend::mse_backward(const float* predictions, const float* targets, float* dpredictions,
+                               std::int64_t count, Stream stream) {
   scaled_difference_kernel<<<cuda::blocks_for(count), cuda::kThreads, 0, cuda::native(stream)>>>(
       predictions, targets, dpredictions, 2.0f / static_cast<float>(count), count);
   GYRE_CHECK_LAUNCH();
 }
 
-void CudaBackend::binary_cross_entropy(const float* predictions, const float* targets, float* loss, std::int64_t count,
-                                       Stream stream) {
-  mean_kernel<<<1, cuda::kThreads, 0, cuda::native(stream)>>>(Term::binary_cross_entropy, predictions, targets, loss,
-                                                              count);
+void CudaBackend::binary_cross_entropy(const float* predictions, const float* targets, float* loss,
+                                       std::int64_t count, Stream stream) {
+  mean_kernel<<<1, cuda::kThreads, 0, cuda::native(stream)>>>(Term::binary_cross_entropy,
+                                                              predictions, targets, loss, count);
   GYRE_CHECK_LAUNCH();
 }
 
-void CudaBackend::binary_cross_entropy_backward(const float* predictions, const float* targets, float* dpredictions,
-                                                std::int64_t count, Stream stream) {
+void CudaBackend::binary_cross_entropy_backward(const float* predictions, const float* targets,
+                                                float* dpredictions, std::int64_t count,
+                                                Stream stream) {
   bce_backward_kernel<<<cuda::blocks_for(count), cuda::kThreads, 0, cuda::native(stream)>>>(
       predictions, targets, dpredictions, 1.0f / static_cast<float>(count), count);
   GYRE_CHECK_LAUNCH();

@@ -6,7 +6,9 @@
 namespace gyre::kernels {
 namespace {
 __global__ void optimizer_kernel(OptimizerArgs args, OptimizerConstants constants) {
-  GYRE_GRID_STRIDE_LOOP(i, args.count) { update_one(args, constants, i); }
+  GYRE_GRID_STRIDE_LOOP(i, args.count) {
+    update_one(args, constants, i);
+  }
 }
 }  // namespace
 

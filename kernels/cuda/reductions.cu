@@ -7,8 +7,8 @@
 namespace gyre::kernels {
 namespace {
 
-__global__ void reduce_kernel(Reduction reduction, const float* x, float* y, std::int64_t outer, std::int64_t axis,
-                              std::int64_t inner) {
+__global__ void reduce_kernel(Reduction reduction, const float* x, float* y, std::int64_t outer,
+                              std::int64_t axis, std::int64_t inner) {
   GYRE_GRID_STRIDE_LOOP(index, outer * inner) {
     const std::int64_t o = index / inner, i = index % inner;
     const float* column = x + o * axis * inner + i;
@@ -21,8 +21,8 @@ __global__ void reduce_kernel(Reduction reduction, const float* x, float* y, std
   }
 }
 
-__global__ void argmax_kernel(const float* x, std::int64_t* y, std::int64_t outer, std::int64_t axis,
-                              std::int64_t inner) {
+__global__ void argmax_kernel(const float* x, std::int64_t* y, std::int64_t outer,
+                              std::int64_t axis, std::int64_t inner) {
   GYRE_GRID_STRIDE_LOOP(index, outer * inner) {
     const std::int64_t o = index / inner, i = index % inner;
     const float* column = x + o * axis * inner + i;
@@ -36,19 +36,19 @@ __global__ void argmax_kernel(const float* x, std::int64_t* y, std::int64_t oute
 
 }  // namespace
 
-void CudaBackend::reduce(Reduction reduction, const float* x, float* y, std::int64_t outer, std::int64_t axis,
-                         std::int64_t inner, Stream stream) {
+void CudaBackend::reduce(Reduction reduction, const float* x, float* y, std::int64_t outer,
+                         std::int64_t axis, std::int64_t inner, Stream stream) {
   if (outer * inner == 0) return;
-  reduce_kernel<<<cuda::blocks_for(outer * inner), cuda::kThreads, 0, cuda::native(stream)>>>(reduction, x, y, outer,
-                                                                                               axis, inner);
+  reduce_kernel<<<cuda::blocks_for(outer * inner), cuda::kThreads, 0, cuda::native(stream)>>>(
+      reduction, x, y, outer, axis, inner);
   GYRE_CHECK_LAUNCH();
 }
 
-void CudaBackend::argmax(const float* x, std::int64_t* y, std::int64_t outer, std::int64_t axis, std::int64_t inner,
-                         Stream stream) {
+void CudaBackend::argmax(const float* x, std::int64_t* y, std::int64_t outer, std::int64_t axis,
+                         std::int64_t inner, Stream stream) {
   if (outer * inner == 0) return;
-  argmax_kernel<<<cuda::blocks_for(outer * inner), cuda::kThreads, 0, cuda::native(stream)>>>(x, y, outer, axis,
-                                                                                               inner);
+  argmax_kernel<<<cuda::blocks_for(outer * inner), cuda::kThreads, 0, cuda::native(stream)>>>(
+      x, y, outer, axis, inner);
   GYRE_CHECK_LAUNCH();
 }
 

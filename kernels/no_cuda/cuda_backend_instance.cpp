@@ -5,7 +5,8 @@
 namespace gyre::kernels {
 
 Backend& cuda_backend_instance() {
-  throw NotAvailableError("the CUDA kernels are not available in this build; configure with -DGYRE_CUDA=ON");
+  throw NotAvailableError(
+      "the CUDA kernels are not available in this build; configure with -DGYRE_CUDA=ON");
 }
 
 }  // namespace gyre::kernels

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "kernels/ops.h"
@@ -26,11 +25,13 @@ BatchNormState make_state(std::int64_t channels) {
 }
 }  // namespace
 
-TEST_CASE("batch norm training normalizes per channel and updates running statistics", "[kernels][batchnorm]") {
+TEST_CASE("batch norm training normalizes per channel and updates running statistics",
+          "[kernels][batchnorm]") {
   const Tensor x = random_tensor({4, 3, 5, 2}, 103, -2.0f, 3.0f);
   BatchNormState state = make_state(3);
   const Tensor y = batch_norm_forward(x, state, true);
-  const auto xv = values_of(x), yv = values_of(y), gamma = values_of(state.gamma), beta = values_of(state.beta);
+  const auto xv = values_of(x), yv = values_of(y), gamma = values_of(state.gamma),
+             beta = values_of(state.beta);
   for (int c = 0; c < 3; ++c) {
     double mean = 0.0, square = 0.0;
     std::vector<int> indices;
@@ -41,7 +42,9 @@ TEST_CASE("batch norm training normalizes per channel and updates running statis
     for (int i : indices) square += (xv[i] - mean) * (xv[i] - mean);
     const double variance = square / 40.0;
     for (int i : indices) {
-      REQUIRE(yv[i] == Approx(gamma[c] * (xv[i] - mean) / std::sqrt(variance + 1e-5) + beta[c]).margin(1e-5));
+      REQUIRE(
+          yv[i] ==
+          Approx(gamma[c] * (xv[i] - mean) / std::sqrt(variance + 1e-5) + beta[c]).margin(1e-5));
     }
     CHECK(values_of(state.running_mean)[c] == Approx(0.1 * mean).margin(1e-6));
     CHECK(values_of(state.running_variance)[c] == Approx(0.9 + 0.1 * square / 39.0).margin(1e-6));
@@ -49,7 +52,8 @@ TEST_CASE("batch norm training normalizes per channel and updates running statis
   // Inference uses the running statistics.
   const Tensor inference = batch_norm_forward(x, state, false);
   const auto rm = values_of(state.running_mean), rv = values_of(state.running_variance);
-  CHECK(values_of(inference)[0] == Approx(gamma[0] * (xv[0] - rm[0]) / std::sqrt(rv[0] + 1e-5) + beta[0]).margin(1e-5));
+  CHECK(values_of(inference)[0] ==
+        Approx(gamma[0] * (xv[0] - rm[0]) / std::sqrt(rv[0] + 1e-5) + beta[0]).margin(1e-5));
 }
 
 TEST_CASE("batch norm backward agrees with finite differences", "[kernels][batchnorm][gradient]") {
@@ -73,11 +77,13 @@ TEST_CASE("batch norm backward agrees with finite differences", "[kernels][batch
     scratch.beta = state.beta;
     return testing::weighted_sum(batch_norm_forward(x, scratch, true), wv);
   };
-  testing::require_close(dgamma, testing::numeric_gradient(state.gamma, loss_of_gamma, 1e-3), 1e-2, 2e-3);
+  testing::require_close(dgamma, testing::numeric_gradient(state.gamma, loss_of_gamma, 1e-3), 1e-2,
+                         2e-3);
   double sum = 0.0;
   for (int n = 0; n < 3; ++n)
     for (int i = 0; i < 6; ++i) sum += wv[(n * 2 + 1) * 6 + i];
   CHECK(values_of(dbeta)[1] == Approx(sum).margin(1e-5));
   BatchNormState wrong = make_state(3);
-  CHECK_THROWS_WITH(batch_norm_forward(x, wrong, true), Catch::Matchers::Contains("gamma [3] f32 cpu:0 must be [2]"));
+  CHECK_THROWS_WITH(batch_norm_forward(x, wrong, true),
+                    Catch::Matchers::Contains("gamma [3] f32 cpu:0 must be [2]"));
 }

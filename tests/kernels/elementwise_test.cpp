@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "kernels/ops.h"
@@ -14,32 +13,45 @@ using testing::values_of;
 namespace {
 double reference(UnaryOp op, double x) {
   switch (op) {
-    case UnaryOp::negate: return -x;
-    case UnaryOp::exp: return std::exp(x);
-    case UnaryOp::log: return std::log(x);
-    case UnaryOp::sqrt: return std::sqrt(x);
-    case UnaryOp::abs: return std::fabs(x);
-    case UnaryOp::square: return x * x;
-    case UnaryOp::reciprocal: return 1.0 / x;
+    case UnaryOp::negate:
+      return -x;
+    case UnaryOp::exp:
+      return std::exp(x);
+    case UnaryOp::log:
+      return std::log(x);
+    case UnaryOp::sqrt:
+      return std::sqrt(x);
+    case UnaryOp::abs:
+      return std::fabs(x);
+    case UnaryOp::square:
+      return x * x;
+    case UnaryOp::reciprocal:
+      return 1.0 / x;
   }
   return 0.0;
 }
 double reference(BinaryOp op, double a, double b) {
   switch (op) {
-    case BinaryOp::add: return a + b;
-    case BinaryOp::subtract: return a - b;
-    case BinaryOp::multiply: return a * b;
-    case BinaryOp::divide: return a / b;
-    case BinaryOp::maximum: return std::max(a, b);
-    case BinaryOp::minimum: return std::min(a, b);
+    case BinaryOp::add:
+      return a + b;
+    case BinaryOp::subtract:
+      return a - b;
+    case BinaryOp::multiply:
+      return a * b;
+    case BinaryOp::divide:
+      return a / b;
+    case BinaryOp::maximum:
+      return std::max(a, b);
+    case BinaryOp::minimum:
+      return std::min(a, b);
   }
   return 0.0;
 }
 }  // namespace
 
 TEST_CASE("unary ops match float64", "[kernels][elementwise]") {
-  for (UnaryOp op : {UnaryOp::negate, UnaryOp::exp, UnaryOp::log, UnaryOp::sqrt, UnaryOp::abs, UnaryOp::square,
-                     UnaryOp::reciprocal}) {
+  for (UnaryOp op : {UnaryOp::negate, UnaryOp::exp, UnaryOp::log, UnaryOp::sqrt, UnaryOp::abs,
+                     UnaryOp::square, UnaryOp::reciprocal}) {
     INFO(name_of(op));
     const bool positive = op == UnaryOp::log || op == UnaryOp::sqrt || op == UnaryOp::reciprocal;
     const Tensor x = random_tensor({9, 13}, 7, positive ? 0.1f : -2.0f, 2.0f);
@@ -52,8 +64,8 @@ TEST_CASE("unary ops match float64", "[kernels][elementwise]") {
 TEST_CASE("binary ops broadcast rows and columns", "[kernels][elementwise]") {
   const std::int64_t rows = 6, cols = 11;
   const Tensor a = random_tensor({rows, cols}, 1);
-  for (BinaryOp op : {BinaryOp::add, BinaryOp::subtract, BinaryOp::multiply, BinaryOp::divide, BinaryOp::maximum,
-                      BinaryOp::minimum}) {
+  for (BinaryOp op : {BinaryOp::add, BinaryOp::subtract, BinaryOp::multiply, BinaryOp::divide,
+                      BinaryOp::maximum, BinaryOp::minimum}) {
     INFO(name_of(op));
     const auto av = values_of(a);
     const Tensor same = random_tensor({rows, cols}, 2, 0.5f, 1.5f);
@@ -71,6 +83,7 @@ TEST_CASE("binary ops broadcast rows and columns", "[kernels][elementwise]") {
     testing::require_close(binary(op, a, row.reshape({1, cols})), e_row, 1e-6, 1e-6);
     testing::require_close(binary(op, a, column), e_column, 1e-6, 1e-6);
   }
-  CHECK_THROWS_WITH(add(a, random_tensor({5}, 9)),
-                    Catch::Matchers::Contains("b [5] f32 cpu:0 does not broadcast over a [6, 11] f32 cpu:0"));
+  CHECK_THROWS_WITH(
+      add(a, random_tensor({5}, 9)),
+      Catch::Matchers::Contains("b [5] f32 cpu:0 does not broadcast over a [6, 11] f32 cpu:0"));
 }

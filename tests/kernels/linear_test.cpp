@@ -12,8 +12,8 @@ using testing::values_of;
 namespace {
 // C = alpha op(A) op(B) + beta C in double, row-major.
 std::vector<double> reference_gemm(const std::vector<double>& a, const std::vector<double>& b,
-                                   std::vector<double> c, std::int64_t m, std::int64_t n, std::int64_t k, bool ta,
-                                   bool tb, double alpha, double beta) {
+                                   std::vector<double> c, std::int64_t m, std::int64_t n,
+                                   std::int64_t k, bool ta, bool tb, double alpha, double beta) {
   for (std::int64_t i = 0; i < m; ++i) {
     for (std::int64_t j = 0; j < n; ++j) {
       double total = 0.0;
@@ -29,7 +29,8 @@ std::vector<double> reference_gemm(const std::vector<double>& a, const std::vect
 }
 }  // namespace
 
-TEST_CASE("gemm matches a float64 reference with every transpose, alpha and beta", "[kernels][gemm]") {
+TEST_CASE("gemm matches a float64 reference with every transpose, alpha and beta",
+          "[kernels][gemm]") {
   const std::int64_t m = 37, n = 23, k = 51;
   std::uint32_t seed = 100;
   for (bool ta : {false, true}) {
@@ -38,8 +39,8 @@ TEST_CASE("gemm matches a float64 reference with every transpose, alpha and beta
       const Tensor a = random_tensor(ta ? Shape{k, m} : Shape{m, k}, seed++);
       const Tensor b = random_tensor(tb ? Shape{n, k} : Shape{k, n}, seed++);
       const Tensor c = random_tensor({m, n}, seed++);
-      const auto expected_plain = reference_gemm(values_of(a), values_of(b), std::vector<double>(m * n, 0.0), m, n,
-                                                 k, ta, tb, 1.0, 0.0);
+      const auto expected_plain = reference_gemm(
+          values_of(a), values_of(b), std::vector<double>(m * n, 0.0), m, n, k, ta, tb, 1.0, 0.0);
       testing::require_close(gemm(a, b, ta, tb), expected_plain, 1e-5, 1e-5);
       const auto expected_scaled =
           reference_gemm(values_of(a), values_of(b), values_of(c), m, n, k, ta, tb, 0.5, -2.0);
@@ -57,8 +58,9 @@ TEST_CASE("batched gemm multiplies each pair of matrices", "[kernels][gemm]") {
     const std::vector<double> a_i(av.begin() + batch * 20, av.begin() + batch * 20 + 20);
     const std::vector<double> b_i(bv.begin() + batch * 30, bv.begin() + batch * 30 + 30);
     const std::vector<double> c_i(cv.begin() + batch * 24, cv.begin() + batch * 24 + 24);
-    testing::require_close(c_i, reference_gemm(a_i, b_i, std::vector<double>(24, 0.0), 4, 6, 5, false, false, 1, 0),
-                           1e-5, 1e-5);
+    testing::require_close(
+        c_i, reference_gemm(a_i, b_i, std::vector<double>(24, 0.0), 4, 6, 5, false, false, 1, 0),
+        1e-5, 1e-5);
   }
 }
 
@@ -74,14 +76,17 @@ TEST_CASE("gemm operand errors name the operands and their shapes", "[kernels][g
   using Catch::Matchers::Contains;
   const Tensor a = random_tensor({3, 4}, 1), b = random_tensor({5, 6}, 2);
   CHECK_THROWS_AS(gemm(a, b), InvalidArgumentError);
-  CHECK_THROWS_WITH(gemm(a, b), Contains("gemm") && Contains("[3, 4] f32 cpu:0") && Contains("[5, 6] f32 cpu:0") &&
-                                    Contains("inner dimensions"));
-  CHECK_THROWS_WITH(gemm(a, random_tensor({4, 2}, 3), false, false, 1.0f, 1.0f), Contains("out must be given"));
-  CHECK_THROWS_WITH(gemm(a, random_tensor({4, 2}, 3), false, false, 1.0f, 0.0f, random_tensor({2, 2}, 4)),
-                    Contains("output out [2, 2] f32 cpu:0 must be [3, 2]"));
+  CHECK_THROWS_WITH(gemm(a, b), Contains("gemm") && Contains("[3, 4] f32 cpu:0") &&
+                                    Contains("[5, 6] f32 cpu:0") && Contains("inner dimensions"));
+  CHECK_THROWS_WITH(gemm(a, random_tensor({4, 2}, 3), false, false, 1.0f, 1.0f),
+                    Contains("out must be given"));
+  CHECK_THROWS_WITH(
+      gemm(a, random_tensor({4, 2}, 3), false, false, 1.0f, 0.0f, random_tensor({2, 2}, 4)),
+      Contains("output out [2, 2] f32 cpu:0 must be [3, 2]"));
   Tensor integers = Tensor::empty({4, 2}, DType::i32);
   CHECK_THROWS_WITH(gemm(a, integers), Contains("operand b [4, 2] i32 cpu:0 must be f32"));
-  CHECK_THROWS_WITH(gemm(a.transpose(0, 1), random_tensor({3, 2}, 5)), Contains("must be contiguous"));
+  CHECK_THROWS_WITH(gemm(a.transpose(0, 1), random_tensor({3, 2}, 5)),
+                    Contains("must be contiguous"));
   CHECK_THROWS_WITH(bias_add(a, random_tensor({3}, 6)), Contains("bias [3] f32"));
   CHECK_THROWS_WITH(gemm(random_tensor({2, 3, 4}, 7), b), Contains("must have rank 2"));
 }

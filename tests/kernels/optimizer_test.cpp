@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "kernels/ops.h"
@@ -21,8 +20,10 @@ TEST_CASE("SGD, momentum and Nesterov match float64 over several steps", "[kerne
     for (int step = 0; step < 3; ++step) {
       const Tensor gradients = random_tensor({1000}, 72 + step);
       const auto g = values_of(gradients);
-      if (variant == 0) sgd_update(parameters, gradients, 0.1f);
-      else momentum_update(parameters, gradients, velocity, 0.1f, 0.9f, variant == 2);
+      if (variant == 0)
+        sgd_update(parameters, gradients, 0.1f);
+      else
+        momentum_update(parameters, gradients, velocity, 0.1f, 0.9f, variant == 2);
       for (std::size_t i = 0; i < p.size(); ++i) {
         if (variant == 0) {
           p[i] -= 0.1 * g[i];
@@ -39,7 +40,8 @@ TEST_CASE("SGD, momentum and Nesterov match float64 over several steps", "[kerne
 TEST_CASE("Adam and AdamW match float64 with bias correction", "[kernels][optimizers]") {
   for (float decay : {0.0f, 0.01f}) {
     INFO("weight decay " << decay);
-    const Tensor parameters = random_tensor({500}, 81), m = Tensor::empty({500}), v = Tensor::empty({500});
+    const Tensor parameters = random_tensor({500}, 81), m = Tensor::empty({500}),
+                 v = Tensor::empty({500});
     fill(m, 0.0);
     fill(v, 0.0);
     auto p = values_of(parameters);
@@ -51,7 +53,8 @@ TEST_CASE("Adam and AdamW match float64 with bias correction", "[kernels][optimi
       for (std::size_t i = 0; i < p.size(); ++i) {
         mr[i] = 0.9 * mr[i] + 0.1 * g[i];
         vr[i] = 0.999 * vr[i] + 0.001 * g[i] * g[i];
-        const double m_hat = mr[i] / (1 - std::pow(0.9, step)), v_hat = vr[i] / (1 - std::pow(0.999, step));
+        const double m_hat = mr[i] / (1 - std::pow(0.9, step)),
+                     v_hat = vr[i] / (1 - std::pow(0.999, step));
         p[i] -= 1e-2 * (m_hat / (std::sqrt(v_hat) + 1e-8) + decay * p[i]);
       }
     }

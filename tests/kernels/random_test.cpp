@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "kernels/ops.h"
@@ -12,7 +11,8 @@ using namespace gyre::kernels;
 using testing::values_of;
 
 TEST_CASE("Philox4x32-10 gives the published known-answer values", "[kernels][random]") {
-  // Random123's kat_vectors: philox4x32_10, counter 0, key 0 -> 6627e8d5 e169c58d bc57ac4c 9b00dbd8.
+  // Random123's kat_vectors: philox4x32_10, counter 0, key 0 -> 6627e8d5 e169c58d bc57ac4c
+  // 9b00dbd8.
   const philox::Block block = philox::generate(0, 0);
   CHECK(block.word[0] == 0x6627e8d5u);
   CHECK(block.word[1] == 0xe169c58du);
@@ -20,7 +20,8 @@ TEST_CASE("Philox4x32-10 gives the published known-answer values", "[kernels][ra
   CHECK(block.word[3] == 0x9b00dbd8u);
 }
 
-TEST_CASE("dropout keeps about 1 - p, scales by 1 / (1 - p), and is a function of seed and offset", "[kernels][random]") {
+TEST_CASE("dropout keeps about 1 - p, scales by 1 / (1 - p), and is a function of seed and offset",
+          "[kernels][random]") {
   const Tensor x = testing::random_tensor({200, 100}, 61, 0.5f, 1.5f);
   const Tensor y = dropout(x, 0.3f, 1234);
   const auto xv = values_of(x), yv = values_of(y);
@@ -32,8 +33,8 @@ TEST_CASE("dropout keeps about 1 - p, scales by 1 / (1 - p), and is a function o
     }
   }
   CHECK(static_cast<double>(kept) / 20000.0 == Approx(0.7).margin(0.02));
-  CHECK(values_of(dropout(x, 0.3f, 1234)) == yv);           // same seed, same mask
-  CHECK(values_of(dropout(x, 0.3f, 1235)) != yv);           // another seed, another mask
+  CHECK(values_of(dropout(x, 0.3f, 1234)) == yv);  // same seed, same mask
+  CHECK(values_of(dropout(x, 0.3f, 1235)) != yv);  // another seed, another mask
   // Backward is the same call on dy: the gradient flows exactly where the forward kept.
   const Tensor dy = testing::random_tensor({200, 100}, 62);
   const auto dx = values_of(dropout(dy, 0.3f, 1234)), dyv = values_of(dy);

@@ -31,7 +31,9 @@ TEST_CASE("sum, mean and max over each axis match float64", "[kernels][reduction
               largest = std::max(largest, value);
             }
             expected.push_back(reduction == Reduction::sum ? total
-                                                           : reduction == Reduction::mean ? total / static_cast<double>(dims[axis]) : largest);
+                               : reduction == Reduction::mean
+                                   ? total / static_cast<double>(dims[axis])
+                                   : largest);
           }
         }
       }
@@ -49,5 +51,6 @@ TEST_CASE("argmax returns the first maximum as i64", "[kernels][reductions]") {
   CHECK(indices.dtype() == DType::i64);
   CHECK(values_of(indices) == std::vector<double>{1, 2});
   CHECK(values_of(argmax(x, 0)) == std::vector<double>{0, 0, 0, 0});
-  CHECK_THROWS_WITH(reduce(Reduction::sum, x, 2), Catch::Matchers::Contains("axis 2 is out of range for x [2, 4]"));
+  CHECK_THROWS_WITH(reduce(Reduction::sum, x, 2),
+                    Catch::Matchers::Contains("axis 2 is out of range for x [2, 4]"));
 }

@@ -1,7 +1,6 @@
 #include "tests/support/kernel_testing.h"
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <random>
 
@@ -26,7 +25,8 @@ Tensor random_tensor(const Shape& shape, std::uint32_t seed, float low, float hi
 Tensor tensor_from(const Shape& shape, const std::vector<double>& values, Device device) {
   REQUIRE(static_cast<std::int64_t>(values.size()) == shape.numel());
   Tensor host = Tensor::empty_detached(shape, DType::f32, Device::cpu());
-  for (std::size_t i = 0; i < values.size(); ++i) host.data<float>()[i] = static_cast<float>(values[i]);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    host.data<float>()[i] = static_cast<float>(values[i]);
   if (device.is_cpu()) return host;
   Tensor result = Tensor::empty_detached(shape, DType::f32, device);
   copy_tensor(host, result);
@@ -44,19 +44,30 @@ std::vector<double> values_of(const Tensor& tensor) {
   std::vector<double> values(static_cast<std::size_t>(host.numel()));
   for (std::size_t i = 0; i < values.size(); ++i) {
     switch (host.dtype()) {
-      case DType::f32: values[i] = host.data<float>()[i]; break;
-      case DType::f64: values[i] = host.data<double>()[i]; break;
-      case DType::i32: values[i] = host.data<std::int32_t>()[i]; break;
-      case DType::i64: values[i] = static_cast<double>(host.data<std::int64_t>()[i]); break;
-      case DType::u8: values[i] = host.data<std::uint8_t>()[i]; break;
-      default: FAIL("values_of: unsupported dtype");
+      case DType::f32:
+        values[i] = host.data<float>()[i];
+        break;
+      case DType::f64:
+        values[i] = host.data<double>()[i];
+        break;
+      case DType::i32:
+        values[i] = host.data<std::int32_t>()[i];
+        break;
+      case DType::i64:
+        values[i] = static_cast<double>(host.data<std::int64_t>()[i]);
+        break;
+      case DType::u8:
+        values[i] = host.data<std::uint8_t>()[i];
+        break;
+      default:
+        FAIL("values_of: unsupported dtype");
     }
   }
   return values;
 }
 
-void require_close(const std::vector<double>& actual, const std::vector<double>& expected, double relative,
-                   double absolute) {
+void require_close(const std::vector<double>& actual, const std::vector<double>& expected,
+                   double relative, double absolute) {
   REQUIRE(actual.size() == expected.size());
   std::size_t worst = 0;
   double worst_excess = -1.0;
@@ -69,16 +80,18 @@ void require_close(const std::vector<double>& actual, const std::vector<double>&
     }
   }
   INFO("worst element " << worst << ": actual " << actual[worst] << ", expected " << expected[worst]
-                        << " (relative " << relative << ", absolute " << absolute << ", " << actual.size()
-                        << " elements)");
+                        << " (relative " << relative << ", absolute " << absolute << ", "
+                        << actual.size() << " elements)");
   REQUIRE(worst_excess <= 0.0);
 }
 
-void require_close(const Tensor& actual, const std::vector<double>& expected, double relative, double absolute) {
+void require_close(const Tensor& actual, const std::vector<double>& expected, double relative,
+                   double absolute) {
   require_close(values_of(actual), expected, relative, absolute);
 }
 
-std::vector<double> numeric_gradient(const Tensor& x, const std::function<double(const Tensor&)>& loss,
+std::vector<double> numeric_gradient(const Tensor& x,
+                                     const std::function<double(const Tensor&)>& loss,
                                      double epsilon) {
   std::vector<double> gradient(static_cast<std::size_t>(x.numel()));
   Tensor probe = Tensor::empty_detached(x.shape(), DType::f32, Device::cpu());

@@ -13,17 +13,20 @@ namespace gyre::testing {
 Tensor random_tensor(const Shape& shape, std::uint32_t seed, float low = -1.0f, float high = 1.0f,
                      Device device = Device::cpu());
 /// A detached tensor holding `values` (f32).
-Tensor tensor_from(const Shape& shape, const std::vector<double>& values, Device device = Device::cpu());
+Tensor tensor_from(const Shape& shape, const std::vector<double>& values,
+                   Device device = Device::cpu());
 /// The elements as doubles (copied from the device when needed), any float or integer dtype.
 std::vector<double> values_of(const Tensor& tensor);
 /// Fails the test unless |actual − expected| <= absolute + relative · |expected| everywhere;
 /// reports the worst element.
-void require_close(const std::vector<double>& actual, const std::vector<double>& expected, double relative,
+void require_close(const std::vector<double>& actual, const std::vector<double>& expected,
+                   double relative, double absolute);
+void require_close(const Tensor& actual, const std::vector<double>& expected, double relative,
                    double absolute);
-void require_close(const Tensor& actual, const std::vector<double>& expected, double relative, double absolute);
 
 /// d loss / d x by central differences, where loss(x) is evaluated on a perturbed copy of x.
-std::vector<double> numeric_gradient(const Tensor& x, const std::function<double(const Tensor&)>& loss,
+std::vector<double> numeric_gradient(const Tensor& x,
+                                     const std::function<double(const Tensor&)>& loss,
                                      double epsilon);
 
 /// Σ weights · values in double (the scalar a finite-difference check differentiates).

@@ -1,6 +1,7 @@
 #pragma once
 // One element of each fused optimizer update, shared by the CPU and CUDA kernels.
 #include <cmath>
+#include <type_traits>
 
 #include "kernels/backend.h"
 #include "kernels/host_device.h"
@@ -25,40 +26,48 @@ inline OptimizerConstants optimizer_constants(const OptimizerArgs& args) {
   return constants;
 }
 
-GYRE_HOST_DEVICE void update_one(const OptimizerArgs& args, const OptimizerConstants& constants,
-                                 std::int64_t i) {
+/// One element of the update of optimizer `kind` (a template, so that the CPU loop of each
+/// kind is a straight vectorizable line).
+template <Optimizer kind>
+GYRE_HOST_DEVICE void update_element(const OptimizerArgs& args, const OptimizerConstants& constants,
+                                     std::int64_t i) {
   const float gradient = args.gradients[i];
   float& parameter = args.parameters[i];
-  switch (args.optimizer) {
+  if constexpr (kind == Optimizer::sgd) {
+    parameter -= args.learning_rate * gradient;
+  } else if constexpr (kind == Optimizer::momentum) {  // v = μ v + g; p −= lr v
+    const float velocity = args.momentum * args.state_1[i] + gradient;
+    args.state_1[i] = velocity;
+    parameter -= args.learning_rate * velocity;
+  } else if constexpr (kind == Optimizer::nesterov) {  // v = μ v + g; p −= lr (g + μ v)
+    const float velocity = args.momentum * args.state_1[i] + gradient;
+    args.state_1[i] = velocity;
+    parameter -= args.learning_rate * (gradient + args.momentum * velocity);
+  } else {  // Adam, and AdamW with decoupled weight decay
+    const float m = args.beta_1 * args.state_1[i] + (1.0f - args.beta_1) * gradient;
+    const float v = args.beta_2 * args.state_2[i] + (1.0f - args.beta_2) * gradient * gradient;
+    args.state_1[i] = m;
+    args.state_2[i] = v;
+    float step = m * constants.correction_1 / (sqrtf(v * constants.correction_2) + args.epsilon);
+    if constexpr (kind == Optimizer::adamw) step += args.weight_decay * parameter;
+    parameter -= args.learning_rate * step;
+  }
+}
+
+/// Calls `function(std::integral_constant<Optimizer, kind>)` for the args' optimizer.
+template <typename Function>
+void with_optimizer(Optimizer optimizer, Function function) {
+  switch (optimizer) {
     case Optimizer::sgd:
-      parameter -= args.learning_rate * gradient;
-      break;
-    case Optimizer::momentum: {  // v = μ v + g; p −= lr v
-      const float velocity = args.momentum * args.state_1[i] + gradient;
-      args.state_1[i] = velocity;
-      parameter -= args.learning_rate * velocity;
-      break;
-    }
-    case Optimizer::nesterov: {  // v = μ v + g; p −= lr (g + μ v)
-      const float velocity = args.momentum * args.state_1[i] + gradient;
-      args.state_1[i] = velocity;
-      parameter -= args.learning_rate * (gradient + args.momentum * velocity);
-      break;
-    }
+      return function(std::integral_constant<Optimizer, Optimizer::sgd>{});
+    case Optimizer::momentum:
+      return function(std::integral_constant<Optimizer, Optimizer::momentum>{});
+    case Optimizer::nesterov:
+      return function(std::integral_constant<Optimizer, Optimizer::nesterov>{});
     case Optimizer::adam:
-    case Optimizer::adamw: {
-      const float m = args.beta_1 * args.state_1[i] + (1.0f - args.beta_1) * gradient;
-      const float v = args.beta_2 * args.state_2[i] + (1.0f - args.beta_2) * gradient * gradient;
-      args.state_1[i] = m;
-      args.state_2[i] = v;
-      const float m_hat = m * constants.correction_1;
-      const float v_hat = v * constants.correction_2;
-      float step = m_hat / (sqrtf(v_hat) + args.epsilon);
-      if (args.optimizer == Optimizer::adamw)
-        step += args.weight_decay * parameter;  // decoupled decay
-      parameter -= args.learning_rate * step;
-      break;
-    }
+      return function(std::integral_constant<Optimizer, Optimizer::adam>{});
+    case Optimizer::adamw:
+      return function(std::integral_constant<Optimizer, Optimizer::adamw>{});
   }
 }
 

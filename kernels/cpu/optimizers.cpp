@@ -8,7 +8,10 @@ namespace gyre::kernels {
 
 void CpuBackend::optimizer_update(const OptimizerArgs& args, Stream) {
   const OptimizerConstants constants = optimizer_constants(args);
-  for (std::int64_t i = 0; i < args.count; ++i) update_one(args, constants, i);
+  with_optimizer(args.optimizer, [&](auto kind) {
+    for (std::int64_t i = 0; i < args.count; ++i)
+      update_element<decltype(kind)::value>(args, constants, i);
+  });
 }
 
 }  // namespace gyre::kernels

@@ -5,17 +5,22 @@
 
 namespace gyre::kernels {
 namespace {
+template <Optimizer kind>
 __global__ void optimizer_kernel(OptimizerArgs args, OptimizerConstants constants) {
   GYRE_GRID_STRIDE_LOOP(i, args.count) {
-    update_one(args, constants, i);
+    update_element<kind>(args, constants, i);
   }
 }
 }  // namespace
 
 void CudaBackend::optimizer_update(const OptimizerArgs& args, Stream stream) {
   if (args.count == 0) return;
-  optimizer_kernel<<<cuda::blocks_for(args.count), cuda::kThreads, 0, cuda::native(stream)>>>(
-      args, optimizer_constants(args));
+  const OptimizerConstants constants = optimizer_constants(args);
+  with_optimizer(args.optimizer, [&](auto kind) {
+    optimizer_kernel<decltype(kind)::value>
+        <<<cuda::blocks_for(args.count), cuda::kThreads, 0, cuda::native(stream)>>>(args,
+                                                                                    constants);
+  });
   GYRE_CHECK_LAUNCH();
 }
 

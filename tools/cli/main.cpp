@@ -5,6 +5,7 @@
 #include "runtime/build_info.h"
 #include "runtime/error.h"
 #include "tools/bench/alloc_bench.h"
+#include "tools/bench/kernels_bench.h"
 #include "tools/cli/info_command.h"
 
 int main(int argc, char** argv) {
@@ -16,6 +17,7 @@ int main(int argc, char** argv) {
       app.add_subcommand("bench", "Benchmarks, each against its peers in the same run");
   bench->require_subcommand(1);
   gyre::bench::add_alloc_benchmark(*bench);
+  gyre::bench::add_kernels_benchmark(*bench);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

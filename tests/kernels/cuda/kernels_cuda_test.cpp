@@ -1,7 +1,6 @@
 // [cuda] kernel tests: the CPU is the oracle. Every case runs the same op on the same
 // seeded inputs on cuda:0 and on the CPU and compares the results.
 #include <catch2/catch.hpp>
-
 #include <functional>
 #include <vector>
 
@@ -23,7 +22,8 @@ std::vector<Tensor> on_gpu(const std::vector<Tensor>& tensors) {
 }
 
 // Runs `op` on CPU inputs and on their GPU copies; compares every returned tensor.
-void same_on_both(const std::vector<Tensor>& inputs, const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& op,
+void same_on_both(const std::vector<Tensor>& inputs,
+                  const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& op,
                   double relative = 1e-4, double absolute = 1e-5) {
   const std::vector<Tensor> expected = op(inputs);
   const std::vector<Tensor> actual = op(on_gpu(inputs));
@@ -39,7 +39,8 @@ void same_on_both(const std::vector<Tensor>& inputs, const std::function<std::ve
 TEST_CASE("CUDA gemm equals the CPU's", "[cuda][kernels]") {
   for (bool ta : {false, true}) {
     for (bool tb : {false, true}) {
-      const Tensor a = random_tensor(ta ? Shape{65, 33} : Shape{33, 65}, 1), b = random_tensor(tb ? Shape{17, 65} : Shape{65, 17}, 2);
+      const Tensor a = random_tensor(ta ? Shape{65, 33} : Shape{33, 65}, 1),
+                   b = random_tensor(tb ? Shape{17, 65} : Shape{65, 17}, 2);
       same_on_both({a, b, random_tensor({33, 17}, 3)}, [&](const std::vector<Tensor>& in) {
         Tensor c = copy_to(in[2], in[2].device());
         gemm(in[0], in[1], ta, tb, 0.5f, 1.5f, c);
@@ -48,24 +49,32 @@ TEST_CASE("CUDA gemm equals the CPU's", "[cuda][kernels]") {
     }
   }
   same_on_both({random_tensor({4, 5, 6}, 4), random_tensor({4, 6, 3}, 5)},
-               [](const std::vector<Tensor>& in) { return std::vector<Tensor>{gemm_batched(in[0], in[1])}; });
+               [](const std::vector<Tensor>& in) {
+                 return std::vector<Tensor>{gemm_batched(in[0], in[1])};
+               });
 }
 
 TEST_CASE("CUDA elementwise ops and activations equal the CPU's", "[cuda][kernels]") {
-  const Tensor x = random_tensor({37, 129}, 6, -3.0f, 3.0f), positive = random_tensor({37, 129}, 7, 0.1f, 2.0f);
-  for (UnaryOp op : {UnaryOp::negate, UnaryOp::exp, UnaryOp::log, UnaryOp::sqrt, UnaryOp::abs, UnaryOp::square,
-                     UnaryOp::reciprocal}) {
-    same_on_both({positive}, [&](const std::vector<Tensor>& in) { return std::vector<Tensor>{unary(op, in[0])}; });
+  const Tensor x = random_tensor({37, 129}, 6, -3.0f, 3.0f),
+               positive = random_tensor({37, 129}, 7, 0.1f, 2.0f);
+  for (UnaryOp op : {UnaryOp::negate, UnaryOp::exp, UnaryOp::log, UnaryOp::sqrt, UnaryOp::abs,
+                     UnaryOp::square, UnaryOp::reciprocal}) {
+    same_on_both({positive}, [&](const std::vector<Tensor>& in) {
+      return std::vector<Tensor>{unary(op, in[0])};
+    });
   }
-  for (BinaryOp op : {BinaryOp::add, BinaryOp::subtract, BinaryOp::multiply, BinaryOp::divide, BinaryOp::maximum,
-                      BinaryOp::minimum}) {
-    same_on_both({x, positive, random_tensor({129}, 8, 0.5f, 1.5f), random_tensor({37, 1}, 9, 0.5f, 1.5f)},
-                 [&](const std::vector<Tensor>& in) {
-                   return std::vector<Tensor>{binary(op, in[0], in[1]), binary(op, in[0], in[2]), binary(op, in[0], in[3])};
-                 });
+  for (BinaryOp op : {BinaryOp::add, BinaryOp::subtract, BinaryOp::multiply, BinaryOp::divide,
+                      BinaryOp::maximum, BinaryOp::minimum}) {
+    same_on_both(
+        {x, positive, random_tensor({129}, 8, 0.5f, 1.5f), random_tensor({37, 1}, 9, 0.5f, 1.5f)},
+        [&](const std::vector<Tensor>& in) {
+          return std::vector<Tensor>{binary(op, in[0], in[1]), binary(op, in[0], in[2]),
+                                     binary(op, in[0], in[3])};
+        });
   }
-  for (Activation activation : {Activation::identity, Activation::relu, Activation::leaky_relu, Activation::elu,
-                                Activation::tanh, Activation::sigmoid, Activation::gelu, Activation::softmax}) {
+  for (Activation activation :
+       {Activation::identity, Activation::relu, Activation::leaky_relu, Activation::elu,
+        Activation::tanh, Activation::sigmoid, Activation::gelu, Activation::softmax}) {
     INFO(name_of(activation));
     same_on_both({x, random_tensor({37, 129}, 10)}, [&](const std::vector<Tensor>& in) {
       const Tensor y = activation_forward(activation, in[0]);
@@ -81,7 +90,8 @@ TEST_CASE("CUDA losses and reductions equal the CPU's", "[cuda][kernels]") {
                [](const std::vector<Tensor>& in) {
                  Tensor probabilities;
                  const Tensor loss = softmax_cross_entropy(in[0], in[1], probabilities);
-                 return std::vector<Tensor>{loss, probabilities, softmax_cross_entropy_backward(probabilities, in[1])};
+                 return std::vector<Tensor>{loss, probabilities,
+                                            softmax_cross_entropy_backward(probabilities, in[1])};
                });
   same_on_both({random_tensor({300, 7}, 12, 0.05f, 0.95f), random_tensor({300, 7}, 13, 0.0f, 1.0f)},
                [](const std::vector<Tensor>& in) {
@@ -92,41 +102,56 @@ TEST_CASE("CUDA losses and reductions equal the CPU's", "[cuda][kernels]") {
   const Tensor x = random_tensor({6, 50, 7}, 14);
   for (Reduction reduction : {Reduction::sum, Reduction::mean, Reduction::max}) {
     same_on_both({x}, [&](const std::vector<Tensor>& in) {
-      return std::vector<Tensor>{reduce(reduction, in[0], 0), reduce(reduction, in[0], 1), reduce(reduction, in[0], 2)};
+      return std::vector<Tensor>{reduce(reduction, in[0], 0), reduce(reduction, in[0], 1),
+                                 reduce(reduction, in[0], 2)};
     });
   }
-  same_on_both({x}, [](const std::vector<Tensor>& in) { return std::vector<Tensor>{argmax(in[0], 1), argmax(in[0], 2)}; },
-               0.0, 0.0);
+  same_on_both(
+      {x},
+      [](const std::vector<Tensor>& in) {
+        return std::vector<Tensor>{argmax(in[0], 1), argmax(in[0], 2)};
+      },
+      0.0, 0.0);
 }
 
 TEST_CASE("CUDA draws the same dropout masks and initial weights as the CPU", "[cuda][kernels]") {
-  same_on_both({random_tensor({1000, 33}, 15)}, [](const std::vector<Tensor>& in) {
-    return std::vector<Tensor>{dropout(in[0], 0.4f, 77, 12345)};
-  }, 1e-6, 0.0);
-  same_on_both({random_tensor({5000}, 16)}, [](const std::vector<Tensor>& in) {
-    Tensor uniform = copy_to(in[0], in[0].device()), normal = copy_to(in[0], in[0].device());
-    fill_uniform(uniform, -1.0f, 2.0f, 99);
-    he_normal(normal, 100, 98);
-    return std::vector<Tensor>{uniform, normal};
-  }, 1e-5, 1e-6);
+  same_on_both(
+      {random_tensor({1000, 33}, 15)},
+      [](const std::vector<Tensor>& in) {
+        return std::vector<Tensor>{dropout(in[0], 0.4f, 77, 12345)};
+      },
+      1e-6, 0.0);
+  same_on_both(
+      {random_tensor({5000}, 16)},
+      [](const std::vector<Tensor>& in) {
+        Tensor uniform = copy_to(in[0], in[0].device()), normal = copy_to(in[0], in[0].device());
+        fill_uniform(uniform, -1.0f, 2.0f, 99);
+        he_normal(normal, 100, 98);
+        return std::vector<Tensor>{uniform, normal};
+      },
+      1e-5, 1e-6);
 }
 
 TEST_CASE("CUDA optimizers, casts and fills equal the CPU's", "[cuda][kernels]") {
-  same_on_both({random_tensor({4096}, 17), random_tensor({4096}, 18), random_tensor({4096}, 19, 0.0f, 0.1f),
-                random_tensor({4096}, 20, 0.0f, 0.1f)},
+  same_on_both({random_tensor({4096}, 17), random_tensor({4096}, 18),
+                random_tensor({4096}, 19, 0.0f, 0.1f), random_tensor({4096}, 20, 0.0f, 0.1f)},
                [](const std::vector<Tensor>& in) {
                  std::vector<Tensor> p;
                  for (const Tensor& t : in) p.push_back(copy_to(t, t.device()));
                  adam_update(p[0], p[1], p[2], p[3], 1e-3f, 3, 0.9f, 0.999f, 1e-8f, 0.01f);
-                 Tensor velocity = copy_to(in[2], in[2].device()), sgd = copy_to(in[0], in[0].device());
+                 Tensor velocity = copy_to(in[2], in[2].device()),
+                        sgd = copy_to(in[0], in[0].device());
                  momentum_update(sgd, in[1], velocity, 0.1f, 0.9f, true);
                  return std::vector<Tensor>{p[0], p[2], p[3], sgd, velocity};
                });
-  same_on_both({random_tensor({300}, 21, -100.0f, 100.0f)}, [](const std::vector<Tensor>& in) {
-    Tensor filled = copy_to(in[0], in[0].device());
-    fill(filled, 2.5);
-    return std::vector<Tensor>{cast(in[0], DType::f64), cast(in[0], DType::i32), filled};
-  }, 1e-6, 0.0);
+  same_on_both(
+      {random_tensor({300}, 21, -100.0f, 100.0f)},
+      [](const std::vector<Tensor>& in) {
+        Tensor filled = copy_to(in[0], in[0].device());
+        fill(filled, 2.5);
+        return std::vector<Tensor>{cast(in[0], DType::f64), cast(in[0], DType::i32), filled};
+      },
+      1e-6, 0.0);
   // f16 and bf16 exist on CUDA only: a round trip keeps values within their precision.
   const Tensor x = copy_to(random_tensor({100}, 22), kGpu);
   testing::require_close(cast(cast(x, DType::f16), DType::f32), values_of(x), 1e-3, 1e-3);
@@ -135,12 +160,15 @@ TEST_CASE("CUDA optimizers, casts and fills equal the CPU's", "[cuda][kernels]")
 
 TEST_CASE("cuDNN convolution, pooling and batch norm equal the CPU's", "[cuda][kernels]") {
   const Conv2dOptions conv{2, 1, 1, 2};
-  same_on_both({random_tensor({4, 3, 17, 13}, 23), random_tensor({6, 3, 5, 3}, 24)}, [&](const std::vector<Tensor>& in) {
-    const Tensor y = conv2d_forward(in[0], in[1], conv);
-    const Tensor dy = copy_to(random_tensor(y.shape(), 25), y.device());
-    return std::vector<Tensor>{y, conv2d_backward_data(in[1], dy, in[0].shape(), conv),
-                               conv2d_backward_filter(in[0], dy, in[1].shape(), conv)};
-  }, 1e-4, 1e-4);
+  same_on_both(
+      {random_tensor({4, 3, 17, 13}, 23), random_tensor({6, 3, 5, 3}, 24)},
+      [&](const std::vector<Tensor>& in) {
+        const Tensor y = conv2d_forward(in[0], in[1], conv);
+        const Tensor dy = copy_to(random_tensor(y.shape(), 25), y.device());
+        return std::vector<Tensor>{y, conv2d_backward_data(in[1], dy, in[0].shape(), conv),
+                                   conv2d_backward_filter(in[0], dy, in[1].shape(), conv)};
+      },
+      1e-4, 1e-4);
   for (Pooling pooling : {Pooling::max, Pooling::average}) {
     same_on_both({random_tensor({3, 4, 11, 9}, 26)}, [&](const std::vector<Tensor>& in) {
       const Pool2dOptions options{3, 3, 2, 2, 1, 1};
@@ -149,23 +177,31 @@ TEST_CASE("cuDNN convolution, pooling and batch norm equal the CPU's", "[cuda][k
       return std::vector<Tensor>{y, pool2d_backward(pooling, in[0], y, dy, options)};
     });
   }
-  same_on_both({random_tensor({8, 5, 6, 6}, 28), random_tensor({5}, 29, 0.5f, 1.5f), random_tensor({5}, 30)},
-               [](const std::vector<Tensor>& in) {
-                 const Device device = in[0].device();
-                 BatchNormState state;
-                 state.gamma = in[1];
-                 state.beta = in[2];
-                 state.running_mean = Tensor::empty({5}, DType::f32, device);
-                 state.running_variance = Tensor::empty({5}, DType::f32, device);
-                 state.saved_mean = Tensor::empty({5}, DType::f32, device);
-                 state.saved_inverse_std = Tensor::empty({5}, DType::f32, device);
-                 fill(state.running_mean, 0.0);
-                 fill(state.running_variance, 1.0);
-                 const Tensor y = batch_norm_forward(in[0], state, true);
-                 const Tensor dy = copy_to(random_tensor(y.shape(), 31), device);
-                 const Tensor dgamma = Tensor::empty({5}, DType::f32, device), dbeta = Tensor::empty({5}, DType::f32, device);
-                 const Tensor dx = batch_norm_backward(in[0], dy, state, dgamma, dbeta);
-                 return std::vector<Tensor>{y, state.running_mean, state.running_variance, dx, dgamma, dbeta,
-                                            batch_norm_forward(in[0], state, false)};
-               }, 1e-4, 1e-4);
+  same_on_both(
+      {random_tensor({8, 5, 6, 6}, 28), random_tensor({5}, 29, 0.5f, 1.5f), random_tensor({5}, 30)},
+      [](const std::vector<Tensor>& in) {
+        const Device device = in[0].device();
+        BatchNormState state;
+        state.gamma = in[1];
+        state.beta = in[2];
+        state.running_mean = Tensor::empty({5}, DType::f32, device);
+        state.running_variance = Tensor::empty({5}, DType::f32, device);
+        state.saved_mean = Tensor::empty({5}, DType::f32, device);
+        state.saved_inverse_std = Tensor::empty({5}, DType::f32, device);
+        fill(state.running_mean, 0.0);
+        fill(state.running_variance, 1.0);
+        const Tensor y = batch_norm_forward(in[0], state, true);
+        const Tensor dy = copy_to(random_tensor(y.shape(), 31), device);
+        const Tensor dgamma = Tensor::empty({5}, DType::f32, device),
+                     dbeta = Tensor::empty({5}, DType::f32, device);
+        const Tensor dx = batch_norm_backward(in[0], dy, state, dgamma, dbeta);
+        return std::vector<Tensor>{y,
+                                   state.running_mean,
+                                   state.running_variance,
+                                   dx,
+                                   dgamma,
+                                   dbeta,
+                                   batch_norm_forward(in[0], state, false)};
+      },
+      1e-4, 1e-4);
 }

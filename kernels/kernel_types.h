@@ -21,9 +21,10 @@ enum class Distribution : std::uint8_t { uniform, normal };
 enum class Pooling : std::uint8_t { max, average };
 
 /// How the second operand of a binary op is laid over the first, seen as [rows, cols]:
-/// the same shape, one value per column (a [cols] row repeated down), or one value per row
-/// (a [rows, 1] column repeated across).
-enum class Broadcast : std::uint8_t { none, row, column };
+/// the same shape, one value per column (a [cols] row repeated down), one value per row
+/// (a [rows, 1] column repeated across), or one value per channel of an [N, C, ...] tensor
+/// seen as [N·C, rest] (row r takes b[r mod C]).
+enum class Broadcast : std::uint8_t { none, row, column, channel };
 
 const char* name_of(Activation activation);
 const char* name_of(UnaryOp op);

@@ -26,6 +26,10 @@ Tensor gemm_batched(const Tensor& a, const Tensor& b, bool transpose_a = false,
                     Tensor out = {});
 /// x + bias, bias [features] added to every row of x [..., features].
 Tensor bias_add(const Tensor& x, const Tensor& bias, Tensor out = {});
+/// x + bias per channel: bias [C] added over x [N, C, ...] (a convolution's bias).
+Tensor channel_bias_add(const Tensor& x, const Tensor& bias, Tensor out = {});
+/// The gradient of a channel bias: dy [N, C, ...] summed over all but axis 1, into [C].
+Tensor channel_sum(const Tensor& dy, Tensor out = {});
 
 // ---- elementwise ------------------------------------------------------------------------
 

@@ -49,7 +49,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, Tensor out) {
   }
   Tensor y = checks::output(name, "out", out, a.shape(), DType::f32, a.device());
   checks::backend(a.device())
-      .binary(op, checks::f32(a), checks::f32(b), checks::f32(y), rows, cols, broadcast,
+      .binary(op, checks::f32(a), checks::f32(b), checks::f32(y), rows, cols, broadcast, 1,
               checks::stream(a.device()));
   return y;
 }

@@ -15,7 +15,7 @@ void CpuBackend::unary(UnaryOp op, const float* x, float* y, std::int64_t count,
 namespace {
 template <BinaryOp op>
 void binary_loop(const float* a, const float* b, float* y, std::int64_t rows, std::int64_t cols,
-                 Broadcast broadcast) {
+                 Broadcast broadcast, std::int64_t channels) {
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* a_row = a + r * cols;
     float* y_row = y + r * cols;
@@ -25,7 +25,7 @@ void binary_loop(const float* a, const float* b, float* y, std::int64_t rows, st
     } else if (broadcast == Broadcast::row) {
       for (std::int64_t c = 0; c < cols; ++c) y_row[c] = math::apply(op, a_row[c], b[c]);
     } else {
-      const float value = b[r];
+      const float value = broadcast == Broadcast::column ? b[r] : b[r % channels];
       for (std::int64_t c = 0; c < cols; ++c) y_row[c] = math::apply(op, a_row[c], value);
     }
   }
@@ -33,21 +33,21 @@ void binary_loop(const float* a, const float* b, float* y, std::int64_t rows, st
 }  // namespace
 
 void CpuBackend::binary(BinaryOp op, const float* a, const float* b, float* y, std::int64_t rows,
-                        std::int64_t cols, Broadcast broadcast, Stream) {
+                        std::int64_t cols, Broadcast broadcast, std::int64_t channels, Stream) {
   // One instantiation per operator, so that each inner loop is a straight vectorizable line.
   switch (op) {
     case BinaryOp::add:
-      return binary_loop<BinaryOp::add>(a, b, y, rows, cols, broadcast);
+      return binary_loop<BinaryOp::add>(a, b, y, rows, cols, broadcast, channels);
     case BinaryOp::subtract:
-      return binary_loop<BinaryOp::subtract>(a, b, y, rows, cols, broadcast);
+      return binary_loop<BinaryOp::subtract>(a, b, y, rows, cols, broadcast, channels);
     case BinaryOp::multiply:
-      return binary_loop<BinaryOp::multiply>(a, b, y, rows, cols, broadcast);
+      return binary_loop<BinaryOp::multiply>(a, b, y, rows, cols, broadcast, channels);
     case BinaryOp::divide:
-      return binary_loop<BinaryOp::divide>(a, b, y, rows, cols, broadcast);
+      return binary_loop<BinaryOp::divide>(a, b, y, rows, cols, broadcast, channels);
     case BinaryOp::maximum:
-      return binary_loop<BinaryOp::maximum>(a, b, y, rows, cols, broadcast);
+      return binary_loop<BinaryOp::maximum>(a, b, y, rows, cols, broadcast, channels);
     case BinaryOp::minimum:
-      return binary_loop<BinaryOp::minimum>(a, b, y, rows, cols, broadcast);
+      return binary_loop<BinaryOp::minimum>(a, b, y, rows, cols, broadcast, channels);
   }
 }
 

@@ -13,11 +13,13 @@ __global__ void unary_kernel(UnaryOp op, const float* x, float* y, std::int64_t 
 }
 
 __global__ void binary_kernel(BinaryOp op, const float* a, const float* b, float* y,
-                              std::int64_t rows, std::int64_t cols, Broadcast broadcast) {
+                              std::int64_t rows, std::int64_t cols, Broadcast broadcast,
+                              std::int64_t channels) {
   GYRE_GRID_STRIDE_LOOP(i, rows * cols) {
-    const float other = broadcast == Broadcast::none  ? b[i]
-                        : broadcast == Broadcast::row ? b[i % cols]
-                                                      : b[i / cols];
+    const float other = broadcast == Broadcast::none     ? b[i]
+                        : broadcast == Broadcast::row    ? b[i % cols]
+                        : broadcast == Broadcast::column ? b[i / cols]
+                                                         : b[(i / cols) % channels];
     y[i] = math::apply(op, a[i], other);
   }
 }
@@ -76,10 +78,11 @@ void CudaBackend::unary(UnaryOp op, const float* x, float* y, std::int64_t count
 }
 
 void CudaBackend::binary(BinaryOp op, const float* a, const float* b, float* y, std::int64_t rows,
-                         std::int64_t cols, Broadcast broadcast, Stream stream) {
+                         std::int64_t cols, Broadcast broadcast, std::int64_t channels,
+                         Stream stream) {
   if (rows * cols == 0) return;
   binary_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0, cuda::native(stream)>>>(
-      op, a, b, y, rows, cols, broadcast);
+      op, a, b, y, rows, cols, broadcast, channels);
   GYRE_CHECK_LAUNCH();
 }
 

@@ -90,3 +90,16 @@ TEST_CASE("gemm operand errors name the operands and their shapes", "[kernels][g
   CHECK_THROWS_WITH(bias_add(a, random_tensor({3}, 6)), Contains("bias [3] f32"));
   CHECK_THROWS_WITH(gemm(random_tensor({2, 3, 4}, 7), b), Contains("must have rank 2"));
 }
+
+TEST_CASE("channel bias add and its gradient work per channel of [N, C, H, W]", "[kernels][gemm]") {
+  const Tensor x = random_tensor({2, 3, 4, 5}, 8), bias = random_tensor({3}, 9);
+  std::vector<double> expected = values_of(x);
+  const auto b = values_of(bias);
+  for (std::size_t i = 0; i < expected.size(); ++i) expected[i] += b[(i / 20) % 3];
+  testing::require_close(channel_bias_add(x, bias), expected, 1e-6, 1e-6);
+  const auto xv = values_of(x);
+  std::vector<double> sums(3, 0.0);
+  for (std::size_t i = 0; i < xv.size(); ++i) sums[(i / 20) % 3] += xv[i];
+  testing::require_close(channel_sum(x), sums, 1e-5, 1e-5);
+  CHECK_THROWS_AS(channel_bias_add(x, random_tensor({4}, 10)), InvalidArgumentError);
+}

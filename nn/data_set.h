@@ -1,0 +1,37 @@
+#pragma once
+// DataSet and the DataSetIterator interface (DL4J's names): batches of features and labels.
+#include <cstdint>
+
+#include "runtime/tensor.h"
+
+namespace gyre::nn {
+
+/// A batch: features [N, ...] and labels [N, classes] (one-hot or targets), both f32.
+struct DataSet {
+  Tensor features;
+  Tensor labels;
+
+  std::int64_t examples() const { return features.defined() ? features.shape().dim(0) : 0; }
+  /// Copies both out of any workspace cycle (reference-counted, detached).
+  DataSet detach() const { return {features.detach(), labels.detach()}; }
+};
+
+/// A source of batches. next() creates its tensors with Tensor::empty, so they live in the
+/// caller's active workspace (the network's input memory) and are valid until that cycle
+/// ends; call DataSet::detach() to keep one.
+class DataSetIterator {
+ public:
+  virtual ~DataSetIterator() = default;
+  virtual bool has_next() = 0;
+  virtual DataSet next() = 0;
+  /// Starts a new epoch (a shuffling iterator reshuffles).
+  virtual void reset() = 0;
+  /// Examples per batch (the last batch of an epoch may be smaller).
+  virtual std::int64_t batch() const = 0;
+  /// Examples per epoch.
+  virtual std::int64_t total_examples() const = 0;
+  /// Whether fit() may wrap this iterator in an asynchronous prefetcher.
+  virtual bool async_supported() const { return true; }
+};
+
+}  // namespace gyre::nn

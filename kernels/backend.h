@@ -61,7 +61,8 @@ class Backend {
   virtual void unary(UnaryOp op, const float* x, float* y, std::int64_t count, Stream stream) = 0;
   /// `channels`: the period of Broadcast::channel (ignored otherwise).
   virtual void binary(BinaryOp op, const float* a, const float* b, float* y, std::int64_t rows,
-                      std::int64_t cols, Broadcast broadcast, std::int64_t channels, Stream stream) = 0;
+                      std::int64_t cols, Broadcast broadcast, std::int64_t channels,
+                      Stream stream) = 0;
   /// Elementwise activations over `rows × cols`; softmax normalizes each row.
   virtual void activation_forward(Activation activation, float alpha, const float* x, float* y,
                                   std::int64_t rows, std::int64_t cols, Stream stream) = 0;

@@ -77,13 +77,15 @@ Tensor channel_bias_add(const Tensor& x, const Tensor& bias, Tensor out) {
   checks::float_operand(op, "x", x);
   checks::float_operand(op, "bias", bias);
   checks::same_device(op, "bias", bias, x);
-  GYRE_CHECK(x.shape().rank() >= 2 && bias.shape() == Shape{x.shape().dim(1)}, InvalidArgumentError, op, ": bias ",
-             bias.description(), " must be [C] with C = axis 1 of x ", x.description());
-  const std::int64_t rows = x.shape().dim(0) * x.shape().dim(1), cols = rows == 0 ? 0 : x.numel() / rows;
+  GYRE_CHECK(x.shape().rank() >= 2 && bias.shape() == Shape{x.shape().dim(1)}, InvalidArgumentError,
+             op, ": bias ", bias.description(), " must be [C] with C = axis 1 of x ",
+             x.description());
+  const std::int64_t rows = x.shape().dim(0) * x.shape().dim(1),
+                     cols = rows == 0 ? 0 : x.numel() / rows;
   Tensor y = checks::output(op, "out", out, x.shape(), DType::f32, x.device());
   checks::backend(x.device())
-      .binary(BinaryOp::add, checks::f32(x), checks::f32(bias), checks::f32(y), rows, cols, Broadcast::channel,
-              x.shape().dim(1), checks::stream(x.device()));
+      .binary(BinaryOp::add, checks::f32(x), checks::f32(bias), checks::f32(y), rows, cols,
+              Broadcast::channel, x.shape().dim(1), checks::stream(x.device()));
   return y;
 }
 
@@ -92,7 +94,9 @@ Tensor channel_sum(const Tensor& dy, Tensor out) {
   GYRE_CHECK(dy.shape().rank() >= 2, InvalidArgumentError, "channel_sum: dy ", dy.description(),
              " must be [N, C, ...]");
   const std::int64_t batch = dy.shape().dim(0), channels = dy.shape().dim(1);
-  const Tensor per_example = reduce(Reduction::sum, dy.reshape({batch, channels, dy.numel() / std::max<std::int64_t>(batch * channels, 1)}), 2);
+  const Tensor per_example = reduce(
+      Reduction::sum,
+      dy.reshape({batch, channels, dy.numel() / std::max<std::int64_t>(batch * channels, 1)}), 2);
   return reduce(Reduction::sum, per_example, 0, false, std::move(out));
 }
 

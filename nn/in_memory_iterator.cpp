@@ -11,17 +11,24 @@ namespace gyre::nn {
 
 InMemoryIterator::InMemoryIterator(Tensor features, Tensor labels, std::int64_t batch, bool shuffle,
                                    std::uint64_t seed, Device device)
-    : features_(std::move(features)), labels_(std::move(labels)), batch_(batch), shuffle_(shuffle), seed_(seed),
+    : features_(std::move(features)),
+      labels_(std::move(labels)),
+      batch_(batch),
+      shuffle_(shuffle),
+      seed_(seed),
       device_(device) {
-  GYRE_CHECK(features_.device().is_cpu() && labels_.device().is_cpu() && features_.dtype() == DType::f32 &&
-                 labels_.dtype() == DType::f32 && features_.is_contiguous() && labels_.is_contiguous(),
-             InvalidArgumentError, "InMemoryIterator needs contiguous f32 CPU tensors, got features ",
-             features_.description(), " and labels ", labels_.description());
+  GYRE_CHECK(
+      features_.device().is_cpu() && labels_.device().is_cpu() && features_.dtype() == DType::f32 &&
+          labels_.dtype() == DType::f32 && features_.is_contiguous() && labels_.is_contiguous(),
+      InvalidArgumentError, "InMemoryIterator needs contiguous f32 CPU tensors, got features ",
+      features_.description(), " and labels ", labels_.description());
   GYRE_CHECK(features_.shape().rank() >= 1 && labels_.shape().rank() == 2 &&
                  features_.shape().dim(0) == labels_.shape().dim(0),
-             InvalidArgumentError, "InMemoryIterator: features ", features_.description(), " and labels ",
-             labels_.description(), " must have the same number of examples (labels [N, C])");
-  GYRE_CHECK(batch_ > 0, InvalidArgumentError, "InMemoryIterator: batch size ", batch_, " must be > 0");
+             InvalidArgumentError, "InMemoryIterator: features ", features_.description(),
+             " and labels ", labels_.description(),
+             " must have the same number of examples (labels [N, C])");
+  GYRE_CHECK(batch_ > 0, InvalidArgumentError, "InMemoryIterator: batch size ", batch_,
+             " must be > 0");
   order_.resize(static_cast<std::size_t>(total_examples()));
   reset();
   if (device_.is_cuda()) {
@@ -29,8 +36,10 @@ InMemoryIterator::InMemoryIterator(Tensor features, Tensor labels, std::int64_t 
     std::int64_t dims[Shape::kMaxRank];
     for (int i = 0; i < feature_shape.rank(); ++i) dims[i] = feature_shape.dims()[i];
     dims[0] = batch_;
-    feature_staging_ = Tensor::empty_detached(Shape(dims, feature_shape.rank()), DType::f32, Device::cpu());
-    label_staging_ = Tensor::empty_detached({batch_, labels_.shape().dim(1)}, DType::f32, Device::cpu());
+    feature_staging_ =
+        Tensor::empty_detached(Shape(dims, feature_shape.rank()), DType::f32, Device::cpu());
+    label_staging_ =
+        Tensor::empty_detached({batch_, labels_.shape().dim(1)}, DType::f32, Device::cpu());
   }
 }
 
@@ -44,7 +53,8 @@ void InMemoryIterator::reset() {
   position_ = 0;
 }
 
-Tensor InMemoryIterator::gather(const Tensor& source, std::int64_t first, std::int64_t count, Tensor& staging) {
+Tensor InMemoryIterator::gather(const Tensor& source, std::int64_t first, std::int64_t count,
+                                Tensor& staging) {
   std::int64_t dims[Shape::kMaxRank];
   for (int i = 0; i < source.shape().rank(); ++i) dims[i] = source.shape().dims()[i];
   dims[0] = count;
@@ -63,9 +73,11 @@ Tensor InMemoryIterator::gather(const Tensor& source, std::int64_t first, std::i
 }
 
 DataSet InMemoryIterator::next() {
-  GYRE_CHECK(has_next(), InvalidArgumentError, "InMemoryIterator::next() after the end of the epoch; call reset()");
+  GYRE_CHECK(has_next(), InvalidArgumentError,
+             "InMemoryIterator::next() after the end of the epoch; call reset()");
   const std::int64_t count = std::min(batch_, total_examples() - position_);
-  DataSet result{gather(features_, position_, count, feature_staging_), gather(labels_, position_, count, label_staging_)};
+  DataSet result{gather(features_, position_, count, feature_staging_),
+                 gather(labels_, position_, count, label_staging_)};
   position_ += count;
   return result;
 }

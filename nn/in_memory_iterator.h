@@ -12,8 +12,8 @@ namespace gyre::nn {
 class InMemoryIterator final : public DataSetIterator {
  public:
   /// features [N, ...] and labels [N, C], f32 on the CPU. Batches are made on `device`.
-  InMemoryIterator(Tensor features, Tensor labels, std::int64_t batch, bool shuffle, std::uint64_t seed,
-                   Device device = Device::cpu());
+  InMemoryIterator(Tensor features, Tensor labels, std::int64_t batch, bool shuffle,
+                   std::uint64_t seed, Device device = Device::cpu());
 
   bool has_next() override { return position_ < total_examples(); }
   DataSet next() override;

@@ -23,6 +23,8 @@ class WorkspaceManager;
 /// close()) never throws.
 class [[nodiscard]] WorkspaceScope {
  public:
+  /// A closed scope (holds nothing); a scope can be moved into it.
+  WorkspaceScope() = default;
   WorkspaceScope(WorkspaceScope&& other) noexcept;
   WorkspaceScope& operator=(WorkspaceScope&& other) noexcept;
   WorkspaceScope(const WorkspaceScope&) = delete;

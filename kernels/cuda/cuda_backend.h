@@ -11,8 +11,9 @@ class CudaBackend final : public Backend {
  public:
   void gemm(const GemmArgs& args, Stream stream) override;
   void unary(UnaryOp op, const float* x, float* y, std::int64_t count, Stream stream) override;
-  void binary(BinaryOp op, const float* a, const float* b, float* y, std::int64_t rows, std::int64_t cols,
-              Broadcast broadcast, std::int64_t channels, Stream stream) override;
+  void binary(BinaryOp op, const float* a, const float* b, float* y, std::int64_t rows,
+              std::int64_t cols, Broadcast broadcast, std::int64_t channels,
+              Stream stream) override;
   void activation_forward(Activation activation, float alpha, const float* x, float* y,
                           std::int64_t rows, std::int64_t cols, Stream stream) override;
   void activation_backward(Activation activation, float alpha, const float* x, const float* y,

@@ -7,12 +7,15 @@
 #include "tools/bench/alloc_bench.h"
 #include "tools/bench/kernels_bench.h"
 #include "tools/cli/info_command.h"
+#include "tools/cli/train_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Gyre: a GPU-first deep-learning runtime with device-aware memory workspaces"};
   app.set_version_flag("--version", gyre::build_info().version);
   app.require_subcommand(1);
   gyre::cli::add_info_command(app);
+  gyre::cli::add_train_command(app);
+  gyre::cli::add_eval_command(app);
   CLI::App* bench =
       app.add_subcommand("bench", "Benchmarks, each against its peers in the same run");
   bench->require_subcommand(1);

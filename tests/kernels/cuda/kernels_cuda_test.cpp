@@ -207,7 +207,8 @@ TEST_CASE("cuDNN convolution, pooling and batch norm equal the CPU's", "[cuda][k
 }
 
 TEST_CASE("CUDA channel bias add and channel sum equal the CPU's", "[cuda][kernels]") {
-  same_on_both({random_tensor({4, 6, 5, 3}, 32), random_tensor({6}, 33)}, [](const std::vector<Tensor>& in) {
-    return std::vector<Tensor>{channel_bias_add(in[0], in[1]), channel_sum(in[0])};
-  });
+  same_on_both({random_tensor({4, 6, 5, 3}, 32), random_tensor({6}, 33)},
+               [](const std::vector<Tensor>& in) {
+                 return std::vector<Tensor>{channel_bias_add(in[0], in[1]), channel_sum(in[0])};
+               });
 }

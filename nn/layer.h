@@ -1,0 +1,60 @@
+#pragma once
+// Layer: one step of a sequential network with an explicit forward and backward (no
+// autograd). A layer's parameters and gradients are views into the network's flat buffers.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "nn/workspace_mode.h"
+#include "runtime/tensor.h"
+
+namespace gyre::nn {
+
+/// A named view of a layer's parameters (for model files): "W", "b", "gamma", ...
+struct NamedParameter {
+  std::string name;
+  Shape shape;
+  std::int64_t offset;  // in the layer's slice of the flat buffer, in elements
+};
+
+class Layer {
+ public:
+  virtual ~Layer() = default;
+
+  /// "dense", "conv2d", ... (the JSON config's "type").
+  virtual std::string type() const = 0;
+  /// Fixes the input shape of one example ([784], [1, 28, 28]); returns the output shape.
+  /// Called once when the network is built; throws InvalidArgumentError on a mismatch.
+  virtual Shape configure(const Shape& input_example) = 0;
+  virtual std::int64_t parameter_count() const { return 0; }
+  /// The layer's parameters inside its slice of the flat buffers.
+  virtual std::vector<NamedParameter> parameter_layout() const { return {}; }
+  /// Points the layer at its slices of the flat parameter and gradient buffers.
+  void bind(const Tensor& parameters, const Tensor& gradients) {
+    parameters_ = parameters;
+    gradients_ = gradients;
+  }
+  /// Fills the layer's parameters deterministically from `seed`.
+  virtual void initialize(std::uint64_t seed) { (void)seed; }
+
+  /// output = f(input); keeps what backward needs (valid until the pass's cycle ends).
+  virtual Tensor forward(const Tensor& input, const LayerContext& context) = 0;
+  /// d loss / d input from d loss / d output; writes the parameter gradients into the flat
+  /// gradient buffer.
+  virtual Tensor backward(const Tensor& output_gradient, const LayerContext& context) = 0;
+
+  /// The JSON config that rebuilds this layer ({"type": ..., ...}).
+  virtual nlohmann::json config() const = 0;
+
+ protected:
+  /// View `count` elements at `offset` of this layer's parameter slice, with `shape`.
+  Tensor parameter(std::int64_t offset, const Shape& shape) const;
+  Tensor gradient(std::int64_t offset, const Shape& shape) const;
+
+  Tensor parameters_, gradients_;
+};
+
+}  // namespace gyre::nn

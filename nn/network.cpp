@@ -1,0 +1,409 @@
+#include "nn/network.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "kernels/ops.h"
+#include "nn/activations.h"
+#include "nn/convolution_layers.h"
+#include "nn/output_layer.h"
+#include "nn/simple_layers.h"
+#include "runtime/error.h"
+#include "runtime/tensor_copy.h"
+
+namespace gyre::nn {
+namespace {
+
+// The network's workspaces learn their sizes from the first cycle and grow (REALLOCATE)
+// when a later cycle needs more, e.g. the gradient workspaces whose cycles alternate over
+// layers of different sizes: after the first iteration nothing spills.
+WorkspaceConfig network_workspace_config() {
+  WorkspaceConfig config;
+  config.spill = SpillPolicy::REALLOCATE;
+  return config;
+}
+
+std::int64_t integer(const nlohmann::json& json, const char* key, int index, std::int64_t fallback, bool required) {
+  if (!json.contains(key)) {
+    GYRE_CHECK(!required, InvalidArgumentError, "layer ", index, " (", json.dump(), ") needs '", key, "'");
+    return fallback;
+  }
+  GYRE_CHECK(json[key].is_number_integer(), InvalidArgumentError, "layer ", index, ": '", key,
+             "' must be an integer, got ", json[key].dump());
+  return json[key].get<std::int64_t>();
+}
+
+float real(const nlohmann::json& json, const char* key, int index, float fallback) {
+  if (!json.contains(key)) return fallback;
+  GYRE_CHECK(json[key].is_number(), InvalidArgumentError, "layer ", index, ": '", key, "' must be a number, got ",
+             json[key].dump());
+  return json[key].get<float>();
+}
+
+std::string text(const nlohmann::json& json, const char* key, int index, const std::string& fallback) {
+  if (!json.contains(key)) return fallback;
+  GYRE_CHECK(json[key].is_string(), InvalidArgumentError, "layer ", index, ": '", key, "' must be a string, got ",
+             json[key].dump());
+  return json[key].get<std::string>();
+}
+
+}  // namespace
+
+std::unique_ptr<Layer> make_layer(const nlohmann::json& config, int index) {
+  GYRE_CHECK(config.is_object() && config.contains("type") && config["type"].is_string(), InvalidArgumentError,
+             "layer ", index, " must be an object with a string 'type', got ", config.dump());
+  const std::string type = config["type"].get<std::string>();
+  if (type == "dense") {
+    return std::make_unique<DenseLayer>(integer(config, "units", index, 0, true),
+                                        parse_activation(text(config, "activation", index, "relu")));
+  }
+  if (type == "output") {
+    return std::make_unique<OutputLayer>(integer(config, "units", index, 0, true),
+                                         parse_loss(text(config, "loss", index, "mcxent")));
+  }
+  if (type == "conv2d") {
+    return std::make_unique<Conv2dLayer>(integer(config, "channels", index, 0, true),
+                                         integer(config, "kernel", index, 0, true), integer(config, "stride", index, 1, false),
+                                         integer(config, "padding", index, 0, false),
+                                         parse_activation(text(config, "activation", index, "relu")));
+  }
+  if (type == "maxpool" || type == "avgpool") {
+    return std::make_unique<PoolLayer>(type == "maxpool" ? kernels::Pooling::max : kernels::Pooling::average,
+                                       integer(config, "kernel", index, 2, false), integer(config, "stride", index, 2, false));
+  }
+  if (type == "batchnorm") {
+    return std::make_unique<BatchNormLayer>(real(config, "momentum", index, 0.1f), real(config, "epsilon", index, 1e-5f));
+  }
+  if (type == "dropout") return std::make_unique<DropoutLayer>(real(config, "probability", index, 0.5f));
+  if (type == "activation") {
+    return std::make_unique<ActivationLayer>(parse_activation(text(config, "activation", index, "relu")));
+  }
+  throw InvalidArgumentError(strcat("layer ", index, ": unknown type '", type,
+                                    "'; use dense, output, conv2d, maxpool, avgpool, batchnorm, dropout or activation"));
+}
+
+// ---- config -------------------------------------------------------------------------------
+
+nlohmann::json NetworkConfig::to_json() const {
+  std::vector<std::int64_t> dims(input.dims(), input.dims() + input.rank());
+  return {{"input", dims},
+          {"seed", seed},
+          {"updater", updater.to_json()},
+          {"training_workspace_mode", name_of(training_mode)},
+          {"inference_workspace_mode", name_of(inference_mode)},
+          {"layers", layers}};
+}
+
+NetworkConfig NetworkConfig::from_json(const nlohmann::json& json) {
+  GYRE_CHECK(json.is_object(), InvalidArgumentError, "a network config must be a JSON object");
+  NetworkConfig config;
+  GYRE_CHECK(json.contains("input") && json["input"].is_array() && !json["input"].empty() &&
+                 json["input"].size() <= static_cast<std::size_t>(Shape::kMaxRank - 1),
+             InvalidArgumentError, "network config: 'input' must be the shape of one example, e.g. [784] or [1, 28, 28]");
+  std::int64_t dims[Shape::kMaxRank];
+  int rank = 0;
+  for (const auto& dim : json["input"]) {
+    GYRE_CHECK(dim.is_number_integer() && dim.get<std::int64_t>() > 0, InvalidArgumentError,
+               "network config: 'input' dimensions must be positive integers, got ", json["input"].dump());
+    dims[rank++] = dim.get<std::int64_t>();
+  }
+  config.input = Shape(dims, rank);
+  if (json.contains("seed")) {
+    GYRE_CHECK(json["seed"].is_number_unsigned(), InvalidArgumentError, "network config: 'seed' must be >= 0");
+    config.seed = json["seed"].get<std::uint64_t>();
+  }
+  if (json.contains("updater")) config.updater = UpdaterConfig::from_json(json["updater"]);
+  for (const char* key : {"training_workspace_mode", "inference_workspace_mode"}) {
+    if (!json.contains(key)) continue;
+    GYRE_CHECK(json[key].is_string(), InvalidArgumentError, "network config: '", key, "' must be a string");
+    (std::string(key) == "training_workspace_mode" ? config.training_mode : config.inference_mode) =
+        parse_workspace_mode(json[key].get<std::string>());
+  }
+  GYRE_CHECK(json.contains("layers") && json["layers"].is_array() && !json["layers"].empty(), InvalidArgumentError,
+             "network config: 'layers' must be a non-empty array");
+  for (const auto& layer : json["layers"]) config.layers.push_back(layer);
+  return config;
+}
+
+NetworkConfig NetworkConfig::from_file(const std::string& path) {
+  std::ifstream in(path);
+  GYRE_CHECK(in.good(), InvalidArgumentError, "cannot read the network config '", path, "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  const nlohmann::json json = nlohmann::json::parse(text.str(), nullptr, false);
+  GYRE_CHECK(!json.is_discarded(), InvalidArgumentError, "network config '", path, "' is not valid JSON");
+  try {
+    return from_json(json);
+  } catch (const InvalidArgumentError& error) {
+    throw InvalidArgumentError(strcat(path, ": ", error.what()));
+  }
+}
+
+NetworkConfig NetworkConfig::mlp() {
+  return NetworkBuilder().input({784}).dense(256).dense(128).output(10).build();
+}
+
+NetworkBuilder& NetworkBuilder::input(const Shape& example) {
+  config_.input = example;
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::dense(std::int64_t units, const std::string& activation) {
+  config_.layers.push_back({{"type", "dense"}, {"units", units}, {"activation", activation}});
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::conv2d(std::int64_t channels, std::int64_t kernel, std::int64_t stride,
+                                       std::int64_t padding, const std::string& activation) {
+  config_.layers.push_back({{"type", "conv2d"}, {"channels", channels}, {"kernel", kernel}, {"stride", stride},
+                            {"padding", padding}, {"activation", activation}});
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::max_pool(std::int64_t kernel, std::int64_t stride) {
+  config_.layers.push_back({{"type", "maxpool"}, {"kernel", kernel}, {"stride", stride}});
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::avg_pool(std::int64_t kernel, std::int64_t stride) {
+  config_.layers.push_back({{"type", "avgpool"}, {"kernel", kernel}, {"stride", stride}});
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::batch_norm(float momentum, float epsilon) {
+  config_.layers.push_back({{"type", "batchnorm"}, {"momentum", momentum}, {"epsilon", epsilon}});
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::dropout(float probability) {
+  config_.layers.push_back({{"type", "dropout"}, {"probability", probability}});
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::activation(const std::string& name) {
+  config_.layers.push_back({{"type", "activation"}, {"activation", name}});
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::output(std::int64_t units, const std::string& loss) {
+  config_.layers.push_back({{"type", "output"}, {"units", units}, {"loss", loss}});
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::updater(const UpdaterConfig& updater) {
+  config_.updater = updater;
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::seed(std::uint64_t seed) {
+  config_.seed = seed;
+  return *this;
+}
+NetworkBuilder& NetworkBuilder::workspace_modes(WorkspaceMode training, WorkspaceMode inference) {
+  config_.training_mode = training;
+  config_.inference_mode = inference;
+  return *this;
+}
+NetworkConfig NetworkBuilder::build() const { return NetworkConfig::from_json(config_.to_json()); }
+
+// ---- network --------------------------------------------------------------------------------
+
+Network::Network(const NetworkConfig& config, Device device) : config_(config), device_(device) {
+  check_device(device);
+  Shape shape = config.input;
+  std::vector<std::int64_t> offsets;
+  std::int64_t total = 0;
+  for (std::size_t i = 0; i < config.layers.size(); ++i) {
+    layers_.push_back(make_layer(config.layers[i], static_cast<int>(i)));
+    try {
+      shape = layers_.back()->configure(shape);
+    } catch (const InvalidArgumentError& error) {
+      throw InvalidArgumentError(strcat("layer ", i, " (", config.layers[i].dump(), "): ", error.what()));
+    }
+    offsets.push_back(total);
+    total += layers_.back()->parameter_count();
+  }
+  output_layer_ = dynamic_cast<OutputLayer*>(layers_.back().get());
+  GYRE_CHECK(output_layer_ != nullptr, InvalidArgumentError, "the last layer must be an 'output' layer (with its loss), got ",
+             config.layers.back().dump());
+  for (std::size_t i = 0; i + 1 < layers_.size(); ++i) {
+    GYRE_CHECK(dynamic_cast<OutputLayer*>(layers_[i].get()) == nullptr, InvalidArgumentError, "layer ", i,
+               " is an output layer; only the last layer may be one");
+  }
+  parameters_ = Tensor::empty_detached({total}, DType::f32, device);
+  gradients_ = Tensor::empty_detached({total}, DType::f32, device);
+  updater_state_ = Tensor::empty_detached({total * config.updater.state_per_parameter()}, DType::f32, device);
+  last_loss_ = Tensor::empty_detached(Shape{}, DType::f32, device);
+  kernels::fill(gradients_, 0.0);
+  kernels::fill(updater_state_, 0.0);
+  kernels::fill(last_loss_, 0.0);
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    const std::int64_t count = layers_[i]->parameter_count();
+    layers_[i]->bind(parameters_.slice(0, offsets[i], offsets[i] + count), gradients_.slice(0, offsets[i], offsets[i] + count));
+    layers_[i]->initialize(config.seed * 1000003ull + i);
+  }
+}
+
+Network::~Network() = default;
+
+void Network::set_workspace_modes(WorkspaceMode training, WorkspaceMode inference) {
+  config_.training_mode = training;
+  config_.inference_mode = inference;
+}
+
+std::vector<std::pair<std::string, Tensor>> Network::named_parameters() const {
+  std::vector<std::pair<std::string, Tensor>> result;
+  std::int64_t base = 0;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    for (const NamedParameter& parameter : layers_[i]->parameter_layout()) {
+      const std::int64_t start = base + parameter.offset;
+      result.emplace_back(strcat(i, ".", parameter.name),
+                          parameters_.slice(0, start, start + parameter.shape.numel()).reshape(parameter.shape));
+    }
+    base += layers_[i]->parameter_count();
+  }
+  return result;
+}
+
+void Network::fit(DataSetIterator& data, int epochs) {
+  GYRE_CHECK(epochs >= 0, InvalidArgumentError, "fit: epochs ", epochs, " must be >= 0");
+  for (int e = 0; e < epochs; ++e) {
+    data.reset();
+    while (data.has_next()) train_iteration(DataSet{}, &data);
+    ++epoch_;
+    for (TrainingListener* listener : listeners_) listener->epoch_done(*this, epoch_);
+  }
+}
+
+void Network::fit(const DataSet& batch) { train_iteration(batch, nullptr); }
+
+// One training iteration under the training workspace mode (see nn/workspace_mode.h).
+void Network::train_iteration(const DataSet& given, DataSetIterator* source) {
+  namespace ids = workspace_ids;
+  WorkspaceManager& manager = WorkspaceManager::for_device(device_);
+  const WorkspaceConfig workspace_config = network_workspace_config();
+  const WorkspaceMode mode = config_.training_mode;
+  LayerContext context;
+  context.manager = &manager;
+  context.training = true;
+  context.seed = config_.seed;
+  context.iteration = static_cast<std::uint64_t>(iteration_);
+  const char* activations = mode == WorkspaceMode::SEPARATE ? ids::kActivations
+                            : mode == WorkspaceMode::SINGLE ? ids::kAllLayers
+                                                            : nullptr;
+  const char* working = mode == WorkspaceMode::SEPARATE ? ids::kWorking : activations;
+  auto open = [&](const char* id) { return id != nullptr ? manager.activate(id, workspace_config) : manager.scope_out(); };
+
+  WorkspaceScope iteration_scope = open(activations);  // input and activations: the whole iteration
+  const DataSet batch = source != nullptr ? source->next() : given;
+  GYRE_CHECK(batch.features.device() == device_ && batch.labels.device() == device_, DeviceError, "fit: the batch (",
+             batch.features.description(), ", ", batch.labels.description(), ") is not on the network's device ",
+             device_);
+  context.output_id = activations;
+  context.working_id = working;
+  Tensor x = batch.features;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    WorkspaceScope layer_scope = open(working);  // SEPARATE: a new working cycle per layer
+    context.layer_index = static_cast<int>(i);
+    x = layers_[i]->forward(x, context);
+  }
+  {
+    WorkspaceScope loss_scope = open(working);
+    const Tensor loss = output_layer_->loss(batch.labels, context);
+    copy_tensor(loss, last_loss_);
+  }
+
+  // Backward: activation gradients alternate between two workspaces (SEPARATE), so that
+  // only the gradient flowing in and the one flowing out exist at once.
+  const char* gradient_ids[2] = {mode == WorkspaceMode::SEPARATE ? ids::kGradientsA : activations,
+                                 mode == WorkspaceMode::SEPARATE ? ids::kGradientsB : activations};
+  WorkspaceScope previous;
+  Tensor dy;
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    const std::size_t i = layers_.size() - 1 - k;
+    const char* target = gradient_ids[k % 2];
+    WorkspaceScope gradient_scope = open(target);
+    context.output_id = target;
+    context.layer_index = static_cast<int>(i);
+    {
+      WorkspaceScope layer_scope = open(working);
+      dy = layers_[i]->backward(dy, context);
+    }
+    previous = std::move(gradient_scope);  // closes the workspace of the gradient just consumed
+  }
+  dy = Tensor();
+  previous.close();
+
+  ++iteration_;
+  {
+    WorkspaceScope updater_scope = open(mode == WorkspaceMode::SEPARATE ? ids::kUpdater : activations);
+    apply_update(config_.updater, parameters_, gradients_, updater_state_, iteration_);
+  }
+  const std::int64_t examples = batch.examples();
+  iteration_scope.close();
+  for (TrainingListener* listener : listeners_) listener->iteration_done(*this, iteration_, epoch_, examples);
+}
+
+double Network::score() const {
+  float value = 0.0f;
+  copy_tensor(last_loss_, Tensor::wrap(&value, Shape{}, DType::f32, Device::cpu()));
+  Stream::current(device_).synchronize();
+  return value;
+}
+
+template <typename Use>
+void Network::infer(const Tensor& features, Use use) {
+  namespace ids = workspace_ids;
+  WorkspaceManager& manager = WorkspaceManager::for_device(device_);
+  const WorkspaceConfig workspace_config = network_workspace_config();
+  const WorkspaceMode mode = config_.inference_mode;
+  auto open = [&](const char* id) { return id != nullptr ? manager.activate(id, workspace_config) : manager.scope_out(); };
+  LayerContext context;
+  context.manager = &manager;
+  context.training = false;
+  context.seed = config_.seed;
+  context.iteration = static_cast<std::uint64_t>(iteration_);
+  // SEPARATE: layer outputs alternate between two workspaces, so at most two layers'
+  // activations exist at once; SINGLE: one workspace; NONE: detached.
+  const char* alternate[2] = {mode == WorkspaceMode::SEPARATE ? ids::kInferenceA
+                              : mode == WorkspaceMode::SINGLE ? ids::kInferenceSingle
+                                                              : nullptr,
+                              mode == WorkspaceMode::SEPARATE ? ids::kInferenceB
+                              : mode == WorkspaceMode::SINGLE ? ids::kInferenceSingle
+                                                              : nullptr};
+  context.working_id = mode == WorkspaceMode::SEPARATE ? ids::kWorking : alternate[0];
+  WorkspaceScope previous;
+  Tensor x = features;
+  for (std::size_t i = 0; i < layers_.size(); ++i) {
+    WorkspaceScope output_scope = open(alternate[i % 2]);
+    context.output_id = alternate[i % 2];
+    context.layer_index = static_cast<int>(i);
+    {
+      WorkspaceScope layer_scope = open(context.working_id);
+      x = layers_[i]->forward(x, context);
+    }
+    if (i + 1 < layers_.size()) {
+      previous = std::move(output_scope);  // closes the input of this layer (two layers back)
+    } else {
+      use(x);
+      output_scope.close();
+    }
+  }
+}
+
+Tensor Network::output(const Tensor& features) {
+  GYRE_CHECK(features.device() == device_, DeviceError, "output: features ", features.description(),
+             " are not on the network's device ", device_);
+  Tensor result;
+  infer(features, [&](const Tensor& predictions) {
+    WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
+    result = predictions.detach();
+  });
+  return result;
+}
+
+void Network::evaluate(DataSetIterator& data, const std::vector<Evaluator*>& evaluators) {
+  WorkspaceManager& manager = WorkspaceManager::for_device(device_);
+  const bool detached = config_.inference_mode == WorkspaceMode::NONE;
+  data.reset();
+  while (data.has_next()) {
+    // The batch lives in its own input workspace while the layers alternate.
+    WorkspaceScope input = detached ? manager.scope_out() : manager.activate("WS_INFERENCE_INPUT", network_workspace_config());
+    const DataSet batch = data.next();
+    infer(batch.features, [&](const Tensor& predictions) {
+      for (Evaluator* evaluator : evaluators) evaluator->eval(batch.labels, predictions);
+    });
+  }
+}
+
+}  // namespace gyre::nn

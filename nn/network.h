@@ -1,0 +1,131 @@
+#pragma once
+// Network: a sequential stack of layers with one flat parameter buffer, one flat gradient
+// buffer and one flat updater-state buffer (every layer's parameters are views into them),
+// trained and run under a workspace mode (NONE, SINGLE, SEPARATE), separately for
+// training and inference. Deterministic given its seed.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/data_set.h"
+#include "nn/evaluation.h"
+#include "nn/layer.h"
+#include "nn/updater.h"
+#include "nn/workspace_mode.h"
+
+namespace gyre::nn {
+
+class OutputLayer;
+class Network;
+
+/// What fit() tells its listeners.
+class TrainingListener {
+ public:
+  virtual ~TrainingListener() = default;
+  /// After each iteration (Network::score() reads the loss, which synchronizes a GPU; a
+  /// listener that does not need it every time should not ask).
+  virtual void iteration_done(Network& network, std::int64_t iteration, int epoch, std::int64_t examples) {
+    (void)network, (void)iteration, (void)epoch, (void)examples;
+  }
+  virtual void epoch_done(Network& network, int epoch) { (void)network, (void)epoch; }
+};
+
+struct NetworkConfig {
+  Shape input;                          // one example: [784] or [1, 28, 28]
+  std::vector<nlohmann::json> layers;   // each {"type": ..., ...}; the last is "output"
+  UpdaterConfig updater;
+  std::uint64_t seed = 42;
+  WorkspaceMode training_mode = WorkspaceMode::SEPARATE;
+  WorkspaceMode inference_mode = WorkspaceMode::SEPARATE;
+
+  nlohmann::json to_json() const;
+  /// Validates everything; errors name the field (and layer index) that is wrong.
+  static NetworkConfig from_json(const nlohmann::json& json);
+  static NetworkConfig from_file(const std::string& path);
+  /// The standard MLP: 784-256-128-10, ReLU, softmax cross-entropy, Adam (lr 1e-3).
+  static NetworkConfig mlp();
+};
+
+/// Builds a NetworkConfig in C++: Builder().input({784}).dense(256, "relu")...build().
+class NetworkBuilder {
+ public:
+  NetworkBuilder& input(const Shape& example);
+  NetworkBuilder& dense(std::int64_t units, const std::string& activation = "relu");
+  NetworkBuilder& conv2d(std::int64_t channels, std::int64_t kernel, std::int64_t stride = 1,
+                         std::int64_t padding = 0, const std::string& activation = "relu");
+  NetworkBuilder& max_pool(std::int64_t kernel = 2, std::int64_t stride = 2);
+  NetworkBuilder& avg_pool(std::int64_t kernel = 2, std::int64_t stride = 2);
+  NetworkBuilder& batch_norm(float momentum = 0.1f, float epsilon = 1e-5f);
+  NetworkBuilder& dropout(float probability);
+  NetworkBuilder& activation(const std::string& name);
+  NetworkBuilder& output(std::int64_t units, const std::string& loss = "mcxent");
+  NetworkBuilder& updater(const UpdaterConfig& updater);
+  NetworkBuilder& seed(std::uint64_t seed);
+  NetworkBuilder& workspace_modes(WorkspaceMode training, WorkspaceMode inference);
+  NetworkConfig build() const;
+
+ private:
+  NetworkConfig config_;
+};
+
+class Network {
+ public:
+  Network(const NetworkConfig& config, Device device = Device::cpu());
+  ~Network();
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  const NetworkConfig& config() const { return config_; }
+  Device device() const { return device_; }
+  void set_workspace_modes(WorkspaceMode training, WorkspaceMode inference);
+
+  /// Trains for `epochs` passes over the iterator (reset at each epoch start).
+  void fit(DataSetIterator& data, int epochs);
+  /// One training iteration on a batch.
+  void fit(const DataSet& batch);
+  /// The network's outputs for `features`, detached (valid after any scope closes).
+  Tensor output(const Tensor& features);
+  /// The loss of the last training iteration (reads it back to the host).
+  double score() const;
+  /// Runs the data through the network once and feeds every evaluator each batch.
+  void evaluate(DataSetIterator& data, const std::vector<Evaluator*>& evaluators);
+
+  void add_listener(TrainingListener* listener) { listeners_.push_back(listener); }
+  std::int64_t iteration() const { return iteration_; }
+  int epoch() const { return epoch_; }
+
+  // The flat buffers (detached, on the network's device).
+  const Tensor& parameters() const { return parameters_; }
+  const Tensor& gradients() const { return gradients_; }
+  const Tensor& updater_state() const { return updater_state_; }
+  /// Restores the iteration count (the Adam step) from a model file.
+  void set_iteration(std::int64_t iteration) { iteration_ = iteration; }
+  std::int64_t parameter_count() const { return parameters_.numel(); }
+  const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
+  /// Named views of every layer's parameters ("0.W", "0.b", ...), for model files.
+  std::vector<std::pair<std::string, Tensor>> named_parameters() const;
+
+ private:
+  void train_iteration(const DataSet& batch, DataSetIterator* source);
+  /// Forward pass for inference; calls `use(labels, predictions)` while they are valid.
+  template <typename Use>
+  void infer(const Tensor& features, Use use);
+
+  NetworkConfig config_;
+  Device device_;
+  std::vector<std::unique_ptr<Layer>> layers_;
+  OutputLayer* output_layer_ = nullptr;
+  Tensor parameters_, gradients_, updater_state_;
+  Tensor last_loss_;  // a detached device scalar: the loss of the last iteration
+  std::int64_t iteration_ = 0;
+  int epoch_ = 0;
+  std::vector<TrainingListener*> listeners_;
+};
+
+/// Builds one layer from its JSON config (throws InvalidArgumentError naming the field).
+std::unique_ptr<Layer> make_layer(const nlohmann::json& config, int index);
+
+}  // namespace gyre::nn

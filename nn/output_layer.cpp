@@ -1,0 +1,68 @@
+#include "nn/output_layer.h"
+
+#include "kernels/ops.h"
+#include "runtime/error.h"
+
+namespace gyre::nn {
+namespace {
+kernels::Activation activation_of(Loss loss) {
+  switch (loss) {
+    case Loss::mcxent: return kernels::Activation::softmax;
+    case Loss::mse: return kernels::Activation::identity;
+    case Loss::xent: return kernels::Activation::sigmoid;
+  }
+  return kernels::Activation::identity;
+}
+}  // namespace
+
+Loss parse_loss(const std::string& name) {
+  if (name == "mcxent") return Loss::mcxent;
+  if (name == "mse") return Loss::mse;
+  if (name == "xent") return Loss::xent;
+  throw InvalidArgumentError(strcat("unknown loss '", name, "'; use mcxent, mse or xent"));
+}
+
+const char* name_of(Loss loss) {
+  switch (loss) {
+    case Loss::mcxent: return "mcxent";
+    case Loss::mse: return "mse";
+    case Loss::xent: return "xent";
+  }
+  return "?";
+}
+
+OutputLayer::OutputLayer(std::int64_t units, Loss loss) : DenseLayer(units, activation_of(loss)), loss_(loss) {}
+
+Tensor OutputLayer::forward(const Tensor& input, const LayerContext& context) {
+  return DenseLayer::forward(input, context);
+}
+
+Tensor OutputLayer::loss(const Tensor& labels, const LayerContext& context) {
+  GYRE_CHECK(labels.shape() == y_.shape(), InvalidArgumentError, "output layer: labels ", labels.description(),
+             " must have the shape of the network's output ", y_.shape());
+  WorkspaceScope outputs = context.outputs();
+  switch (loss_) {
+    case Loss::mcxent: {
+      // The fused softmax cross-entropy recomputes the softmax from z (y_ holds the same).
+      Tensor probabilities = y_;
+      const Tensor value = kernels::softmax_cross_entropy(z_, labels, probabilities);
+      dz_ = kernels::softmax_cross_entropy_backward(y_, labels);
+      return value;
+    }
+    case Loss::mse:
+      dz_ = kernels::mse_loss_backward(y_, labels);
+      return kernels::mse_loss(y_, labels);
+    case Loss::xent: {
+      const Tensor dy = kernels::binary_cross_entropy_backward(y_, labels);
+      dz_ = kernels::activation_backward(kernels::Activation::sigmoid, z_, y_, dy);
+      return kernels::binary_cross_entropy(y_, labels);
+    }
+  }
+  return {};
+}
+
+Tensor OutputLayer::backward(const Tensor&, const LayerContext& context) { return affine_backward(dz_, context); }
+
+nlohmann::json OutputLayer::config() const { return {{"type", type()}, {"units", units_}, {"loss", name_of(loss_)}}; }
+
+}  // namespace gyre::nn

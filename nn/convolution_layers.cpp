@@ -7,12 +7,16 @@ namespace gyre::nn {
 
 // ---- Conv2D ---------------------------------------------------------------------------
 
-Conv2dLayer::Conv2dLayer(std::int64_t channels, std::int64_t kernel, std::int64_t stride, std::int64_t padding,
-                         kernels::Activation activation)
-    : channels_(channels), kernel_(kernel), stride_(stride), padding_(padding), activation_(activation) {
+Conv2dLayer::Conv2dLayer(std::int64_t channels, std::int64_t kernel, std::int64_t stride,
+                         std::int64_t padding, kernels::Activation activation)
+    : channels_(channels),
+      kernel_(kernel),
+      stride_(stride),
+      padding_(padding),
+      activation_(activation) {
   GYRE_CHECK(channels > 0 && kernel > 0 && stride > 0 && padding >= 0, InvalidArgumentError,
-             "conv2d layer: channels ", channels, ", kernel ", kernel, ", stride ", stride, " must be > 0 and padding ",
-             padding, " >= 0");
+             "conv2d layer: channels ", channels, ", kernel ", kernel, ", stride ", stride,
+             " must be > 0 and padding ", padding, " >= 0");
 }
 
 Shape Conv2dLayer::configure(const Shape& input_example) {
@@ -35,7 +39,8 @@ void Conv2dLayer::initialize(std::uint64_t seed) {
   if (activation_ == kernels::Activation::relu || activation_ == kernels::Activation::leaky_relu) {
     kernels::he_normal(parameter(0, weight_shape()), fan_in, seed);
   } else {
-    kernels::xavier_uniform(parameter(0, weight_shape()), fan_in, channels_ * kernel_ * kernel_, seed);
+    kernels::xavier_uniform(parameter(0, weight_shape()), fan_in, channels_ * kernel_ * kernel_,
+                            seed);
   }
   kernels::fill(parameter(weight_shape().numel(), Shape{channels_}), 0.0);
 }
@@ -71,20 +76,22 @@ Tensor Conv2dLayer::backward(const Tensor& output_gradient, const LayerContext& 
 }
 
 nlohmann::json Conv2dLayer::config() const {
-  return {{"type", type()},     {"channels", channels_},  {"kernel", kernel_},
-          {"stride", stride_},  {"padding", padding_},    {"activation", activation_name(activation_)}};
+  return {{"type", type()},      {"channels", channels_},
+          {"kernel", kernel_},   {"stride", stride_},
+          {"padding", padding_}, {"activation", activation_name(activation_)}};
 }
 
 // ---- pooling --------------------------------------------------------------------------
 
 PoolLayer::PoolLayer(kernels::Pooling pooling, std::int64_t kernel, std::int64_t stride)
     : pooling_(pooling), kernel_(kernel), stride_(stride) {
-  GYRE_CHECK(kernel > 0 && stride > 0, InvalidArgumentError, "pooling layer: kernel ", kernel, " and stride ", stride,
-             " must be > 0");
+  GYRE_CHECK(kernel > 0 && stride > 0, InvalidArgumentError, "pooling layer: kernel ", kernel,
+             " and stride ", stride, " must be > 0");
 }
 
 Shape PoolLayer::configure(const Shape& input_example) {
-  GYRE_CHECK(input_example.rank() == 3 && input_example.dim(1) >= kernel_ && input_example.dim(2) >= kernel_,
+  GYRE_CHECK(input_example.rank() == 3 && input_example.dim(1) >= kernel_ &&
+                 input_example.dim(2) >= kernel_,
              InvalidArgumentError, "pooling layer: input ", input_example,
              " must be [channels, height, width] at least as large as the window ", kernel_);
   return Shape{input_example.dim(0), (input_example.dim(1) - kernel_) / stride_ + 1,
@@ -102,25 +109,33 @@ Tensor PoolLayer::backward(const Tensor& output_gradient, const LayerContext& co
   return kernels::pool2d_backward(pooling_, x_, y_, output_gradient, options());
 }
 
-nlohmann::json PoolLayer::config() const { return {{"type", type()}, {"kernel", kernel_}, {"stride", stride_}}; }
+nlohmann::json PoolLayer::config() const {
+  return {{"type", type()}, {"kernel", kernel_}, {"stride", stride_}};
+}
 
 // ---- batch norm ---------------------------------------------------------------------------
 
-BatchNormLayer::BatchNormLayer(float momentum, float epsilon) : momentum_(momentum), epsilon_(epsilon) {
+BatchNormLayer::BatchNormLayer(float momentum, float epsilon)
+    : momentum_(momentum), epsilon_(epsilon) {
   GYRE_CHECK(momentum >= 0.0f && momentum <= 1.0f && epsilon > 0.0f, InvalidArgumentError,
-             "batchnorm layer: momentum ", momentum, " must be in [0, 1] and epsilon ", epsilon, " > 0");
+             "batchnorm layer: momentum ", momentum, " must be in [0, 1] and epsilon ", epsilon,
+             " > 0");
 }
 
 Shape BatchNormLayer::configure(const Shape& input_example) {
   GYRE_CHECK(input_example.rank() == 1 || input_example.rank() == 3, InvalidArgumentError,
-             "batchnorm layer: input ", input_example, " must be [features] or [channels, height, width]");
+             "batchnorm layer: input ", input_example,
+             " must be [features] or [channels, height, width]");
   channels_ = input_example.dim(0);
   return input_example;
 }
 
 std::vector<NamedParameter> BatchNormLayer::parameter_layout() const {
   const Shape shape{channels_};
-  return {{"gamma", shape, 0}, {"beta", shape, channels_}, {"mean", shape, 2 * channels_}, {"var", shape, 3 * channels_}};
+  return {{"gamma", shape, 0},
+          {"beta", shape, channels_},
+          {"mean", shape, 2 * channels_},
+          {"var", shape, 3 * channels_}};
 }
 
 void BatchNormLayer::initialize(std::uint64_t) {
@@ -158,7 +173,8 @@ Tensor BatchNormLayer::backward(const Tensor& output_gradient, const LayerContex
   kernels::fill(gradient(2 * channels_, shape), 0.0);  // the running statistics are not trained
   kernels::fill(gradient(3 * channels_, shape), 0.0);
   WorkspaceScope outputs = context.outputs();
-  return kernels::batch_norm_backward(x_, output_gradient, state(context), gradient(0, shape), gradient(channels_, shape));
+  return kernels::batch_norm_backward(x_, output_gradient, state(context), gradient(0, shape),
+                                      gradient(channels_, shape));
 }
 
 nlohmann::json BatchNormLayer::config() const {

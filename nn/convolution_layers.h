@@ -33,7 +33,9 @@ class Conv2dLayer final : public Layer {
 class PoolLayer final : public Layer {
  public:
   PoolLayer(kernels::Pooling pooling, std::int64_t kernel, std::int64_t stride);
-  std::string type() const override { return pooling_ == kernels::Pooling::max ? "maxpool" : "avgpool"; }
+  std::string type() const override {
+    return pooling_ == kernels::Pooling::max ? "maxpool" : "avgpool";
+  }
   Shape configure(const Shape& input_example) override;
   Tensor forward(const Tensor& input, const LayerContext& context) override;
   Tensor backward(const Tensor& output_gradient, const LayerContext& context) override;

@@ -6,14 +6,16 @@
 
 namespace gyre::nn {
 
-DenseLayer::DenseLayer(std::int64_t units, kernels::Activation activation) : units_(units), activation_(activation) {
+DenseLayer::DenseLayer(std::int64_t units, kernels::Activation activation)
+    : units_(units), activation_(activation) {
   GYRE_CHECK(units > 0, InvalidArgumentError, "dense layer: units ", units, " must be > 0");
 }
 
 Shape DenseLayer::configure(const Shape& input_example) {
   input_example_ = input_example;
   inputs_ = input_example.numel();
-  GYRE_CHECK(inputs_ > 0, InvalidArgumentError, "dense layer: its input ", input_example, " is empty");
+  GYRE_CHECK(inputs_ > 0, InvalidArgumentError, "dense layer: its input ", input_example,
+             " is empty");
   return Shape{units_};
 }
 
@@ -35,7 +37,8 @@ void DenseLayer::initialize(std::uint64_t seed) {
 
 Tensor DenseLayer::affine(const Tensor& input, const LayerContext& context) {
   GYRE_CHECK(input.numel() == input.shape().dim(0) * inputs_, InvalidArgumentError, "dense layer ",
-             context.layer_index, ": input ", input.description(), " does not have ", inputs_, " features per example");
+             context.layer_index, ": input ", input.description(), " does not have ", inputs_,
+             " features per example");
   input_ = input.reshape({input.shape().dim(0), inputs_});
   WorkspaceScope outputs = context.outputs();
   z_ = kernels::gemm(input_, parameter(0, Shape{inputs_, units_}));
@@ -63,7 +66,8 @@ Tensor DenseLayer::affine_backward(const Tensor& dz, const LayerContext& context
 }
 
 Tensor DenseLayer::backward(const Tensor& output_gradient, const LayerContext& context) {
-  if (activation_ == kernels::Activation::identity) return affine_backward(output_gradient, context);
+  if (activation_ == kernels::Activation::identity)
+    return affine_backward(output_gradient, context);
   WorkspaceScope working = context.working();
   const Tensor dz = kernels::activation_backward(activation_, z_, y_, output_gradient);
   return affine_backward(dz, context);

@@ -14,7 +14,8 @@ const float* Evaluator::host_values(const Tensor& tensor, std::vector<float>& bu
   GYRE_CHECK(tensor.dtype() == DType::f32 && tensor.is_contiguous(), InvalidArgumentError,
              "evaluation needs contiguous f32 tensors, got ", tensor.description());
   if (tensor.device().is_cpu()) return tensor.data<float>();
-  if (buffer.size() < static_cast<std::size_t>(tensor.numel())) buffer.resize(static_cast<std::size_t>(tensor.numel()));
+  if (buffer.size() < static_cast<std::size_t>(tensor.numel()))
+    buffer.resize(static_cast<std::size_t>(tensor.numel()));
   copy_tensor(tensor, Tensor::wrap(buffer.data(), tensor.shape(), DType::f32, Device::cpu()));
   Stream::current(tensor.device()).synchronize();
   return buffer.data();
@@ -36,13 +37,17 @@ int argmax_row(const float* row, int classes) {
   return best;
 }
 
-double ratio(double numerator, double denominator) { return denominator == 0.0 ? 0.0 : numerator / denominator; }
+double ratio(double numerator, double denominator) {
+  return denominator == 0.0 ? 0.0 : numerator / denominator;
+}
 }  // namespace
 
 // ---- Evaluation --------------------------------------------------------------------------
 
-Evaluation::Evaluation(int classes) : classes_(classes), confusion_(static_cast<std::size_t>(classes * classes), 0) {
-  GYRE_CHECK(classes >= 2, InvalidArgumentError, "Evaluation needs at least 2 classes, got ", classes);
+Evaluation::Evaluation(int classes)
+    : classes_(classes), confusion_(static_cast<std::size_t>(classes * classes), 0) {
+  GYRE_CHECK(classes >= 2, InvalidArgumentError, "Evaluation needs at least 2 classes, got ",
+             classes);
 }
 
 void Evaluation::reset() {
@@ -116,14 +121,16 @@ double Evaluation::f1_micro() const {
 std::string Evaluation::stats() const {
   std::ostringstream out;
   char line[160];
-  std::snprintf(line, sizeof(line),
-                "Examples: %lld, classes: %d\nAccuracy: %.4f\nPrecision (macro): %.4f\nRecall (macro): %.4f\n"
-                "F1 (macro): %.4f\nF1 (micro): %.4f\n",
-                static_cast<long long>(examples_), classes_, accuracy(), precision_macro(), recall_macro(), f1_macro(),
-                f1_micro());
+  std::snprintf(
+      line, sizeof(line),
+      "Examples: %lld, classes: %d\nAccuracy: %.4f\nPrecision (macro): %.4f\nRecall (macro): %.4f\n"
+      "F1 (macro): %.4f\nF1 (micro): %.4f\n",
+      static_cast<long long>(examples_), classes_, accuracy(), precision_macro(), recall_macro(),
+      f1_macro(), f1_micro());
   out << line << "\nPer class:  precision  recall      f1\n";
   for (int c = 0; c < classes_; ++c) {
-    std::snprintf(line, sizeof(line), "  %6d    %9.4f %7.4f %7.4f\n", c, precision(c), recall(c), f1(c));
+    std::snprintf(line, sizeof(line), "  %6d    %9.4f %7.4f %7.4f\n", c, precision(c), recall(c),
+                  f1(c));
     out << line;
   }
   out << "\nConfusion matrix (rows: actual, columns: predicted)\n       ";
@@ -147,10 +154,12 @@ std::string Evaluation::stats() const {
 // ---- ROC ---------------------------------------------------------------------------------
 
 Roc::Roc(int classes, int bins)
-    : classes_(classes), bins_(bins), positives_(static_cast<std::size_t>(std::max(classes, 1) * bins), 0),
+    : classes_(classes),
+      bins_(bins),
+      positives_(static_cast<std::size_t>(std::max(classes, 1) * bins), 0),
       negatives_(positives_.size(), 0) {
-  GYRE_CHECK(classes >= 1 && bins >= 2, InvalidArgumentError, "Roc needs classes >= 1 and bins >= 2, got ", classes,
-             " and ", bins);
+  GYRE_CHECK(classes >= 1 && bins >= 2, InvalidArgumentError,
+             "Roc needs classes >= 1 and bins >= 2, got ", classes, " and ", bins);
 }
 
 void Roc::reset() {
@@ -174,7 +183,8 @@ void Roc::eval(const Tensor& labels, const Tensor& predictions) {
 }
 
 double Roc::auc(int c) const {
-  // Sweep the threshold from high to low; trapezoids over (false positive rate, true positive rate).
+  // Sweep the threshold from high to low; trapezoids over (false positive rate, true positive
+  // rate).
   std::int64_t total_positive = 0, total_negative = 0;
   for (int b = 0; b < bins_; ++b) {
     total_positive += positives_[static_cast<std::size_t>(c * bins_ + b)];
@@ -197,7 +207,8 @@ double Roc::auc(int c) const {
 
 double Roc::auprc(int c) const {
   std::int64_t total_positive = 0;
-  for (int b = 0; b < bins_; ++b) total_positive += positives_[static_cast<std::size_t>(c * bins_ + b)];
+  for (int b = 0; b < bins_; ++b)
+    total_positive += positives_[static_cast<std::size_t>(c * bins_ + b)];
   if (total_positive == 0) return 0.0;
   double area = 0.0, recall = 0.0, precision = 1.0;
   std::int64_t tp = 0, fp = 0;

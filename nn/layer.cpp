@@ -7,7 +7,11 @@ Tensor view(const Tensor& flat, std::int64_t offset, const Shape& shape) {
 }
 }  // namespace
 
-Tensor Layer::parameter(std::int64_t offset, const Shape& shape) const { return view(parameters_, offset, shape); }
-Tensor Layer::gradient(std::int64_t offset, const Shape& shape) const { return view(gradients_, offset, shape); }
+Tensor Layer::parameter(std::int64_t offset, const Shape& shape) const {
+  return view(parameters_, offset, shape);
+}
+Tensor Layer::gradient(std::int64_t offset, const Shape& shape) const {
+  return view(gradients_, offset, shape);
+}
 
 }  // namespace gyre::nn

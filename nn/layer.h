@@ -1,9 +1,8 @@
 #pragma once
 // Layer: one step of a sequential network with an explicit forward and backward (no
 // autograd). A layer's parameters and gradients are views into the network's flat buffers.
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>

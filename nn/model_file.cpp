@@ -20,7 +20,8 @@ constexpr std::uint64_t kMaxHeaderBytes = 64ull << 20;
 
 std::vector<std::pair<std::string, Tensor>> saved_tensors(const Network& network) {
   auto tensors = network.named_parameters();
-  if (network.updater_state().numel() > 0) tensors.emplace_back("updater.state", network.updater_state());
+  if (network.updater_state().numel() > 0)
+    tensors.emplace_back("updater.state", network.updater_state());
   return tensors;
 }
 
@@ -32,7 +33,8 @@ void write_all(int descriptor, const void* data, std::size_t size, const std::st
       const int error = errno;
       ::close(descriptor);
       ::unlink(path.c_str());
-      throw InvalidArgumentError(strcat("writing the model file '", path, "' failed: ", std::strerror(error)));
+      throw InvalidArgumentError(
+          strcat("writing the model file '", path, "' failed: ", std::strerror(error)));
     }
     bytes += written;
     size -= static_cast<std::size_t>(written);
@@ -46,7 +48,8 @@ void save_model(const Network& network, const std::string& path) {
   nlohmann::json header;
   std::uint64_t offset = 0;
   for (const auto& [name, tensor] : tensors) {
-    std::vector<std::int64_t> dims(tensor.shape().dims(), tensor.shape().dims() + tensor.shape().rank());
+    std::vector<std::int64_t> dims(tensor.shape().dims(),
+                                   tensor.shape().dims() + tensor.shape().rank());
     const std::uint64_t bytes = tensor.nbytes();
     header[name] = {{"dtype", "F32"}, {"shape", dims}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
@@ -60,50 +63,60 @@ void save_model(const Network& network, const std::string& path) {
   std::vector<float> data(offset / sizeof(float));
   std::size_t position = 0;
   for (const auto& [name, tensor] : tensors) {
-    copy_tensor(tensor, Tensor::wrap(data.data() + position, tensor.shape(), DType::f32, Device::cpu()));
+    copy_tensor(tensor,
+                Tensor::wrap(data.data() + position, tensor.shape(), DType::f32, Device::cpu()));
     position += static_cast<std::size_t>(tensor.numel());
   }
   Stream::current(network.device()).synchronize();
 
   const std::string temporary = strcat(path, ".tmp.", ::getpid());
   const int descriptor = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  GYRE_CHECK(descriptor >= 0, InvalidArgumentError, "cannot create the model file '", temporary, "': ",
-             std::strerror(errno));
+  GYRE_CHECK(descriptor >= 0, InvalidArgumentError, "cannot create the model file '", temporary,
+             "': ", std::strerror(errno));
   unsigned char length[8];
   const std::uint64_t header_size = text.size();
-  for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(header_size >> (8 * i));  // little-endian
+  for (int i = 0; i < 8; ++i)
+    length[i] = static_cast<unsigned char>(header_size >> (8 * i));  // little-endian
   write_all(descriptor, length, 8, temporary);
   write_all(descriptor, text.data(), text.size(), temporary);
   write_all(descriptor, data.data(), data.size() * sizeof(float), temporary);
   if (::fsync(descriptor) != 0 || ::close(descriptor) != 0) {
     ::unlink(temporary.c_str());
-    throw InvalidArgumentError(strcat("flushing the model file '", temporary, "' failed: ", std::strerror(errno)));
+    throw InvalidArgumentError(
+        strcat("flushing the model file '", temporary, "' failed: ", std::strerror(errno)));
   }
   if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     ::unlink(temporary.c_str());
-    throw InvalidArgumentError(strcat("cannot move '", temporary, "' to '", path, "': ", std::strerror(errno)));
+    throw InvalidArgumentError(
+        strcat("cannot move '", temporary, "' to '", path, "': ", std::strerror(errno)));
   }
 }
 
-std::unique_ptr<Network> parse_model(const unsigned char* data, std::size_t size, const std::string& name,
-                                     Device device) {
+std::unique_ptr<Network> parse_model(const unsigned char* data, std::size_t size,
+                                     const std::string& name, Device device) {
   const auto corrupt = [&](const std::string& why) {
     return InvalidArgumentError(strcat("model file '", name, "' is truncated or corrupt: ", why));
   };
-  if (size < 8) throw corrupt(strcat("it has ", size, " bytes, fewer than the 8-byte header length"));
+  if (size < 8)
+    throw corrupt(strcat("it has ", size, " bytes, fewer than the 8-byte header length"));
   std::uint64_t header_size = 0;
   for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | data[i];
   if (header_size > kMaxHeaderBytes || header_size > size - 8) {
-    throw corrupt(strcat("its header claims ", header_size, " bytes, but the file has ", size, " in all"));
+    throw corrupt(
+        strcat("its header claims ", header_size, " bytes, but the file has ", size, " in all"));
   }
-  const std::string text(reinterpret_cast<const char*>(data + 8), static_cast<std::size_t>(header_size));
+  const std::string text(reinterpret_cast<const char*>(data + 8),
+                         static_cast<std::size_t>(header_size));
   const nlohmann::json header = nlohmann::json::parse(text, nullptr, false);
-  if (header.is_discarded() || !header.is_object()) throw corrupt("its header is not a JSON object");
+  if (header.is_discarded() || !header.is_object())
+    throw corrupt("its header is not a JSON object");
   if (!header.contains("__metadata__") || !header["__metadata__"].is_object() ||
-      !header["__metadata__"].contains("gyre_config") || !header["__metadata__"]["gyre_config"].is_string()) {
+      !header["__metadata__"].contains("gyre_config") ||
+      !header["__metadata__"]["gyre_config"].is_string()) {
     throw corrupt("its header has no __metadata__.gyre_config (not a Gyre model?)");
   }
-  const nlohmann::json config = nlohmann::json::parse(header["__metadata__"]["gyre_config"].get<std::string>(), nullptr, false);
+  const nlohmann::json config = nlohmann::json::parse(
+      header["__metadata__"]["gyre_config"].get<std::string>(), nullptr, false);
   if (config.is_discarded()) throw corrupt("its network config is not valid JSON");
   std::unique_ptr<Network> network;
   try {
@@ -114,22 +127,28 @@ std::unique_ptr<Network> parse_model(const unsigned char* data, std::size_t size
   const unsigned char* payload = data + 8 + header_size;
   const std::uint64_t payload_size = size - 8 - header_size;
   for (const auto& [tensor_name, tensor] : saved_tensors(*network)) {
-    if (!header.contains(tensor_name) || !header[tensor_name].is_object()) throw corrupt(strcat("tensor '", tensor_name, "' is missing"));
+    if (!header.contains(tensor_name) || !header[tensor_name].is_object())
+      throw corrupt(strcat("tensor '", tensor_name, "' is missing"));
     const nlohmann::json& entry = header[tensor_name];
-    if (!entry.contains("dtype") || entry["dtype"] != "F32") throw corrupt(strcat("tensor '", tensor_name, "' is not F32"));
-    std::vector<std::int64_t> dims(tensor.shape().dims(), tensor.shape().dims() + tensor.shape().rank());
+    if (!entry.contains("dtype") || entry["dtype"] != "F32")
+      throw corrupt(strcat("tensor '", tensor_name, "' is not F32"));
+    std::vector<std::int64_t> dims(tensor.shape().dims(),
+                                   tensor.shape().dims() + tensor.shape().rank());
     if (!entry.contains("shape") || entry["shape"] != nlohmann::json(dims)) {
-      throw corrupt(strcat("tensor '", tensor_name, "' has shape ", entry.value("shape", nlohmann::json()).dump(),
-                           ", the config needs ", nlohmann::json(dims).dump()));
+      throw corrupt(strcat("tensor '", tensor_name, "' has shape ",
+                           entry.value("shape", nlohmann::json()).dump(), ", the config needs ",
+                           nlohmann::json(dims).dump()));
     }
     const nlohmann::json& offsets = entry.value("data_offsets", nlohmann::json());
-    if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned()) {
+    if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
+        !offsets[1].is_number_unsigned()) {
       throw corrupt(strcat("tensor '", tensor_name, "' has no valid data_offsets"));
     }
-    const std::uint64_t begin = offsets[0].get<std::uint64_t>(), end = offsets[1].get<std::uint64_t>();
+    const std::uint64_t begin = offsets[0].get<std::uint64_t>(),
+                        end = offsets[1].get<std::uint64_t>();
     if (begin > end || end > payload_size || end - begin != tensor.nbytes()) {
-      throw corrupt(strcat("tensor '", tensor_name, "' spans bytes [", begin, ", ", end, ") of a ", payload_size,
-                           "-byte payload; it needs ", tensor.nbytes()));
+      throw corrupt(strcat("tensor '", tensor_name, "' spans bytes [", begin, ", ", end, ") of a ",
+                           payload_size, "-byte payload; it needs ", tensor.nbytes()));
     }
     std::vector<float> values(static_cast<std::size_t>(tensor.numel()));
     std::memcpy(values.data(), payload + begin, tensor.nbytes());
@@ -150,7 +169,8 @@ std::unique_ptr<Network> parse_model(const unsigned char* data, std::size_t size
 std::unique_ptr<Network> load_model(const std::string& path, Device device) {
   std::ifstream in(path, std::ios::binary);
   GYRE_CHECK(in.good(), InvalidArgumentError, "cannot read the model file '", path, "'");
-  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)),
+                                         std::istreambuf_iterator<char>());
   return parse_model(bytes.data(), bytes.size(), path, device);
 }
 

@@ -15,7 +15,7 @@ namespace gyre::nn {
 void save_model(const Network& network, const std::string& path);
 std::unique_ptr<Network> load_model(const std::string& path, Device device = Device::cpu());
 /// The same from bytes in memory (`name` appears in messages).
-std::unique_ptr<Network> parse_model(const unsigned char* data, std::size_t size, const std::string& name,
-                                     Device device = Device::cpu());
+std::unique_ptr<Network> parse_model(const unsigned char* data, std::size_t size,
+                                     const std::string& name, Device device = Device::cpu());
 
 }  // namespace gyre::nn

@@ -23,9 +23,18 @@ WorkspaceConfig network_workspace_config() {
   return config;
 }
 
-std::int64_t integer(const nlohmann::json& json, const char* key, int index, std::int64_t fallback, bool required) {
+// Whether a layer's result lives in the workspace of `scope` (false for a pass-through layer
+// that returned its input). Without workspaces (mode NONE) there is nothing to keep apart.
+bool produced_in(const WorkspaceScope& scope, const Tensor& result) {
+  return scope.workspace() == nullptr || !result.defined() ||
+         scope.workspace()->owns(result.lifetime());
+}
+
+std::int64_t integer(const nlohmann::json& json, const char* key, int index, std::int64_t fallback,
+                     bool required) {
   if (!json.contains(key)) {
-    GYRE_CHECK(!required, InvalidArgumentError, "layer ", index, " (", json.dump(), ") needs '", key, "'");
+    GYRE_CHECK(!required, InvalidArgumentError, "layer ", index, " (", json.dump(), ") needs '",
+               key, "'");
     return fallback;
   }
   GYRE_CHECK(json[key].is_number_integer(), InvalidArgumentError, "layer ", index, ": '", key,
@@ -35,51 +44,59 @@ std::int64_t integer(const nlohmann::json& json, const char* key, int index, std
 
 float real(const nlohmann::json& json, const char* key, int index, float fallback) {
   if (!json.contains(key)) return fallback;
-  GYRE_CHECK(json[key].is_number(), InvalidArgumentError, "layer ", index, ": '", key, "' must be a number, got ",
-             json[key].dump());
+  GYRE_CHECK(json[key].is_number(), InvalidArgumentError, "layer ", index, ": '", key,
+             "' must be a number, got ", json[key].dump());
   return json[key].get<float>();
 }
 
-std::string text(const nlohmann::json& json, const char* key, int index, const std::string& fallback) {
+std::string text(const nlohmann::json& json, const char* key, int index,
+                 const std::string& fallback) {
   if (!json.contains(key)) return fallback;
-  GYRE_CHECK(json[key].is_string(), InvalidArgumentError, "layer ", index, ": '", key, "' must be a string, got ",
-             json[key].dump());
+  GYRE_CHECK(json[key].is_string(), InvalidArgumentError, "layer ", index, ": '", key,
+             "' must be a string, got ", json[key].dump());
   return json[key].get<std::string>();
 }
 
 }  // namespace
 
 std::unique_ptr<Layer> make_layer(const nlohmann::json& config, int index) {
-  GYRE_CHECK(config.is_object() && config.contains("type") && config["type"].is_string(), InvalidArgumentError,
-             "layer ", index, " must be an object with a string 'type', got ", config.dump());
+  GYRE_CHECK(config.is_object() && config.contains("type") && config["type"].is_string(),
+             InvalidArgumentError, "layer ", index, " must be an object with a string 'type', got ",
+             config.dump());
   const std::string type = config["type"].get<std::string>();
   if (type == "dense") {
-    return std::make_unique<DenseLayer>(integer(config, "units", index, 0, true),
-                                        parse_activation(text(config, "activation", index, "relu")));
+    return std::make_unique<DenseLayer>(
+        integer(config, "units", index, 0, true),
+        parse_activation(text(config, "activation", index, "relu")));
   }
   if (type == "output") {
     return std::make_unique<OutputLayer>(integer(config, "units", index, 0, true),
                                          parse_loss(text(config, "loss", index, "mcxent")));
   }
   if (type == "conv2d") {
-    return std::make_unique<Conv2dLayer>(integer(config, "channels", index, 0, true),
-                                         integer(config, "kernel", index, 0, true), integer(config, "stride", index, 1, false),
-                                         integer(config, "padding", index, 0, false),
-                                         parse_activation(text(config, "activation", index, "relu")));
+    return std::make_unique<Conv2dLayer>(
+        integer(config, "channels", index, 0, true), integer(config, "kernel", index, 0, true),
+        integer(config, "stride", index, 1, false), integer(config, "padding", index, 0, false),
+        parse_activation(text(config, "activation", index, "relu")));
   }
   if (type == "maxpool" || type == "avgpool") {
-    return std::make_unique<PoolLayer>(type == "maxpool" ? kernels::Pooling::max : kernels::Pooling::average,
-                                       integer(config, "kernel", index, 2, false), integer(config, "stride", index, 2, false));
+    return std::make_unique<PoolLayer>(
+        type == "maxpool" ? kernels::Pooling::max : kernels::Pooling::average,
+        integer(config, "kernel", index, 2, false), integer(config, "stride", index, 2, false));
   }
   if (type == "batchnorm") {
-    return std::make_unique<BatchNormLayer>(real(config, "momentum", index, 0.1f), real(config, "epsilon", index, 1e-5f));
+    return std::make_unique<BatchNormLayer>(real(config, "momentum", index, 0.1f),
+                                            real(config, "epsilon", index, 1e-5f));
   }
-  if (type == "dropout") return std::make_unique<DropoutLayer>(real(config, "probability", index, 0.5f));
+  if (type == "dropout")
+    return std::make_unique<DropoutLayer>(real(config, "probability", index, 0.5f));
   if (type == "activation") {
-    return std::make_unique<ActivationLayer>(parse_activation(text(config, "activation", index, "relu")));
+    return std::make_unique<ActivationLayer>(
+        parse_activation(text(config, "activation", index, "relu")));
   }
-  throw InvalidArgumentError(strcat("layer ", index, ": unknown type '", type,
-                                    "'; use dense, output, conv2d, maxpool, avgpool, batchnorm, dropout or activation"));
+  throw InvalidArgumentError(
+      strcat("layer ", index, ": unknown type '", type,
+             "'; use dense, output, conv2d, maxpool, avgpool, batchnorm, dropout or activation"));
 }
 
 // ---- config -------------------------------------------------------------------------------
@@ -99,28 +116,32 @@ NetworkConfig NetworkConfig::from_json(const nlohmann::json& json) {
   NetworkConfig config;
   GYRE_CHECK(json.contains("input") && json["input"].is_array() && !json["input"].empty() &&
                  json["input"].size() <= static_cast<std::size_t>(Shape::kMaxRank - 1),
-             InvalidArgumentError, "network config: 'input' must be the shape of one example, e.g. [784] or [1, 28, 28]");
+             InvalidArgumentError,
+             "network config: 'input' must be the shape of one example, e.g. [784] or [1, 28, 28]");
   std::int64_t dims[Shape::kMaxRank];
   int rank = 0;
   for (const auto& dim : json["input"]) {
     GYRE_CHECK(dim.is_number_integer() && dim.get<std::int64_t>() > 0, InvalidArgumentError,
-               "network config: 'input' dimensions must be positive integers, got ", json["input"].dump());
+               "network config: 'input' dimensions must be positive integers, got ",
+               json["input"].dump());
     dims[rank++] = dim.get<std::int64_t>();
   }
   config.input = Shape(dims, rank);
   if (json.contains("seed")) {
-    GYRE_CHECK(json["seed"].is_number_unsigned(), InvalidArgumentError, "network config: 'seed' must be >= 0");
+    GYRE_CHECK(json["seed"].is_number_unsigned(), InvalidArgumentError,
+               "network config: 'seed' must be >= 0");
     config.seed = json["seed"].get<std::uint64_t>();
   }
   if (json.contains("updater")) config.updater = UpdaterConfig::from_json(json["updater"]);
   for (const char* key : {"training_workspace_mode", "inference_workspace_mode"}) {
     if (!json.contains(key)) continue;
-    GYRE_CHECK(json[key].is_string(), InvalidArgumentError, "network config: '", key, "' must be a string");
+    GYRE_CHECK(json[key].is_string(), InvalidArgumentError, "network config: '", key,
+               "' must be a string");
     (std::string(key) == "training_workspace_mode" ? config.training_mode : config.inference_mode) =
         parse_workspace_mode(json[key].get<std::string>());
   }
-  GYRE_CHECK(json.contains("layers") && json["layers"].is_array() && !json["layers"].empty(), InvalidArgumentError,
-             "network config: 'layers' must be a non-empty array");
+  GYRE_CHECK(json.contains("layers") && json["layers"].is_array() && !json["layers"].empty(),
+             InvalidArgumentError, "network config: 'layers' must be a non-empty array");
   for (const auto& layer : json["layers"]) config.layers.push_back(layer);
   return config;
 }
@@ -131,7 +152,8 @@ NetworkConfig NetworkConfig::from_file(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   const nlohmann::json json = nlohmann::json::parse(text.str(), nullptr, false);
-  GYRE_CHECK(!json.is_discarded(), InvalidArgumentError, "network config '", path, "' is not valid JSON");
+  GYRE_CHECK(!json.is_discarded(), InvalidArgumentError, "network config '", path,
+             "' is not valid JSON");
   try {
     return from_json(json);
   } catch (const InvalidArgumentError& error) {
@@ -151,10 +173,15 @@ NetworkBuilder& NetworkBuilder::dense(std::int64_t units, const std::string& act
   config_.layers.push_back({{"type", "dense"}, {"units", units}, {"activation", activation}});
   return *this;
 }
-NetworkBuilder& NetworkBuilder::conv2d(std::int64_t channels, std::int64_t kernel, std::int64_t stride,
-                                       std::int64_t padding, const std::string& activation) {
-  config_.layers.push_back({{"type", "conv2d"}, {"channels", channels}, {"kernel", kernel}, {"stride", stride},
-                            {"padding", padding}, {"activation", activation}});
+NetworkBuilder& NetworkBuilder::conv2d(std::int64_t channels, std::int64_t kernel,
+                                       std::int64_t stride, std::int64_t padding,
+                                       const std::string& activation) {
+  config_.layers.push_back({{"type", "conv2d"},
+                            {"channels", channels},
+                            {"kernel", kernel},
+                            {"stride", stride},
+                            {"padding", padding},
+                            {"activation", activation}});
   return *this;
 }
 NetworkBuilder& NetworkBuilder::max_pool(std::int64_t kernel, std::int64_t stride) {
@@ -194,7 +221,9 @@ NetworkBuilder& NetworkBuilder::workspace_modes(WorkspaceMode training, Workspac
   config_.inference_mode = inference;
   return *this;
 }
-NetworkConfig NetworkBuilder::build() const { return NetworkConfig::from_json(config_.to_json()); }
+NetworkConfig NetworkBuilder::build() const {
+  return NetworkConfig::from_json(config_.to_json());
+}
 
 // ---- network --------------------------------------------------------------------------------
 
@@ -208,28 +237,32 @@ Network::Network(const NetworkConfig& config, Device device) : config_(config), 
     try {
       shape = layers_.back()->configure(shape);
     } catch (const InvalidArgumentError& error) {
-      throw InvalidArgumentError(strcat("layer ", i, " (", config.layers[i].dump(), "): ", error.what()));
+      throw InvalidArgumentError(
+          strcat("layer ", i, " (", config.layers[i].dump(), "): ", error.what()));
     }
     offsets.push_back(total);
     total += layers_.back()->parameter_count();
   }
   output_layer_ = dynamic_cast<OutputLayer*>(layers_.back().get());
-  GYRE_CHECK(output_layer_ != nullptr, InvalidArgumentError, "the last layer must be an 'output' layer (with its loss), got ",
+  GYRE_CHECK(output_layer_ != nullptr, InvalidArgumentError,
+             "the last layer must be an 'output' layer (with its loss), got ",
              config.layers.back().dump());
   for (std::size_t i = 0; i + 1 < layers_.size(); ++i) {
-    GYRE_CHECK(dynamic_cast<OutputLayer*>(layers_[i].get()) == nullptr, InvalidArgumentError, "layer ", i,
-               " is an output layer; only the last layer may be one");
+    GYRE_CHECK(dynamic_cast<OutputLayer*>(layers_[i].get()) == nullptr, InvalidArgumentError,
+               "layer ", i, " is an output layer; only the last layer may be one");
   }
   parameters_ = Tensor::empty_detached({total}, DType::f32, device);
   gradients_ = Tensor::empty_detached({total}, DType::f32, device);
-  updater_state_ = Tensor::empty_detached({total * config.updater.state_per_parameter()}, DType::f32, device);
+  updater_state_ =
+      Tensor::empty_detached({total * config.updater.state_per_parameter()}, DType::f32, device);
   last_loss_ = Tensor::empty_detached(Shape{}, DType::f32, device);
   kernels::fill(gradients_, 0.0);
   kernels::fill(updater_state_, 0.0);
   kernels::fill(last_loss_, 0.0);
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     const std::int64_t count = layers_[i]->parameter_count();
-    layers_[i]->bind(parameters_.slice(0, offsets[i], offsets[i] + count), gradients_.slice(0, offsets[i], offsets[i] + count));
+    layers_[i]->bind(parameters_.slice(0, offsets[i], offsets[i] + count),
+                     gradients_.slice(0, offsets[i], offsets[i] + count));
     layers_[i]->initialize(config.seed * 1000003ull + i);
   }
 }
@@ -247,8 +280,9 @@ std::vector<std::pair<std::string, Tensor>> Network::named_parameters() const {
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     for (const NamedParameter& parameter : layers_[i]->parameter_layout()) {
       const std::int64_t start = base + parameter.offset;
-      result.emplace_back(strcat(i, ".", parameter.name),
-                          parameters_.slice(0, start, start + parameter.shape.numel()).reshape(parameter.shape));
+      result.emplace_back(
+          strcat(i, ".", parameter.name),
+          parameters_.slice(0, start, start + parameter.shape.numel()).reshape(parameter.shape));
     }
     base += layers_[i]->parameter_count();
   }
@@ -265,10 +299,17 @@ void Network::fit(DataSetIterator& data, int epochs) {
   }
 }
 
-void Network::fit(const DataSet& batch) { train_iteration(batch, nullptr); }
+void Network::fit(const DataSet& batch) {
+  train_iteration(batch, nullptr);
+}
+
+double Network::compute_gradients(const DataSet& batch) {
+  train_iteration(batch, nullptr, false);
+  return score();
+}
 
 // One training iteration under the training workspace mode (see nn/workspace_mode.h).
-void Network::train_iteration(const DataSet& given, DataSetIterator* source) {
+void Network::train_iteration(const DataSet& given, DataSetIterator* source, bool update) {
   namespace ids = workspace_ids;
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
   const WorkspaceConfig workspace_config = network_workspace_config();
@@ -282,13 +323,15 @@ void Network::train_iteration(const DataSet& given, DataSetIterator* source) {
                             : mode == WorkspaceMode::SINGLE ? ids::kAllLayers
                                                             : nullptr;
   const char* working = mode == WorkspaceMode::SEPARATE ? ids::kWorking : activations;
-  auto open = [&](const char* id) { return id != nullptr ? manager.activate(id, workspace_config) : manager.scope_out(); };
+  auto open = [&](const char* id) {
+    return id != nullptr ? manager.activate(id, workspace_config) : manager.scope_out();
+  };
 
   WorkspaceScope iteration_scope = open(activations);  // input and activations: the whole iteration
   const DataSet batch = source != nullptr ? source->next() : given;
-  GYRE_CHECK(batch.features.device() == device_ && batch.labels.device() == device_, DeviceError, "fit: the batch (",
-             batch.features.description(), ", ", batch.labels.description(), ") is not on the network's device ",
-             device_);
+  GYRE_CHECK(batch.features.device() == device_ && batch.labels.device() == device_, DeviceError,
+             "fit: the batch (", batch.features.description(), ", ", batch.labels.description(),
+             ") is not on the network's device ", device_);
   context.output_id = activations;
   context.working_id = working;
   Tensor x = batch.features;
@@ -309,29 +352,35 @@ void Network::train_iteration(const DataSet& given, DataSetIterator* source) {
                                  mode == WorkspaceMode::SEPARATE ? ids::kGradientsB : activations};
   WorkspaceScope previous;
   Tensor dy;
+  int slot = 0;
   for (std::size_t k = 0; k < layers_.size(); ++k) {
     const std::size_t i = layers_.size() - 1 - k;
-    const char* target = gradient_ids[k % 2];
-    WorkspaceScope gradient_scope = open(target);
-    context.output_id = target;
+    WorkspaceScope gradient_scope = open(gradient_ids[slot]);
+    context.output_id = gradient_ids[slot];
     context.layer_index = static_cast<int>(i);
     {
       WorkspaceScope layer_scope = open(working);
       dy = layers_[i]->backward(dy, context);
     }
-    previous = std::move(gradient_scope);  // closes the workspace of the gradient just consumed
+    if (produced_in(gradient_scope, dy)) {
+      previous = std::move(gradient_scope);  // closes the workspace of the gradient just consumed
+      slot ^= 1;
+    }  // else a pass-through layer handed its input on: keep it where it is
   }
   dy = Tensor();
   previous.close();
 
+  if (!update) return;
   ++iteration_;
   {
-    WorkspaceScope updater_scope = open(mode == WorkspaceMode::SEPARATE ? ids::kUpdater : activations);
+    WorkspaceScope updater_scope =
+        open(mode == WorkspaceMode::SEPARATE ? ids::kUpdater : activations);
     apply_update(config_.updater, parameters_, gradients_, updater_state_, iteration_);
   }
   const std::int64_t examples = batch.examples();
   iteration_scope.close();
-  for (TrainingListener* listener : listeners_) listener->iteration_done(*this, iteration_, epoch_, examples);
+  for (TrainingListener* listener : listeners_)
+    listener->iteration_done(*this, iteration_, epoch_, examples);
 }
 
 double Network::score() const {
@@ -347,7 +396,9 @@ void Network::infer(const Tensor& features, Use use) {
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
   const WorkspaceConfig workspace_config = network_workspace_config();
   const WorkspaceMode mode = config_.inference_mode;
-  auto open = [&](const char* id) { return id != nullptr ? manager.activate(id, workspace_config) : manager.scope_out(); };
+  auto open = [&](const char* id) {
+    return id != nullptr ? manager.activate(id, workspace_config) : manager.scope_out();
+  };
   LayerContext context;
   context.manager = &manager;
   context.training = false;
@@ -365,19 +416,19 @@ void Network::infer(const Tensor& features, Use use) {
   WorkspaceScope previous;
   Tensor x = features;
   for (std::size_t i = 0; i < layers_.size(); ++i) {
-    WorkspaceScope output_scope = open(alternate[i % 2]);
-    context.output_id = alternate[i % 2];
+    WorkspaceScope output_scope = open(alternate[0]);
+    context.output_id = alternate[0];
     context.layer_index = static_cast<int>(i);
     {
       WorkspaceScope layer_scope = open(context.working_id);
       x = layers_[i]->forward(x, context);
     }
-    if (i + 1 < layers_.size()) {
-      previous = std::move(output_scope);  // closes the input of this layer (two layers back)
-    } else {
+    if (i + 1 == layers_.size()) {
       use(x);
-      output_scope.close();
-    }
+    } else if (produced_in(output_scope, x)) {
+      previous = std::move(output_scope);  // closes the input of this layer
+      std::swap(alternate[0], alternate[1]);
+    }  // else a pass-through layer (dropout in inference) handed its input on
   }
 }
 
@@ -398,7 +449,9 @@ void Network::evaluate(DataSetIterator& data, const std::vector<Evaluator*>& eva
   data.reset();
   while (data.has_next()) {
     // The batch lives in its own input workspace while the layers alternate.
-    WorkspaceScope input = detached ? manager.scope_out() : manager.activate("WS_INFERENCE_INPUT", network_workspace_config());
+    WorkspaceScope input = detached
+                               ? manager.scope_out()
+                               : manager.activate("WS_INFERENCE_INPUT", network_workspace_config());
     const DataSet batch = data.next();
     infer(batch.features, [&](const Tensor& predictions) {
       for (Evaluator* evaluator : evaluators) evaluator->eval(batch.labels, predictions);

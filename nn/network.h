@@ -3,10 +3,9 @@
 // buffer and one flat updater-state buffer (every layer's parameters are views into them),
 // trained and run under a workspace mode (NONE, SINGLE, SEPARATE), separately for
 // training and inference. Deterministic given its seed.
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -27,15 +26,16 @@ class TrainingListener {
   virtual ~TrainingListener() = default;
   /// After each iteration (Network::score() reads the loss, which synchronizes a GPU; a
   /// listener that does not need it every time should not ask).
-  virtual void iteration_done(Network& network, std::int64_t iteration, int epoch, std::int64_t examples) {
+  virtual void iteration_done(Network& network, std::int64_t iteration, int epoch,
+                              std::int64_t examples) {
     (void)network, (void)iteration, (void)epoch, (void)examples;
   }
   virtual void epoch_done(Network& network, int epoch) { (void)network, (void)epoch; }
 };
 
 struct NetworkConfig {
-  Shape input;                          // one example: [784] or [1, 28, 28]
-  std::vector<nlohmann::json> layers;   // each {"type": ..., ...}; the last is "output"
+  Shape input;                         // one example: [784] or [1, 28, 28]
+  std::vector<nlohmann::json> layers;  // each {"type": ..., ...}; the last is "output"
   UpdaterConfig updater;
   std::uint64_t seed = 42;
   WorkspaceMode training_mode = WorkspaceMode::SEPARATE;
@@ -86,6 +86,9 @@ class Network {
   void fit(DataSetIterator& data, int epochs);
   /// One training iteration on a batch.
   void fit(const DataSet& batch);
+  /// Forward and backward on a batch without updating: the gradients are left in
+  /// gradients() and the loss is returned (for gradient checks and gradient sharing).
+  double compute_gradients(const DataSet& batch);
   /// The network's outputs for `features`, detached (valid after any scope closes).
   Tensor output(const Tensor& features);
   /// The loss of the last training iteration (reads it back to the host).
@@ -109,7 +112,7 @@ class Network {
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
 
  private:
-  void train_iteration(const DataSet& batch, DataSetIterator* source);
+  void train_iteration(const DataSet& batch, DataSetIterator* source, bool update = true);
   /// Forward pass for inference; calls `use(labels, predictions)` while they are valid.
   template <typename Use>
   void infer(const Tensor& features, Use use);

@@ -7,9 +7,12 @@ namespace gyre::nn {
 namespace {
 kernels::Activation activation_of(Loss loss) {
   switch (loss) {
-    case Loss::mcxent: return kernels::Activation::softmax;
-    case Loss::mse: return kernels::Activation::identity;
-    case Loss::xent: return kernels::Activation::sigmoid;
+    case Loss::mcxent:
+      return kernels::Activation::softmax;
+    case Loss::mse:
+      return kernels::Activation::identity;
+    case Loss::xent:
+      return kernels::Activation::sigmoid;
   }
   return kernels::Activation::identity;
 }
@@ -24,22 +27,26 @@ Loss parse_loss(const std::string& name) {
 
 const char* name_of(Loss loss) {
   switch (loss) {
-    case Loss::mcxent: return "mcxent";
-    case Loss::mse: return "mse";
-    case Loss::xent: return "xent";
+    case Loss::mcxent:
+      return "mcxent";
+    case Loss::mse:
+      return "mse";
+    case Loss::xent:
+      return "xent";
   }
   return "?";
 }
 
-OutputLayer::OutputLayer(std::int64_t units, Loss loss) : DenseLayer(units, activation_of(loss)), loss_(loss) {}
+OutputLayer::OutputLayer(std::int64_t units, Loss loss)
+    : DenseLayer(units, activation_of(loss)), loss_(loss) {}
 
 Tensor OutputLayer::forward(const Tensor& input, const LayerContext& context) {
   return DenseLayer::forward(input, context);
 }
 
 Tensor OutputLayer::loss(const Tensor& labels, const LayerContext& context) {
-  GYRE_CHECK(labels.shape() == y_.shape(), InvalidArgumentError, "output layer: labels ", labels.description(),
-             " must have the shape of the network's output ", y_.shape());
+  GYRE_CHECK(labels.shape() == y_.shape(), InvalidArgumentError, "output layer: labels ",
+             labels.description(), " must have the shape of the network's output ", y_.shape());
   WorkspaceScope outputs = context.outputs();
   switch (loss_) {
     case Loss::mcxent: {
@@ -61,8 +68,12 @@ Tensor OutputLayer::loss(const Tensor& labels, const LayerContext& context) {
   return {};
 }
 
-Tensor OutputLayer::backward(const Tensor&, const LayerContext& context) { return affine_backward(dz_, context); }
+Tensor OutputLayer::backward(const Tensor&, const LayerContext& context) {
+  return affine_backward(dz_, context);
+}
 
-nlohmann::json OutputLayer::config() const { return {{"type", type()}, {"units", units_}, {"loss", name_of(loss_)}}; }
+nlohmann::json OutputLayer::config() const {
+  return {{"type", type()}, {"units", units_}, {"loss", name_of(loss_)}};
+}
 
 }  // namespace gyre::nn

@@ -23,13 +23,14 @@ nlohmann::json ActivationLayer::config() const {
 }
 
 DropoutLayer::DropoutLayer(float probability) : probability_(probability) {
-  GYRE_CHECK(probability >= 0.0f && probability < 1.0f, InvalidArgumentError, "dropout layer: probability ",
-             probability, " must be in [0, 1)");
+  GYRE_CHECK(probability >= 0.0f && probability < 1.0f, InvalidArgumentError,
+             "dropout layer: probability ", probability, " must be in [0, 1)");
 }
 
 std::uint64_t DropoutLayer::mask_seed(const LayerContext& context) const {
   // A distinct Philox key per (seed, layer, iteration): splitmix-style mixing.
-  std::uint64_t key = context.seed ^ (0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(context.layer_index) + 1));
+  std::uint64_t key = context.seed ^ (0x9E3779B97F4A7C15ull *
+                                      (static_cast<std::uint64_t>(context.layer_index) + 1));
   key ^= 0xBF58476D1CE4E5B9ull * (context.iteration + 1);
   return key ^ (key >> 31);
 }
@@ -46,6 +47,8 @@ Tensor DropoutLayer::backward(const Tensor& output_gradient, const LayerContext&
   return kernels::dropout(output_gradient, probability_, mask_seed(context));
 }
 
-nlohmann::json DropoutLayer::config() const { return {{"type", type()}, {"probability", probability_}}; }
+nlohmann::json DropoutLayer::config() const {
+  return {{"type", type()}, {"probability", probability_}};
+}
 
 }  // namespace gyre::nn

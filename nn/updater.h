@@ -1,8 +1,7 @@
 #pragma once
 // The updater: one fused optimizer step over the flat parameter buffer.
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "runtime/tensor.h"
@@ -24,7 +23,7 @@ struct UpdaterConfig {
 };
 
 /// Applies one step: parameters −= f(gradients, state); `step` counts from 1.
-void apply_update(const UpdaterConfig& config, const Tensor& parameters, const Tensor& gradients, const Tensor& state,
-                  std::int64_t step);
+void apply_update(const UpdaterConfig& config, const Tensor& parameters, const Tensor& gradients,
+                  const Tensor& state, std::int64_t step);
 
 }  // namespace gyre::nn

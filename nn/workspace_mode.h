@@ -18,18 +18,25 @@ const char* name_of(WorkspaceMode mode);
 WorkspaceMode parse_workspace_mode(const std::string& text);
 
 /// The roles of the arrays a network creates.
-enum class ArrayRole { input, activations, activation_gradients, forward_working, backward_working, updater_working };
+enum class ArrayRole {
+  input,
+  activations,
+  activation_gradients,
+  forward_working,
+  backward_working,
+  updater_working
+};
 
 /// The workspace ids Gyre's networks use (ND4J's names where they exist).
 namespace workspace_ids {
-inline constexpr const char* kAllLayers = "WS_ALL_LAYERS";          // SINGLE, training
-inline constexpr const char* kActivations = "WS_LAYER_ACT";         // SEPARATE: input + activations
-inline constexpr const char* kWorking = "WS_LAYER_WORKING_MEM";     // SEPARATE: per layer
-inline constexpr const char* kGradientsA = "WS_LAYER_ACT_GRAD_A";   // SEPARATE: alternating
+inline constexpr const char* kAllLayers = "WS_ALL_LAYERS";         // SINGLE, training
+inline constexpr const char* kActivations = "WS_LAYER_ACT";        // SEPARATE: input + activations
+inline constexpr const char* kWorking = "WS_LAYER_WORKING_MEM";    // SEPARATE: per layer
+inline constexpr const char* kGradientsA = "WS_LAYER_ACT_GRAD_A";  // SEPARATE: alternating
 inline constexpr const char* kGradientsB = "WS_LAYER_ACT_GRAD_B";
-inline constexpr const char* kUpdater = "WS_UPDATER_WORKING_MEM";   // SEPARATE
-inline constexpr const char* kInferenceSingle = "WS_INFERENCE";     // SINGLE, inference
-inline constexpr const char* kInferenceA = "WS_INFERENCE_ACT_A";    // SEPARATE, alternating
+inline constexpr const char* kUpdater = "WS_UPDATER_WORKING_MEM";  // SEPARATE
+inline constexpr const char* kInferenceSingle = "WS_INFERENCE";    // SINGLE, inference
+inline constexpr const char* kInferenceA = "WS_INFERENCE_ACT_A";   // SEPARATE, alternating
 inline constexpr const char* kInferenceB = "WS_INFERENCE_ACT_B";
 }  // namespace workspace_ids
 

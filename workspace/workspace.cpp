@@ -234,12 +234,20 @@ void Workspace::end_cycle() {
   ++cycles_completed_;
   cycles_ended_.store(cycle_, std::memory_order_release);
 
-  if (spilled) {
-    ++spilling_cycles_;
+  std::uint64_t resizes = 0;
+  for (KindState& state : kinds_) {
+    apply_learning(state);
+    resizes += state.statistics.resize_count;
+  }
+  // A cycle that spilled counts towards the warning unless the arena grew after it: a
+  // workspace that is still growing to its need (REALLOCATE, learning) is not stuck.
+  if (spilled && resizes == resizes_at_last_cycle_) {
     ++consecutive_spilling_cycles_;
   } else {
     consecutive_spilling_cycles_ = 0;
   }
+  resizes_at_last_cycle_ = resizes;
+  if (spilled) ++spilling_cycles_;
   if (consecutive_spilling_cycles_ >= kSpillingCyclesBeforeWarning && !warned_spilling_ &&
       debug_mode() != DebugMode::SPILL_EVERYTHING) {
     warned_spilling_ = true;
@@ -250,7 +258,6 @@ void Workspace::end_cycle() {
              "); raise initial_size/max_size "
              "or use learning FIRST_LOOP/OVER_TIME or spill REALLOCATE");
   }
-  for (KindState& state : kinds_) apply_learning(state);
 }
 
 void Workspace::apply_learning(KindState& state) {

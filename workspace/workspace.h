@@ -197,6 +197,7 @@ class Workspace final : public MemoryScope {
   std::uint64_t cycles_completed_ = 0;
   std::uint64_t spilling_cycles_ = 0;
   int consecutive_spilling_cycles_ = 0;
+  std::uint64_t resizes_at_last_cycle_ = 0;
   bool warned_spilling_ = false;
 
   std::vector<KindState> kinds_;

@@ -1,8 +1,8 @@
 #include "tools/cli/train_command.h"
 
-#include <CLI/CLI.hpp>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -24,7 +24,8 @@ using Clock = std::chrono::steady_clock;
 // terminal and printed every 10% otherwise.
 class ProgressBar final : public nn::TrainingListener {
  public:
-  ProgressBar(int epochs, std::int64_t examples_per_epoch) : epochs_(epochs), per_epoch_(examples_per_epoch) {
+  ProgressBar(int epochs, std::int64_t examples_per_epoch)
+      : epochs_(epochs), per_epoch_(examples_per_epoch) {
     interactive_ = ::isatty(STDERR_FILENO) != 0;
   }
 
@@ -34,21 +35,26 @@ class ProgressBar final : public nn::TrainingListener {
     next_report_ = per_epoch_ / 10;
   }
 
-  void iteration_done(nn::Network& network, std::int64_t, int epoch, std::int64_t examples) override {
+  void iteration_done(nn::Network& network, std::int64_t, int epoch,
+                      std::int64_t examples) override {
     seen_ += examples;
-    const bool due = interactive_ ? (Clock::now() - last_draw_ > std::chrono::milliseconds(200)) : seen_ >= next_report_;
+    const bool due = interactive_ ? (Clock::now() - last_draw_ > std::chrono::milliseconds(200))
+                                  : seen_ >= next_report_;
     if (!due && seen_ < per_epoch_) return;
     last_draw_ = Clock::now();
     if (!interactive_) next_report_ += per_epoch_ / 10;
     const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
     const double rate = seconds > 0 ? static_cast<double>(seen_) / seconds : 0.0;
     const double eta = rate > 0 ? static_cast<double>(per_epoch_ - seen_) / rate : 0.0;
-    const int width = 30, filled = static_cast<int>(width * static_cast<double>(seen_) / static_cast<double>(per_epoch_));
+    const int width = 30, filled = static_cast<int>(width * static_cast<double>(seen_) /
+                                                    static_cast<double>(per_epoch_));
     std::string bar(static_cast<std::size_t>(filled), '=');
     bar.resize(static_cast<std::size_t>(width), ' ');
-    std::fprintf(stderr, "%sepoch %d/%d [%s] %3d%% loss %.4f  %.0f samples/s  ETA %.0fs%s", interactive_ ? "\r" : "",
-                 epoch + 1, epochs_, bar.c_str(), static_cast<int>(100.0 * static_cast<double>(seen_) / static_cast<double>(per_epoch_)),
-                 network.score(), rate, eta, interactive_ ? "" : "\n");
+    std::fprintf(
+        stderr, "%sepoch %d/%d [%s] %3d%% loss %.4f  %.0f samples/s  ETA %.0fs%s",
+        interactive_ ? "\r" : "", epoch + 1, epochs_, bar.c_str(),
+        static_cast<int>(100.0 * static_cast<double>(seen_) / static_cast<double>(per_epoch_)),
+        network.score(), rate, eta, interactive_ ? "" : "\n");
     std::fflush(stderr);
   }
 
@@ -72,7 +78,8 @@ struct TrainOptions {
 };
 
 void train(const TrainOptions& options) {
-  nn::NetworkConfig config = options.config.empty() ? nn::NetworkConfig::mlp() : nn::NetworkConfig::from_file(options.config);
+  nn::NetworkConfig config = options.config.empty() ? nn::NetworkConfig::mlp()
+                                                    : nn::NetworkConfig::from_file(options.config);
   if (options.seed_given) config.seed = options.seed;
   if (!options.workspace_mode.empty()) {
     const nn::WorkspaceMode mode = nn::parse_workspace_mode(options.workspace_mode);
@@ -84,15 +91,18 @@ void train(const TrainOptions& options) {
   nn::LabelledData test_data = nn::load_fashion_mnist(false, options.data);
   // A convolutional network sees each example as [1, 28, 28].
   if (config.input.rank() == 3) {
-    train_data.features = train_data.features.reshape({train_data.features.shape().dim(0), 1, 28, 28});
+    train_data.features =
+        train_data.features.reshape({train_data.features.shape().dim(0), 1, 28, 28});
     test_data.features = test_data.features.reshape({test_data.features.shape().dim(0), 1, 28, 28});
   }
-  nn::InMemoryIterator train_iterator(train_data.features, train_data.labels, options.batch, true, config.seed, device);
+  nn::InMemoryIterator train_iterator(train_data.features, train_data.labels, options.batch, true,
+                                      config.seed, device);
   nn::InMemoryIterator test_iterator(test_data.features, test_data.labels, 1000, false, 0, device);
   nn::Network network(config, device);
-  std::cerr << "network: " << config.layers.size() << " layers, " << network.parameter_count() << " parameters, "
-            << device << ", workspace modes " << nn::name_of(config.training_mode) << "/"
-            << nn::name_of(config.inference_mode) << ", batch " << options.batch << ", seed " << config.seed << "\n";
+  std::cerr << "network: " << config.layers.size() << " layers, " << network.parameter_count()
+            << " parameters, " << device << ", workspace modes "
+            << nn::name_of(config.training_mode) << "/" << nn::name_of(config.inference_mode)
+            << ", batch " << options.batch << ", seed " << config.seed << "\n";
   ProgressBar progress(options.epochs, train_iterator.total_examples());
   network.add_listener(&progress);
   nn::Evaluation evaluation(10);
@@ -102,8 +112,8 @@ void train(const TrainOptions& options) {
     evaluation.reset();
     network.evaluate(test_iterator, {&evaluation});
     std::fprintf(stderr, "\n");
-    std::printf("epoch %d/%d: loss %.4f, test accuracy %.4f\n", epoch + 1, options.epochs, network.score(),
-                evaluation.accuracy());
+    std::printf("epoch %d/%d: loss %.4f, test accuracy %.4f\n", epoch + 1, options.epochs,
+                network.score(), evaluation.accuracy());
     std::fflush(stdout);
   }
   std::cout << "\n" << evaluation.stats() << "\nWorkspaces:\n";
@@ -115,12 +125,17 @@ void train(const TrainOptions& options) {
 }  // namespace
 
 void add_train_command(CLI::App& app) {
-  CLI::App* command = app.add_subcommand("train", "Train a network on Fashion-MNIST (default: the MLP 784-256-128-10 with Adam)");
+  CLI::App* command = app.add_subcommand(
+      "train", "Train a network on Fashion-MNIST (default: the MLP 784-256-128-10 with Adam)");
   auto options = std::make_shared<TrainOptions>();
-  command->add_option("--config", options->config, "Network config (JSON); e.g. configs/lenet.json")->check(CLI::ExistingFile);
-  command->add_option("--workspace-mode", options->workspace_mode, "none, single or separate (training and inference)");
-  command->add_option("--epochs", options->epochs, "Passes over the training set")->check(CLI::Range(0, 100000));
-  command->add_option("--batch", options->batch, "Examples per batch")->check(CLI::Range(1, 1 << 20));
+  command->add_option("--config", options->config, "Network config (JSON); e.g. configs/lenet.json")
+      ->check(CLI::ExistingFile);
+  command->add_option("--workspace-mode", options->workspace_mode,
+                      "none, single or separate (training and inference)");
+  command->add_option("--epochs", options->epochs, "Passes over the training set")
+      ->check(CLI::Range(0, 100000));
+  command->add_option("--batch", options->batch, "Examples per batch")
+      ->check(CLI::Range(1, 1 << 20));
   command->add_option("--seed", options->seed, "Seed of initialisation, shuffling and dropout")
       ->each([options](const std::string&) { options->seed_given = true; });
   command->add_option("--output", options->output, "Where to write the model (safetensors)");
@@ -130,18 +145,22 @@ void add_train_command(CLI::App& app) {
 }
 
 void add_eval_command(CLI::App& app) {
-  CLI::App* command = app.add_subcommand("eval", "Evaluate a model file on the Fashion-MNIST test set");
+  CLI::App* command =
+      app.add_subcommand("eval", "Evaluate a model file on the Fashion-MNIST test set");
   auto model = std::make_shared<std::string>();
   auto device = std::make_shared<std::string>("cpu");
   auto data = std::make_shared<std::string>(nn::kFashionMnistDirectory);
-  command->add_option("model", *model, "The model file written by gyre train")->required()->check(CLI::ExistingFile);
+  command->add_option("model", *model, "The model file written by gyre train")
+      ->required()
+      ->check(CLI::ExistingFile);
   command->add_option("--device", *device, "cpu or cuda[:N]");
   command->add_option("--data", *data, "Directory of the Fashion-MNIST IDX files");
   command->callback([model, device, data] {
     const Device target = Device::parse(*device);
     std::unique_ptr<nn::Network> network = nn::load_model(*model, target);
     nn::LabelledData test = nn::load_fashion_mnist(false, *data);
-    if (network->config().input.rank() == 3) test.features = test.features.reshape({test.features.shape().dim(0), 1, 28, 28});
+    if (network->config().input.rank() == 3)
+      test.features = test.features.reshape({test.features.shape().dim(0), 1, 28, 28});
     nn::InMemoryIterator iterator(test.features, test.labels, 1000, false, 0, target);
     nn::Evaluation evaluation(10);
     network->evaluate(iterator, {&evaluation});

@@ -1,0 +1,142 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "kernels/ops.h"
+#include "nn/fashion_mnist.h"
+#include "nn/in_memory_iterator.h"
+#include "runtime/detached_memory.h"
+#include "nn/network.h"
+#include "runtime/error.h"
+#include "tests/support/allocation_counter.h"
+#include "tests/support/kernel_testing.h"
+#include "workspace/workspace_manager.h"
+
+using namespace gyre;
+using namespace gyre::nn;
+using Catch::Matchers::Contains;
+
+namespace {
+DataSet random_batch(const Shape& features, std::int64_t classes, std::uint32_t seed) {
+  DataSet batch{testing::random_tensor(features, seed, 0.0f, 1.0f), Tensor::empty_detached({features.dim(0), classes})};
+  for (std::int64_t r = 0; r < features.dim(0); ++r) {
+    for (std::int64_t c = 0; c < classes; ++c) batch.labels.data<float>()[r * classes + c] = (r * 3 + seed) % classes == c;
+  }
+  return batch;
+}
+
+// Every layer type, small enough for a finite-difference check of every parameter.
+NetworkConfig small_cnn(WorkspaceMode mode) {
+  return NetworkBuilder()
+      .input({1, 6, 6})
+      .conv2d(3, 3, 1, 1, "tanh")
+      .max_pool(2, 2)
+      .batch_norm()
+      .dense(5, "sigmoid")
+      .dropout(0.3f)
+      .activation("elu")
+      .output(4, "mcxent")
+      .workspace_modes(mode, mode)
+      .seed(5)
+      .build();
+}
+}  // namespace
+
+TEST_CASE("every parameter gradient of a network agrees with finite differences", "[nn][gradient]") {
+  for (WorkspaceMode mode : {WorkspaceMode::NONE, WorkspaceMode::SEPARATE}) {
+    INFO("mode " << name_of(mode));
+    Network network(small_cnn(mode));
+    const DataSet batch = random_batch({3, 1, 6, 6}, 4, 1);
+    network.compute_gradients(batch);
+    const std::vector<double> analytic = testing::values_of(network.gradients());
+    float* parameters = network.parameters().data<float>();
+    std::vector<double> numeric(analytic.size());
+    const double epsilon = 1e-3;  // small enough that no max-pooling window changes its winner
+    for (std::size_t i = 0; i < numeric.size(); ++i) {
+      const float original = parameters[i];
+      parameters[i] = static_cast<float>(original + epsilon);
+      const double plus = network.compute_gradients(batch);
+      parameters[i] = static_cast<float>(original - epsilon);
+      const double minus = network.compute_gradients(batch);
+      parameters[i] = original;
+      numeric[i] = (plus - minus) / (2 * epsilon);
+    }
+    testing::require_close(analytic, numeric, 5e-2, 2e-3);
+  }
+}
+
+TEST_CASE("NONE, SINGLE and SEPARATE train to bitwise-identical parameters", "[nn][workspaces]") {
+  const NetworkConfig base = NetworkBuilder().input({20}).dense(16).dropout(0.2f).dense(12, "tanh").output(3).seed(9).build();
+  std::vector<std::vector<double>> results;
+  for (WorkspaceMode mode : {WorkspaceMode::NONE, WorkspaceMode::SINGLE, WorkspaceMode::SEPARATE}) {
+    NetworkConfig config = base;
+    config.training_mode = config.inference_mode = mode;
+    Network network(config);
+    for (std::uint32_t i = 0; i < 15; ++i) network.fit(random_batch({8, 20}, 3, i));
+    results.push_back(testing::values_of(network.parameters()));
+    const Tensor out = network.output(random_batch({4, 20}, 3, 99).features);
+    results.push_back(testing::values_of(out));
+  }
+  CHECK(results[0] == results[2]);
+  CHECK(results[0] == results[4]);
+  CHECK(results[1] == results[3]);
+  CHECK(results[1] == results[5]);
+  WorkspaceManager::destroy_all_for_current_thread();
+}
+
+TEST_CASE("after the first iteration, SINGLE and SEPARATE allocate nothing per iteration", "[nn][workspaces][steady-state]") {
+  const LabelledData data{testing::random_tensor({256, 1, 8, 8}, 3, 0.0f, 1.0f), random_batch({256, 4}, 4, 4).labels};
+  for (WorkspaceMode mode : {WorkspaceMode::SINGLE, WorkspaceMode::SEPARATE}) {
+    INFO("mode " << name_of(mode));
+    WorkspaceManager::destroy_all_for_current_thread();
+    NetworkConfig config = NetworkBuilder()
+                               .input({1, 8, 8})
+                               .conv2d(4, 3)
+                               .max_pool()
+                               .batch_norm()
+                               .dense(16)
+                               .dropout(0.1f)
+                               .output(4)
+                               .workspace_modes(mode, mode)
+                               .build();
+    Network network(config);
+    InMemoryIterator iterator(data.features, data.labels, 32, true, 1);
+    Evaluation evaluation(4);
+    network.fit(iterator, 1);  // the first epoch learns every workspace's size
+    network.evaluate(iterator, {&evaluation});
+    auto resource_calls = [] {
+      std::uint64_t calls = 0;
+      for (const WorkspaceStatistics& workspace : WorkspaceManager::current().statistics()) {
+        calls += workspace.arenas[0].spill_count + workspace.arenas[0].resize_count;
+      }
+      return calls + detached_resource(Device::cpu()).statistics().misses;
+    };
+    const std::uint64_t calls_before = resource_calls();
+    const std::vector<Evaluator*> evaluators = {&evaluation};
+    testing::HeapAllocationCounter counter;
+    network.fit(iterator, 2);
+    network.evaluate(iterator, evaluators);
+    CHECK(counter.count() == 0);
+    CHECK(resource_calls() == calls_before);
+  }
+  WorkspaceManager::destroy_all_for_current_thread();
+}
+
+TEST_CASE("bad network configs are refused with the field that is wrong", "[nn][config]") {
+  auto refused = [](const char* text, const char* words) {
+    CHECK_THROWS_WITH(Network(NetworkConfig::from_json(nlohmann::json::parse(text))), Contains(words));
+  };
+  refused(R"({"input": [4], "layers": [{"type": "dense", "units": 3}]})", "last layer must be an 'output'");
+  refused(R"({"input": [4], "layers": [{"type": "wobble"}, {"type": "output", "units": 2}]})", "unknown type 'wobble'");
+  refused(R"({"input": [4], "layers": [{"type": "dense"}, {"type": "output", "units": 2}]})", "needs 'units'");
+  refused(R"({"input": [4], "layers": [{"type": "dense", "units": "many"}, {"type": "output", "units": 2}]})",
+          "'units' must be an integer");
+  refused(R"({"input": [4], "layers": [{"type": "conv2d", "channels": 2, "kernel": 3}, {"type": "output", "units": 2}]})",
+          "[channels, height, width]");
+  refused(R"({"input": [4], "updater": {"type": "adagrad"}, "layers": [{"type": "output", "units": 2}]})",
+          "unknown updater 'adagrad'");
+  refused(R"({"input": [4], "layers": [{"type": "dense", "units": 3, "activation": "swish"}, {"type": "output", "units": 2}]})",
+          "unknown activation 'swish'");
+  CHECK_THROWS_WITH(NetworkConfig::from_json(nlohmann::json::parse(R"({"layers": []})")), Contains("'input'"));
+  CHECK_THROWS_WITH(NetworkConfig::from_file("/nonexistent.json"), Contains("cannot read"));
+}

@@ -5,6 +5,15 @@
 #include "runtime/error.h"
 
 namespace gyre::nn {
+namespace {
+
+// Whether backward needs z, or can take the derivative from y alone (y > 0 iff z > 0 for the
+// ReLU family; tanh and sigmoid are functions of y). Only then must z outlive the layer.
+bool needs_preactivation(kernels::Activation activation) {
+  return activation == kernels::Activation::gelu;
+}
+
+}  // namespace
 
 DenseLayer::DenseLayer(std::int64_t units, kernels::Activation activation)
     : units_(units), activation_(activation) {
@@ -40,7 +49,10 @@ Tensor DenseLayer::affine(const Tensor& input, const LayerContext& context) {
              context.layer_index, ": input ", input.description(), " does not have ", inputs_,
              " features per example");
   input_ = input.reshape({input.shape().dim(0), inputs_});
-  WorkspaceScope outputs = context.outputs();
+  // z is kept for backward only when the activation needs it; else it is working memory.
+  const bool keep = keep_preactivation_ || activation_ == kernels::Activation::identity ||
+                    needs_preactivation(activation_);
+  WorkspaceScope outputs = keep ? context.outputs() : context.working();
   z_ = kernels::gemm(input_, parameter(0, Shape{inputs_, units_}));
   kernels::bias_add(z_, parameter(inputs_ * units_, Shape{units_}), z_);
   return z_;
@@ -69,7 +81,8 @@ Tensor DenseLayer::backward(const Tensor& output_gradient, const LayerContext& c
   if (activation_ == kernels::Activation::identity)
     return affine_backward(output_gradient, context);
   WorkspaceScope working = context.working();
-  const Tensor dz = kernels::activation_backward(activation_, z_, y_, output_gradient);
+  const Tensor& x = needs_preactivation(activation_) ? z_ : y_;
+  const Tensor dz = kernels::activation_backward(activation_, x, y_, output_gradient);
   return affine_backward(dz, context);
 }
 

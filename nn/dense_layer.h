@@ -27,7 +27,8 @@ class DenseLayer : public Layer {
   std::int64_t inputs_ = 0;
   kernels::Activation activation_;
   Shape input_example_;
-  Tensor input_, z_, y_;  // saved by forward for backward
+  Tensor input_, z_, y_;             // saved by forward for backward
+  bool keep_preactivation_ = false;  // the output layer's loss reads z
 };
 
 }  // namespace gyre::nn

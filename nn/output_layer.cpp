@@ -38,7 +38,9 @@ const char* name_of(Loss loss) {
 }
 
 OutputLayer::OutputLayer(std::int64_t units, Loss loss)
-    : DenseLayer(units, activation_of(loss)), loss_(loss) {}
+    : DenseLayer(units, activation_of(loss)), loss_(loss) {
+  keep_preactivation_ = true;  // the loss reads the logits z
+}
 
 Tensor OutputLayer::forward(const Tensor& input, const LayerContext& context) {
   return DenseLayer::forward(input, context);

@@ -17,6 +17,8 @@ for variant in "${variants[@]}"; do
   case "$variant" in
     asan) labels=(-L sanitize) ;;
     tsan) labels=(-L threads) ;;
+    # Without a GPU the CUDA build trains on the CPU exactly as the cpu variant did.
+    cuda) labels=(-LE accuracy) ;;
   esac
   echo "test.sh: testing $variant"
   (cd "$root/build/$variant" &&

@@ -11,7 +11,8 @@ using namespace gyre::nn;
 namespace {
 // Trains up to `epochs` epochs and returns the best test accuracy, stopping once it reaches
 // `target` ("reaches the target within N epochs").
-double train_and_test(const NetworkConfig& config, int epochs, std::int64_t batch, bool images, double target) {
+double train_and_test(const NetworkConfig& config, int epochs, std::int64_t batch, bool images,
+                      double target) {
   LabelledData train = load_fashion_mnist(true), test = load_fashion_mnist(false);
   if (images) {
     train.features = train.features.reshape({60000, 1, 28, 28});
@@ -38,5 +39,6 @@ TEST_CASE("the default MLP reaches 0.88 test accuracy within 10 epochs", "[nn][a
 }
 
 TEST_CASE("the shipped LeNet CNN reaches 0.90 test accuracy within 8 epochs", "[nn][accuracy]") {
-  CHECK(train_and_test(NetworkConfig::from_file(GYRE_SOURCE_DIR "/configs/lenet.json"), 8, 64, true, 0.90) >= 0.90);
+  CHECK(train_and_test(NetworkConfig::from_file(GYRE_SOURCE_DIR "/configs/lenet.json"), 8, 64, true,
+                       0.90) >= 0.90);
 }

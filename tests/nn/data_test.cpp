@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <vector>
 
@@ -16,7 +15,8 @@ namespace {
 std::vector<unsigned char> idx_bytes(std::vector<std::uint32_t> dims, std::size_t data_bytes) {
   std::vector<unsigned char> bytes = {0, 0, 0x08, static_cast<unsigned char>(dims.size())};
   for (std::uint32_t dim : dims) {
-    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<unsigned char>(dim >> shift));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      bytes.push_back(static_cast<unsigned char>(dim >> shift));
   }
   for (std::size_t i = 0; i < data_bytes; ++i) bytes.push_back(static_cast<unsigned char>(i * 7));
   return bytes;
@@ -39,16 +39,19 @@ TEST_CASE("malformed IDX input is a clear error, never a crash", "[nn][data]") {
   }
   auto bad_magic = good;
   bad_magic[0] = 1;
-  CHECK_THROWS_WITH(parse_idx(bad_magic.data(), bad_magic.size(), "x.idx"), Contains("'x.idx'") && Contains("magic"));
+  CHECK_THROWS_WITH(parse_idx(bad_magic.data(), bad_magic.size(), "x.idx"),
+                    Contains("'x.idx'") && Contains("magic"));
   auto bad_type = good;
   bad_type[2] = 0x0D;
   CHECK_THROWS_WITH(parse_idx(bad_type.data(), bad_type.size(), "x.idx"), Contains("0xd"));
   auto huge = idx_bytes({0xFFFFFFFFu, 0xFFFFFFFFu}, 4);
-  CHECK_THROWS_WITH(parse_idx(huge.data(), huge.size(), "x.idx"), Contains("more elements than it holds"));
+  CHECK_THROWS_WITH(parse_idx(huge.data(), huge.size(), "x.idx"),
+                    Contains("more elements than it holds"));
   CHECK_THROWS_WITH(read_idx("/nonexistent/file.gz"), Contains("cannot open"));
 }
 
-TEST_CASE("the Debian Fashion-MNIST files load as scaled features and one-hot labels", "[nn][data]") {
+TEST_CASE("the Debian Fashion-MNIST files load as scaled features and one-hot labels",
+          "[nn][data]") {
   const LabelledData test = load_fashion_mnist(false);
   CHECK(test.features.shape() == Shape{10000, 784});
   CHECK(test.labels.shape() == Shape{10000, 10});
@@ -65,7 +68,8 @@ TEST_CASE("the Debian Fashion-MNIST files load as scaled features and one-hot la
   CHECK_THROWS_WITH(load_fashion_mnist(true, "/nonexistent"), Contains("dataset-fashion-mnist"));
 }
 
-TEST_CASE("the in-memory iterator covers every example once per epoch, reshuffled from its seed", "[nn][data]") {
+TEST_CASE("the in-memory iterator covers every example once per epoch, reshuffled from its seed",
+          "[nn][data]") {
   Tensor features = Tensor::empty_detached({10, 2}), labels = Tensor::empty_detached({10, 1});
   for (int i = 0; i < 10; ++i) {
     features.data<float>()[2 * i] = static_cast<float>(i);
@@ -78,7 +82,8 @@ TEST_CASE("the in-memory iterator covers every example once per epoch, reshuffle
       const DataSet batch = iterator.next();
       for (std::int64_t r = 0; r < batch.examples(); ++r) {
         order.push_back(static_cast<int>(batch.labels.data<float>()[r]));
-        REQUIRE(batch.features.data<float>()[2 * r] == batch.labels.data<float>()[r]);  // rows stay paired
+        REQUIRE(batch.features.data<float>()[2 * r] ==
+                batch.labels.data<float>()[r]);  // rows stay paired
       }
     }
     return order;
@@ -92,5 +97,6 @@ TEST_CASE("the in-memory iterator covers every example once per epoch, reshuffle
   InMemoryIterator plain(features, labels, 3, false, 0);
   CHECK(epoch_order(plain) == std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
   CHECK_THROWS_AS(plain.next(), InvalidArgumentError);
-  CHECK_THROWS_AS(InMemoryIterator(features, Tensor::empty_detached({9, 1}), 4, false, 0), InvalidArgumentError);
+  CHECK_THROWS_AS(InMemoryIterator(features, Tensor::empty_detached({9, 1}), 4, false, 0),
+                  InvalidArgumentError);
 }

@@ -1,6 +1,7 @@
+#include "nn/evaluation.h"
+
 #include <catch2/catch.hpp>
 
-#include "nn/evaluation.h"
 #include "runtime/error.h"
 #include "tests/support/allocation_counter.h"
 #include "tests/support/kernel_testing.h"
@@ -8,12 +9,14 @@
 using namespace gyre;
 using namespace gyre::nn;
 
-TEST_CASE("Evaluation computes accuracy, precision, recall and F1 from the confusion matrix", "[nn][evaluation]") {
+TEST_CASE("Evaluation computes accuracy, precision, recall and F1 from the confusion matrix",
+          "[nn][evaluation]") {
   // actual:    0 0 1 1 2 2
   // predicted: 0 1 1 1 2 0
-  const Tensor labels = testing::tensor_from({6, 3}, {1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1});
-  const Tensor predictions =
-      testing::tensor_from({6, 3}, {.9, .1, 0, .2, .7, .1, .1, .8, .1, 0, .6, .4, .1, .2, .7, .5, .1, .4});
+  const Tensor labels =
+      testing::tensor_from({6, 3}, {1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1});
+  const Tensor predictions = testing::tensor_from(
+      {6, 3}, {.9, .1, 0, .2, .7, .1, .1, .8, .1, 0, .6, .4, .1, .2, .7, .5, .1, .4});
   Evaluation evaluation(3);
   evaluation.eval(labels, predictions);
   CHECK(evaluation.accuracy() == Approx(4.0 / 6.0));
@@ -31,8 +34,9 @@ TEST_CASE("Evaluation computes accuracy, precision, recall and F1 from the confu
   for (int i = 0; i < 10; ++i) evaluation.eval(labels, predictions);
   CHECK(counter.count() == 0);
   CHECK(evaluation.examples() == 66);
-  CHECK_THROWS_AS(evaluation.eval(labels, testing::tensor_from({6, 2}, std::vector<double>(12, 0.0))),
-                  InvalidArgumentError);
+  CHECK_THROWS_AS(
+      evaluation.eval(labels, testing::tensor_from({6, 2}, std::vector<double>(12, 0.0))),
+      InvalidArgumentError);
 }
 
 TEST_CASE("ROC: perfect scores give AUC 1, reversed 0, uninformative 0.5", "[nn][evaluation]") {
@@ -46,6 +50,7 @@ TEST_CASE("ROC: perfect scores give AUC 1, reversed 0, uninformative 0.5", "[nn]
   CHECK(reversed.auc() == Approx(0.0));
   CHECK(flat.auc() == Approx(0.5));
   Roc one_vs_all(2);
-  one_vs_all.eval(testing::tensor_from({2, 2}, {1, 0, 0, 1}), testing::tensor_from({2, 2}, {0.8, 0.2, 0.3, 0.7}));
+  one_vs_all.eval(testing::tensor_from({2, 2}, {1, 0, 0, 1}),
+                  testing::tensor_from({2, 2}, {0.8, 0.2, 0.3, 0.7}));
   CHECK(one_vs_all.average_auc() == Approx(1.0));
 }

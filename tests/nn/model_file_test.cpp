@@ -1,13 +1,13 @@
-#include <catch2/catch.hpp>
+#include "nn/model_file.h"
 
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
-#include "nn/model_file.h"
 #include "runtime/error.h"
 #include "tests/support/kernel_testing.h"
 
@@ -17,7 +17,9 @@ namespace fs = std::filesystem;
 
 namespace {
 std::string temporary(const std::string& name) {
-  return (fs::temp_directory_path() / ("gyre-model-test-" + std::to_string(::getpid()) + "-" + name)).string();
+  return (fs::temp_directory_path() /
+          ("gyre-model-test-" + std::to_string(::getpid()) + "-" + name))
+      .string();
 }
 std::vector<unsigned char> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -25,9 +27,11 @@ std::vector<unsigned char> read_bytes(const std::string& path) {
 }
 }  // namespace
 
-TEST_CASE("a model file round-trips parameters, updater state, iteration and outputs", "[nn][model-file]") {
+TEST_CASE("a model file round-trips parameters, updater state, iteration and outputs",
+          "[nn][model-file]") {
   Network network(NetworkBuilder().input({6}).dense(5).batch_norm().output(3).build());
-  DataSet batch{testing::random_tensor({4, 6}, 1), testing::tensor_from({4, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0})};
+  DataSet batch{testing::random_tensor({4, 6}, 1),
+                testing::tensor_from({4, 3}, {1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 0, 0})};
   for (int i = 0; i < 3; ++i) network.fit(batch);
   const std::string path = temporary("roundtrip.safetensors");
   save_model(network, path);
@@ -35,10 +39,12 @@ TEST_CASE("a model file round-trips parameters, updater state, iteration and out
   CHECK(testing::values_of(loaded->parameters()) == testing::values_of(network.parameters()));
   CHECK(testing::values_of(loaded->updater_state()) == testing::values_of(network.updater_state()));
   CHECK(loaded->iteration() == 3);
-  CHECK(testing::values_of(loaded->output(batch.features)) == testing::values_of(network.output(batch.features)));
+  CHECK(testing::values_of(loaded->output(batch.features)) ==
+        testing::values_of(network.output(batch.features)));
   loaded->fit(batch);
   network.fit(batch);
-  CHECK(testing::values_of(loaded->parameters()) == testing::values_of(network.parameters()));  // training resumes
+  CHECK(testing::values_of(loaded->parameters()) ==
+        testing::values_of(network.parameters()));  // training resumes
   CHECK_FALSE(fs::exists(path + ".tmp." + std::to_string(::getpid())));
   fs::remove(path);
 }
@@ -54,10 +60,12 @@ TEST_CASE("every truncation and corruption of a model file is a clear error", "[
   }
   std::vector<unsigned char> flipped = bytes;
   flipped[0] = 0xFF;  // a header length beyond the file
-  CHECK_THROWS_WITH(parse_model(flipped.data(), flipped.size(), "x"), Catch::Matchers::Contains("header claims"));
+  CHECK_THROWS_WITH(parse_model(flipped.data(), flipped.size(), "x"),
+                    Catch::Matchers::Contains("header claims"));
   flipped = bytes;
   flipped[12] = '#';  // inside the JSON header
   CHECK_THROWS_AS(parse_model(flipped.data(), flipped.size(), "x"), InvalidArgumentError);
-  CHECK_THROWS_WITH(load_model("/nonexistent.safetensors"), Catch::Matchers::Contains("cannot read"));
+  CHECK_THROWS_WITH(load_model("/nonexistent.safetensors"),
+                    Catch::Matchers::Contains("cannot read"));
   fs::remove(path);
 }

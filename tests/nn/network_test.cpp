@@ -1,12 +1,12 @@
-#include <catch2/catch.hpp>
+#include "nn/network.h"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 
 #include "kernels/ops.h"
 #include "nn/fashion_mnist.h"
 #include "nn/in_memory_iterator.h"
 #include "runtime/detached_memory.h"
-#include "nn/network.h"
 #include "runtime/error.h"
 #include "tests/support/allocation_counter.h"
 #include "tests/support/kernel_testing.h"
@@ -18,9 +18,11 @@ using Catch::Matchers::Contains;
 
 namespace {
 DataSet random_batch(const Shape& features, std::int64_t classes, std::uint32_t seed) {
-  DataSet batch{testing::random_tensor(features, seed, 0.0f, 1.0f), Tensor::empty_detached({features.dim(0), classes})};
+  DataSet batch{testing::random_tensor(features, seed, 0.0f, 1.0f),
+                Tensor::empty_detached({features.dim(0), classes})};
   for (std::int64_t r = 0; r < features.dim(0); ++r) {
-    for (std::int64_t c = 0; c < classes; ++c) batch.labels.data<float>()[r * classes + c] = (r * 3 + seed) % classes == c;
+    for (std::int64_t c = 0; c < classes; ++c)
+      batch.labels.data<float>()[r * classes + c] = (r * 3 + seed) % classes == c;
   }
   return batch;
 }
@@ -42,7 +44,8 @@ NetworkConfig small_cnn(WorkspaceMode mode) {
 }
 }  // namespace
 
-TEST_CASE("every parameter gradient of a network agrees with finite differences", "[nn][gradient]") {
+TEST_CASE("every parameter gradient of a network agrees with finite differences",
+          "[nn][gradient]") {
   for (WorkspaceMode mode : {WorkspaceMode::NONE, WorkspaceMode::SEPARATE}) {
     INFO("mode " << name_of(mode));
     Network network(small_cnn(mode));
@@ -66,7 +69,14 @@ TEST_CASE("every parameter gradient of a network agrees with finite differences"
 }
 
 TEST_CASE("NONE, SINGLE and SEPARATE train to bitwise-identical parameters", "[nn][workspaces]") {
-  const NetworkConfig base = NetworkBuilder().input({20}).dense(16).dropout(0.2f).dense(12, "tanh").output(3).seed(9).build();
+  const NetworkConfig base = NetworkBuilder()
+                                 .input({20})
+                                 .dense(16)
+                                 .dropout(0.2f)
+                                 .dense(12, "tanh")
+                                 .output(3)
+                                 .seed(9)
+                                 .build();
   std::vector<std::vector<double>> results;
   for (WorkspaceMode mode : {WorkspaceMode::NONE, WorkspaceMode::SINGLE, WorkspaceMode::SEPARATE}) {
     NetworkConfig config = base;
@@ -84,8 +94,10 @@ TEST_CASE("NONE, SINGLE and SEPARATE train to bitwise-identical parameters", "[n
   WorkspaceManager::destroy_all_for_current_thread();
 }
 
-TEST_CASE("after the first iteration, SINGLE and SEPARATE allocate nothing per iteration", "[nn][workspaces][steady-state]") {
-  const LabelledData data{testing::random_tensor({256, 1, 8, 8}, 3, 0.0f, 1.0f), random_batch({256, 4}, 4, 4).labels};
+TEST_CASE("after the first iteration, SINGLE and SEPARATE allocate nothing per iteration",
+          "[nn][workspaces][steady-state]") {
+  const LabelledData data{testing::random_tensor({256, 1, 8, 8}, 3, 0.0f, 1.0f),
+                          random_batch({256, 4}, 4, 4).labels};
   for (WorkspaceMode mode : {WorkspaceMode::SINGLE, WorkspaceMode::SEPARATE}) {
     INFO("mode " << name_of(mode));
     WorkspaceManager::destroy_all_for_current_thread();
@@ -124,19 +136,28 @@ TEST_CASE("after the first iteration, SINGLE and SEPARATE allocate nothing per i
 
 TEST_CASE("bad network configs are refused with the field that is wrong", "[nn][config]") {
   auto refused = [](const char* text, const char* words) {
-    CHECK_THROWS_WITH(Network(NetworkConfig::from_json(nlohmann::json::parse(text))), Contains(words));
+    CHECK_THROWS_WITH(Network(NetworkConfig::from_json(nlohmann::json::parse(text))),
+                      Contains(words));
   };
-  refused(R"({"input": [4], "layers": [{"type": "dense", "units": 3}]})", "last layer must be an 'output'");
-  refused(R"({"input": [4], "layers": [{"type": "wobble"}, {"type": "output", "units": 2}]})", "unknown type 'wobble'");
-  refused(R"({"input": [4], "layers": [{"type": "dense"}, {"type": "output", "units": 2}]})", "needs 'units'");
-  refused(R"({"input": [4], "layers": [{"type": "dense", "units": "many"}, {"type": "output", "units": 2}]})",
-          "'units' must be an integer");
-  refused(R"({"input": [4], "layers": [{"type": "conv2d", "channels": 2, "kernel": 3}, {"type": "output", "units": 2}]})",
-          "[channels, height, width]");
-  refused(R"({"input": [4], "updater": {"type": "adagrad"}, "layers": [{"type": "output", "units": 2}]})",
-          "unknown updater 'adagrad'");
-  refused(R"({"input": [4], "layers": [{"type": "dense", "units": 3, "activation": "swish"}, {"type": "output", "units": 2}]})",
-          "unknown activation 'swish'");
-  CHECK_THROWS_WITH(NetworkConfig::from_json(nlohmann::json::parse(R"({"layers": []})")), Contains("'input'"));
+  refused(R"({"input": [4], "layers": [{"type": "dense", "units": 3}]})",
+          "last layer must be an 'output'");
+  refused(R"({"input": [4], "layers": [{"type": "wobble"}, {"type": "output", "units": 2}]})",
+          "unknown type 'wobble'");
+  refused(R"({"input": [4], "layers": [{"type": "dense"}, {"type": "output", "units": 2}]})",
+          "needs 'units'");
+  refused(
+      R"({"input": [4], "layers": [{"type": "dense", "units": "many"}, {"type": "output", "units": 2}]})",
+      "'units' must be an integer");
+  refused(
+      R"({"input": [4], "layers": [{"type": "conv2d", "channels": 2, "kernel": 3}, {"type": "output", "units": 2}]})",
+      "[channels, height, width]");
+  refused(
+      R"({"input": [4], "updater": {"type": "adagrad"}, "layers": [{"type": "output", "units": 2}]})",
+      "unknown updater 'adagrad'");
+  refused(
+      R"({"input": [4], "layers": [{"type": "dense", "units": 3, "activation": "swish"}, {"type": "output", "units": 2}]})",
+      "unknown activation 'swish'");
+  CHECK_THROWS_WITH(NetworkConfig::from_json(nlohmann::json::parse(R"({"layers": []})")),
+                    Contains("'input'"));
   CHECK_THROWS_WITH(NetworkConfig::from_file("/nonexistent.json"), Contains("cannot read"));
 }

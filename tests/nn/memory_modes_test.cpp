@@ -21,14 +21,17 @@ NetworkConfig deep_mlp(WorkspaceMode mode) {
 std::size_t reserved_bytes(const char* prefix) {
   std::size_t total = 0;
   for (const WorkspaceStatistics& workspace : WorkspaceManager::current().statistics()) {
-    if (workspace.id.rfind(prefix, 0) == 0 || std::string(prefix).empty()) total += workspace.reserved_bytes();
+    if (workspace.id.rfind(prefix, 0) == 0 || std::string(prefix).empty())
+      total += workspace.reserved_bytes();
   }
   return total;
 }
 }  // namespace
 
-TEST_CASE("SEPARATE training holds at most half of SINGLE's workspace memory; inference two layers", "[nn][memory]") {
-  DataSet batch{testing::random_tensor({256, 784}, 1, 0.0f, 1.0f), Tensor::empty_detached({256, 10})};
+TEST_CASE("SEPARATE training holds at most half of SINGLE's workspace memory; inference two layers",
+          "[nn][memory]") {
+  DataSet batch{testing::random_tensor({256, 784}, 1, 0.0f, 1.0f),
+                Tensor::empty_detached({256, 10})};
   for (int r = 0; r < 256; ++r) {
     for (int c = 0; c < 10; ++c) batch.labels.data<float>()[r * 10 + c] = r % 10 == c;
   }
@@ -54,7 +57,8 @@ TEST_CASE("SEPARATE training holds at most half of SINGLE's workspace memory; in
   const std::size_t one_layer = 256 * 1024 * sizeof(float);
   WARN("SEPARATE / SINGLE = " << static_cast<double>(training[1]) / static_cast<double>(training[0])
                               << "; SEPARATE inference: at most " << human_bytes(inference_peak)
-                              << " per alternating workspace (one layer's activations: " << human_bytes(one_layer) << ")");
+                              << " per alternating workspace (one layer's activations: "
+                              << human_bytes(one_layer) << ")");
   CHECK(static_cast<double>(training[1]) <= 0.5 * static_cast<double>(training[0]));
   CHECK(inference_peak <= one_layer);  // each of the two alternating workspaces holds one layer
   WorkspaceManager::destroy_all_for_current_thread();

@@ -6,6 +6,7 @@
 #include "kernels/ops.h"
 #include "nn/fashion_mnist.h"
 #include "nn/in_memory_iterator.h"
+#include "nn/listeners.h"
 #include "runtime/detached_memory.h"
 #include "runtime/error.h"
 #include "tests/support/allocation_counter.h"
@@ -160,4 +161,18 @@ TEST_CASE("bad network configs are refused with the field that is wrong", "[nn][
   CHECK_THROWS_WITH(NetworkConfig::from_json(nlohmann::json::parse(R"({"layers": []})")),
                     Contains("'input'"));
   CHECK_THROWS_WITH(NetworkConfig::from_file("/nonexistent.json"), Contains("cannot read"));
+}
+
+TEST_CASE("listeners report the score every N iterations and the throughput", "[nn][listeners]") {
+  Network network(NetworkBuilder().input({8}).dense(6).output(2).build());
+  ScoreListener score(3);
+  ThroughputListener throughput(2);
+  network.add_listener(&score);
+  network.add_listener(&throughput);
+  for (std::uint32_t i = 0; i < 7; ++i) network.fit(random_batch({16, 8}, 2, i));
+  CHECK(score.reports() == 2);  // iterations 3 and 6
+  CHECK(score.last_score() > 0.0);
+  CHECK(throughput.samples_per_second() > 0.0);
+  CHECK(throughput.iterations_per_second() > 0.0);
+  CHECK_THROWS_AS(ScoreListener(0), InvalidArgumentError);
 }

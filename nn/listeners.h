@@ -11,7 +11,8 @@ namespace gyre::nn {
 class ScoreListener final : public TrainingListener {
  public:
   explicit ScoreListener(std::int64_t frequency);
-  void iteration_done(Network& network, std::int64_t iteration, int epoch, std::int64_t examples) override;
+  void iteration_done(Network& network, std::int64_t iteration, int epoch,
+                      std::int64_t examples) override;
   double last_score() const { return last_score_; }
   std::int64_t reports() const { return reports_; }
 
@@ -25,7 +26,8 @@ class ScoreListener final : public TrainingListener {
 class ThroughputListener final : public TrainingListener {
  public:
   explicit ThroughputListener(std::int64_t frequency);
-  void iteration_done(Network& network, std::int64_t iteration, int epoch, std::int64_t examples) override;
+  void iteration_done(Network& network, std::int64_t iteration, int epoch,
+                      std::int64_t examples) override;
   /// Examples per second over the last reporting window (0 before the first report).
   double samples_per_second() const { return samples_per_second_; }
   double iterations_per_second() const { return iterations_per_second_; }

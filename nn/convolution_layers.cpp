@@ -71,6 +71,7 @@ Tensor Conv2dLayer::backward(const Tensor& output_gradient, const LayerContext& 
     kernels::conv2d_backward_filter(x_, dz, weight_shape(), options(), gradient(0, weight_shape()));
     kernels::channel_sum(dz, gradient(weight_shape().numel(), Shape{channels_}));
   }
+  if (!context.need_input_gradient) return {};
   WorkspaceScope outputs = context.outputs();
   return kernels::conv2d_backward_data(parameter(0, weight_shape()), dz, x_.shape(), options());
 }

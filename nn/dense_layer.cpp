@@ -69,6 +69,7 @@ Tensor DenseLayer::forward(const Tensor& input, const LayerContext& context) {
 Tensor DenseLayer::affine_backward(const Tensor& dz, const LayerContext& context) {
   kernels::gemm(input_, dz, true, false, 1.0f, 0.0f, gradient(0, Shape{inputs_, units_}));
   kernels::reduce(kernels::Reduction::sum, dz, 0, false, gradient(inputs_ * units_, Shape{units_}));
+  if (!context.need_input_gradient) return {};
   WorkspaceScope outputs = context.outputs();
   const Tensor dx = kernels::gemm(dz, parameter(0, Shape{inputs_, units_}), false, true);
   std::int64_t dims[Shape::kMaxRank + 1];

@@ -358,6 +358,7 @@ void Network::train_iteration(const DataSet& given, DataSetIterator* source, boo
     WorkspaceScope gradient_scope = open(gradient_ids[slot]);
     context.output_id = gradient_ids[slot];
     context.layer_index = static_cast<int>(i);
+    context.need_input_gradient = i > 0;
     {
       WorkspaceScope layer_scope = open(working);
       dy = layers_[i]->backward(dy, context);

@@ -52,6 +52,8 @@ struct LayerContext {
   std::uint64_t seed = 0;       // the network's seed
   std::uint64_t iteration = 0;  // counts training iterations (dropout masks differ per step)
   int layer_index = 0;
+  /// False for the first layer: nothing consumes d loss / d input, so it is not computed.
+  bool need_input_gradient = true;
 
   WorkspaceScope outputs() const;
   WorkspaceScope working() const;

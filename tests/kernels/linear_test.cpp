@@ -103,3 +103,16 @@ TEST_CASE("channel bias add and its gradient work per channel of [N, C, H, W]", 
   testing::require_close(channel_sum(x), sums, 1e-5, 1e-5);
   CHECK_THROWS_AS(channel_bias_add(x, random_tensor({4}, 10)), InvalidArgumentError);
 }
+
+TEST_CASE("a single-row gemm (the sgemv path) matches float64 with and without transposes",
+          "[kernels][gemm]") {
+  for (bool tb : {false, true}) {
+    const Tensor a = random_tensor({1, 37}, 11),
+                 b = random_tensor(tb ? Shape{19, 37} : Shape{37, 19}, 12);
+    const Tensor c = random_tensor({1, 19}, 13);
+    const auto expected =
+        reference_gemm(values_of(a), values_of(b), values_of(c), 1, 19, 37, false, tb, 0.5, 2.0);
+    testing::require_close(gemm(a, b, false, tb, 0.5f, 2.0f, copy_to(c, Device::cpu())), expected,
+                           1e-5, 1e-5);
+  }
+}

@@ -146,7 +146,7 @@ void register_op_benchmarks(Device device) {
   const std::string prefix = device.to_string() + "/";
   // GEMM through Gyre and, on the CPU, the same call straight to OpenBLAS: the wrapper's cost.
   const std::int64_t shapes[][3] = {
-      {128, 256, 784}, {128, 128, 256}, {128, 10, 128}, {512, 512, 512}};
+      {1, 256, 784}, {128, 256, 784}, {128, 128, 256}, {128, 10, 128}, {512, 512, 512}};
   for (const auto& shape : shapes) {
     const std::int64_t m = shape[0], n = shape[1], k = shape[2];
     const std::string dims = std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k);

@@ -1,0 +1,168 @@
+#include "tools/bench/train_bench.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "runtime/error.h"
+#include "tools/bench/train_worker.h"
+
+namespace gyre::bench {
+namespace {
+
+// Runs `argv` and returns the last line it printed on stdout.
+std::string run_process(const std::vector<std::string>& argv) {
+  int pipe_ends[2];
+  GYRE_CHECK(::pipe(pipe_ends) == 0, Error, "cannot create a pipe for ", argv[0]);
+  const pid_t child = ::fork();
+  GYRE_CHECK(child >= 0, Error, "cannot fork ", argv[0]);
+  if (child == 0) {
+    ::dup2(pipe_ends[1], STDOUT_FILENO);
+    ::close(pipe_ends[0]);
+    ::setenv("OPENBLAS_NUM_THREADS", "1", 1);  // workers choose their thread count themselves
+    std::vector<char*> arguments;
+    for (const std::string& argument : argv)
+      arguments.push_back(const_cast<char*>(argument.c_str()));
+    arguments.push_back(nullptr);
+    ::execv(arguments[0], arguments.data());
+    std::_Exit(127);
+  }
+  ::close(pipe_ends[1]);
+  std::string output;
+  char buffer[4096];
+  ssize_t count;
+  while ((count = ::read(pipe_ends[0], buffer, sizeof(buffer))) > 0)
+    output.append(buffer, static_cast<std::size_t>(count));
+  ::close(pipe_ends[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  GYRE_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, Error, argv[0], " failed (status ",
+             status, "): ", output);
+  while (!output.empty() && output.back() == '\n') output.pop_back();
+  const auto newline = output.rfind('\n');
+  return newline == std::string::npos ? output : output.substr(newline + 1);
+}
+
+std::string torch_worker_path() {
+  std::error_code error;
+  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+  return (self.parent_path() / "gyre-torch-bench").string();
+}
+
+struct Best {
+  nlohmann::json result;
+  void offer(const nlohmann::json& candidate) {
+    if (result.is_null() ||
+        candidate["samples_per_s"].get<double>() > result["samples_per_s"].get<double>()) {
+      result = candidate;
+    }
+  }
+};
+
+}  // namespace
+
+void add_train_benchmark(CLI::App& bench) {
+  CLI::App* command =
+      bench.add_subcommand("train", "Training and inference of the standard MLP, against libtorch");
+  auto versus = std::make_shared<bool>(false);
+  auto json_path = std::make_shared<std::string>();
+  command->add_flag("--vs-libtorch", *versus,
+                    "Also run the same model in libtorch (Debian libtorch-dev) in the same run");
+  command->add_option("--json", *json_path, "Write the results as JSON to this file");
+  command->callback([=] {
+    const std::string gyre = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string torch = torch_worker_path();
+    GYRE_CHECK(!*versus || std::filesystem::exists(torch), NotAvailableError,
+               "--vs-libtorch needs ", torch,
+               ", which is built when libtorch-dev is installed (tools/setup.sh installs it)");
+    nlohmann::json report = {{"model", "mlp 784-256-128-10, adam, fashion-mnist"}};
+    std::map<std::string, Best> best;  // "gyre/32" -> best over thread counts
+    for (std::int64_t batch : {32, 128, 256}) {
+      for (int threads : {1, 2}) {
+        // Alternate the frameworks (A B, then B A) so that drift hits both alike.
+        std::vector<std::string> order = {"gyre", "libtorch"};
+        if (threads == 2) std::swap(order[0], order[1]);
+        for (const std::string& framework : order) {
+          if (framework == "libtorch" && !*versus) continue;
+          const std::vector<std::string> argv =
+              framework == "gyre"
+                  ? std::vector<std::string>{gyre,
+                                             "bench",
+                                             "train-worker",
+                                             "--batch",
+                                             std::to_string(batch),
+                                             "--threads",
+                                             std::to_string(threads)}
+                  : std::vector<std::string>{torch, "--batch", std::to_string(batch), "--threads",
+                                             std::to_string(threads)};
+          std::cerr << "bench train: " << framework << ", batch " << batch << ", " << threads
+                    << " thread(s)\n";
+          best[framework + "/" + std::to_string(batch)].offer(
+              nlohmann::json::parse(run_process(argv)));
+        }
+      }
+    }
+    std::cout << std::left << std::setw(10) << "framework" << std::setw(7) << "batch" << std::right
+              << std::setw(9) << "threads" << std::setw(14) << "samples/s" << std::setw(14)
+              << "step ms" << std::setw(16) << "latency b1 us" << std::setw(16) << "infer b256/s"
+              << std::setw(12) << "peak MiB"
+              << "\n";
+    for (const auto& [key, entry] : best) {
+      const nlohmann::json& r = entry.result;
+      std::cout << std::left << std::setw(10) << r["framework"].get<std::string>() << std::setw(7)
+                << r["batch"].get<int>() << std::right << std::setw(9) << r["threads"].get<int>()
+                << std::fixed << std::setprecision(1) << std::setw(14)
+                << r["samples_per_s"].get<double>() << std::setw(14) << std::setprecision(3)
+                << r["step_ms"].get<double>() << std::setw(16) << std::setprecision(1)
+                << r["latency_batch1_us"].get<double>() << std::setw(16)
+                << r["inference_batch256_samples_per_s"].get<double>() << std::setw(12)
+                << r["peak_rss_mib"].get<double>() << "\n";
+    }
+    for (std::int64_t batch : {32, 128, 256}) {
+      const nlohmann::json& g = best["gyre/" + std::to_string(batch)].result;
+      report["batch_" + std::to_string(batch)]["gyre_samples_per_s"] = g["samples_per_s"];
+      if (*versus) {
+        const nlohmann::json& t = best["libtorch/" + std::to_string(batch)].result;
+        report["batch_" + std::to_string(batch)]["libtorch_samples_per_s"] = t["samples_per_s"];
+        report["batch_" + std::to_string(batch)]["speedup"] =
+            g["samples_per_s"].get<double>() / t["samples_per_s"].get<double>();
+      }
+    }
+    const nlohmann::json& g128 = best["gyre/128"].result;
+    report["gyre_latency_batch1_us"] = g128["latency_batch1_us"];
+    report["gyre_inference_batch256_samples_per_s"] = g128["inference_batch256_samples_per_s"];
+    report["gyre_peak_rss_mib"] = g128["peak_rss_mib"];
+    report["overhead_ratio"] = g128["step_ms"].get<double>() / g128["gemm_ms"].get<double>();
+    if (*versus) {
+      const nlohmann::json& t128 = best["libtorch/128"].result;
+      report["libtorch_latency_batch1_us"] = t128["latency_batch1_us"];
+      report["libtorch_inference_batch256_samples_per_s"] =
+          t128["inference_batch256_samples_per_s"];
+      report["libtorch_peak_rss_mib"] = t128["peak_rss_mib"];
+    }
+    std::cout << "\n" << report.dump(2) << "\n";
+    if (!json_path->empty()) std::ofstream(*json_path) << report.dump(2) << "\n";
+  });
+
+  CLI::App* worker =
+      bench.add_subcommand("train-worker", "");  // internal: one measurement, one process
+  worker->group("");
+  auto options = std::make_shared<TrainWorkerOptions>();
+  worker->add_option("--batch", options->batch);
+  worker->add_option("--threads", options->threads);
+  worker->add_option("--warmup", options->warmup);
+  worker->callback([options] { std::cout << run_gyre_train_worker(*options) << "\n"; });
+}
+
+}  // namespace gyre::bench

@@ -7,7 +7,8 @@
 
 namespace gyre::nn {
 
-LabelledData to_labelled_data(const Tensor& images, const Tensor& labels, int classes) {
+LabelledData to_labelled_data(const Tensor& images, const Tensor& labels, int classes,
+                              DType features_dtype) {
   GYRE_CHECK(images.dtype() == DType::u8 && labels.dtype() == DType::u8 &&
                  images.shape().rank() >= 2 && labels.shape().rank() == 1 &&
                  images.shape().dim(0) == labels.shape().dim(0),
@@ -15,12 +16,19 @@ LabelledData to_labelled_data(const Tensor& images, const Tensor& labels, int cl
              labels.description(), " must be u8 [N, ...] and [N]");
   const std::int64_t count = images.shape().dim(0),
                      pixels = images.numel() / std::max<std::int64_t>(count, 1);
-  LabelledData data{Tensor::empty_detached({count, pixels}, DType::f32, Device::cpu()),
-                    Tensor::empty_detached({count, classes}, DType::f32, Device::cpu())};
-  const std::uint8_t* source = images.data<std::uint8_t>();
-  float* features = data.features.data<float>();
-  for (std::int64_t i = 0; i < count * pixels; ++i)
-    features[i] = static_cast<float>(source[i]) * (1.0f / 255.0f);
+  GYRE_CHECK(features_dtype == DType::f32 || features_dtype == DType::u8, InvalidArgumentError,
+             "features can be f32 (scaled) or u8 (raw), not ", name_of(features_dtype));
+  LabelledData data{Tensor(), Tensor::empty_detached({count, classes}, DType::f32, Device::cpu())};
+  if (features_dtype == DType::u8) {
+    data.features = images.reshape({count, pixels});  // the bytes as they are: no copy
+  } else {
+    data.features = Tensor::empty_detached({count, pixels}, DType::f32, Device::cpu());
+    const std::uint8_t* source = images.data<std::uint8_t>();
+    float* features = data.features.data<float>();
+    for (std::int64_t i = 0; i < count * pixels; ++i) {
+      features[i] = static_cast<float>(source[i]) * (1.0f / 255.0f);
+    }
+  }
   float* one_hot = data.labels.data<float>();
   const std::uint8_t* label = labels.data<std::uint8_t>();
   for (std::int64_t i = 0; i < count; ++i) {
@@ -31,7 +39,7 @@ LabelledData to_labelled_data(const Tensor& images, const Tensor& labels, int cl
   return data;
 }
 
-LabelledData load_fashion_mnist(bool train, const std::string& directory) {
+LabelledData load_fashion_mnist(bool train, const std::string& directory, DType features) {
   const std::string prefix = directory + (train ? "/train" : "/t10k");
   const std::string images = prefix + "-images-idx3-ubyte.gz",
                     labels = prefix + "-labels-idx1-ubyte.gz";
@@ -40,7 +48,7 @@ LabelledData load_fashion_mnist(bool train, const std::string& directory) {
         std::filesystem::exists(file), InvalidArgumentError, "Fashion-MNIST file '", file,
         "' is missing; install Debian's dataset-fashion-mnist package (tools/setup.sh does)");
   }
-  return to_labelled_data(read_idx(images), read_idx(labels), 10);
+  return to_labelled_data(read_idx(images), read_idx(labels), 10, features);
 }
 
 }  // namespace gyre::nn

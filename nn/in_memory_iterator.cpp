@@ -17,11 +17,14 @@ InMemoryIterator::InMemoryIterator(Tensor features, Tensor labels, std::int64_t 
       shuffle_(shuffle),
       seed_(seed),
       device_(device) {
-  GYRE_CHECK(
-      features_.device().is_cpu() && labels_.device().is_cpu() && features_.dtype() == DType::f32 &&
-          labels_.dtype() == DType::f32 && features_.is_contiguous() && labels_.is_contiguous(),
-      InvalidArgumentError, "InMemoryIterator needs contiguous f32 CPU tensors, got features ",
-      features_.description(), " and labels ", labels_.description());
+  GYRE_CHECK(features_.device().is_cpu() && labels_.device().is_cpu() &&
+                 (features_.dtype() == DType::f32 || features_.dtype() == DType::u8) &&
+                 labels_.dtype() == DType::f32 && features_.is_contiguous() &&
+                 labels_.is_contiguous(),
+             InvalidArgumentError,
+             "InMemoryIterator needs contiguous CPU tensors, f32 or u8 features and f32 labels; "
+             "got features ",
+             features_.description(), " and labels ", labels_.description());
   GYRE_CHECK(features_.shape().rank() >= 1 && labels_.shape().rank() == 2 &&
                  features_.shape().dim(0) == labels_.shape().dim(0),
              InvalidArgumentError, "InMemoryIterator: features ", features_.description(),
@@ -63,10 +66,16 @@ Tensor InMemoryIterator::gather(const Tensor& source, std::int64_t first, std::i
   // Rows go straight into the batch on the CPU, or into host staging before one copy.
   Tensor batch = Tensor::empty(shape, DType::f32, device_);
   float* target = device_.is_cpu() ? batch.data<float>() : staging.data<float>();
-  const float* rows = source.data<float>();
   for (std::int64_t i = 0; i < count; ++i) {
-    std::memcpy(target + i * row, rows + order_[static_cast<std::size_t>(first + i)] * row,
-                static_cast<std::size_t>(row) * sizeof(float));
+    const std::int64_t example = order_[static_cast<std::size_t>(first + i)];
+    if (source.dtype() == DType::u8) {  // raw pixels: scaled to [0, 1] on the way
+      const std::uint8_t* bytes = source.data<std::uint8_t>() + example * row;
+      for (std::int64_t j = 0; j < row; ++j)
+        target[i * row + j] = static_cast<float>(bytes[j]) * (1.0f / 255.0f);
+    } else {
+      std::memcpy(target + i * row, source.data<float>() + example * row,
+                  static_cast<std::size_t>(row) * sizeof(float));
+    }
   }
   if (device_.is_cuda()) copy_tensor(staging.slice(0, 0, count), batch);
   return batch;

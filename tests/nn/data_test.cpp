@@ -100,3 +100,16 @@ TEST_CASE("the in-memory iterator covers every example once per epoch, reshuffle
   CHECK_THROWS_AS(InMemoryIterator(features, Tensor::empty_detached({9, 1}), 4, false, 0),
                   InvalidArgumentError);
 }
+
+TEST_CASE("u8 features stay raw in memory and come out of the iterator scaled", "[nn][data]") {
+  const LabelledData bytes = load_fashion_mnist(false, kFashionMnistDirectory, DType::u8);
+  const LabelledData floats = load_fashion_mnist(false);
+  CHECK(bytes.features.dtype() == DType::u8);
+  CHECK(bytes.features.shape() == Shape{10000, 784});
+  InMemoryIterator raw(bytes.features, bytes.labels, 50, false, 0),
+      scaled(floats.features, floats.labels, 50, false, 0);
+  const DataSet a = raw.next(), b = scaled.next();
+  CHECK(a.features.dtype() == DType::f32);
+  for (std::int64_t i = 0; i < a.features.numel(); ++i)
+    REQUIRE(a.features.data<float>()[i] == b.features.data<float>()[i]);
+}

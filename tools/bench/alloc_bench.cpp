@@ -1,8 +1,5 @@
 #include "tools/bench/alloc_bench.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
@@ -23,6 +20,7 @@
 #include "runtime/error.h"
 #include "runtime/memory_resource.h"
 #include "runtime/tensor.h"
+#include "tools/bench/worker_process.h"
 #include "workspace/workspace_manager.h"
 
 namespace gyre::bench {
@@ -157,33 +155,12 @@ double run_worker(const std::string& allocator, int cycles, int samples) {
                "tools/setup.sh (Debian package lib",
                allocator, "-dev)");
   }
-  int pipe_ends[2];
-  GYRE_CHECK(::pipe(pipe_ends) == 0, Error, "cannot create a pipe for the benchmark worker");
-  const pid_t child = ::fork();
-  GYRE_CHECK(child >= 0, Error, "cannot fork the benchmark worker");
-  if (child == 0) {
-    ::dup2(pipe_ends[1], STDOUT_FILENO);
-    ::close(pipe_ends[0]);
-    if (!preload.empty()) ::setenv("LD_PRELOAD", preload.c_str(), 1);
-    // OpenBLAS's idle worker threads would compete with the measured thread for the cores.
-    ::setenv("OPENBLAS_NUM_THREADS", "1", 1);
-    const std::string cycles_text = std::to_string(cycles), samples_text = std::to_string(samples);
-    ::execl("/proc/self/exe", "gyre", "bench", "alloc-worker", "--allocator", allocator.c_str(),
-            "--cycles", cycles_text.c_str(), "--samples", samples_text.c_str(),
-            static_cast<char*>(nullptr));
-    std::_Exit(127);
-  }
-  ::close(pipe_ends[1]);
-  std::string output;
-  char buffer[256];
-  ssize_t count;
-  while ((count = ::read(pipe_ends[0], buffer, sizeof(buffer))) > 0)
-    output.append(buffer, static_cast<std::size_t>(count));
-  ::close(pipe_ends[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  GYRE_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, Error, "the ", allocator,
-             " benchmark worker failed (status ", status, "): ", output);
+  std::vector<std::pair<std::string, std::string>> environment;
+  if (!preload.empty()) environment.emplace_back("LD_PRELOAD", preload);
+  const std::string output =
+      run_worker_process({self_executable(), "bench", "alloc-worker", "--allocator", allocator,
+                          "--cycles", std::to_string(cycles), "--samples", std::to_string(samples)},
+                         environment);
   return std::stod(output);
 }
 

@@ -1,8 +1,5 @@
 #include "tools/bench/train_bench.h"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -18,42 +15,10 @@
 
 #include "runtime/error.h"
 #include "tools/bench/train_worker.h"
+#include "tools/bench/worker_process.h"
 
 namespace gyre::bench {
 namespace {
-
-// Runs `argv` and returns the last line it printed on stdout.
-std::string run_process(const std::vector<std::string>& argv) {
-  int pipe_ends[2];
-  GYRE_CHECK(::pipe(pipe_ends) == 0, Error, "cannot create a pipe for ", argv[0]);
-  const pid_t child = ::fork();
-  GYRE_CHECK(child >= 0, Error, "cannot fork ", argv[0]);
-  if (child == 0) {
-    ::dup2(pipe_ends[1], STDOUT_FILENO);
-    ::close(pipe_ends[0]);
-    ::setenv("OPENBLAS_NUM_THREADS", "1", 1);  // workers choose their thread count themselves
-    std::vector<char*> arguments;
-    for (const std::string& argument : argv)
-      arguments.push_back(const_cast<char*>(argument.c_str()));
-    arguments.push_back(nullptr);
-    ::execv(arguments[0], arguments.data());
-    std::_Exit(127);
-  }
-  ::close(pipe_ends[1]);
-  std::string output;
-  char buffer[4096];
-  ssize_t count;
-  while ((count = ::read(pipe_ends[0], buffer, sizeof(buffer))) > 0)
-    output.append(buffer, static_cast<std::size_t>(count));
-  ::close(pipe_ends[0]);
-  int status = 0;
-  ::waitpid(child, &status, 0);
-  GYRE_CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0, Error, argv[0], " failed (status ",
-             status, "): ", output);
-  while (!output.empty() && output.back() == '\n') output.pop_back();
-  const auto newline = output.rfind('\n');
-  return newline == std::string::npos ? output : output.substr(newline + 1);
-}
 
 std::string torch_worker_path() {
   std::error_code error;
@@ -82,7 +47,7 @@ void add_train_benchmark(CLI::App& bench) {
                     "Also run the same model in libtorch (Debian libtorch-dev) in the same run");
   command->add_option("--json", *json_path, "Write the results as JSON to this file");
   command->callback([=] {
-    const std::string gyre = std::filesystem::read_symlink("/proc/self/exe").string();
+    const std::string gyre = self_executable();
     const std::string torch = torch_worker_path();
     GYRE_CHECK(!*versus || std::filesystem::exists(torch), NotAvailableError,
                "--vs-libtorch needs ", torch,
@@ -107,7 +72,7 @@ void add_train_benchmark(CLI::App& bench) {
           if (!is_gyre) argv.insert(argv.end(), {"--data", run.substr(run.find('/') + 1)});
           std::cerr << "bench train: " << run << ", batch " << batch << ", " << threads
                     << " thread(s)\n";
-          const nlohmann::json result = nlohmann::json::parse(run_process(argv));
+          const nlohmann::json result = nlohmann::json::parse(run_worker_process(argv));
           const std::string framework = is_gyre ? "gyre" : "libtorch";
           best[framework + "/" + std::to_string(batch)].offer(result);
           if (is_gyre || run == "libtorch/u8") {

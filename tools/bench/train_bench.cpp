@@ -57,6 +57,8 @@ void add_train_benchmark(CLI::App& bench) {
     // Each framework gets its best configuration: 1 or 2 threads, and for libtorch also its
     // data held as floats (faster per batch, four times the memory) or as bytes (as Gyre).
     std::map<std::string, double> rss;  // peak RSS with the images held as bytes, by framework
+    nlohmann::json
+        overhead_by_threads;  // Gyre's step over its GEMMs at batch 128, per thread count
     for (std::int64_t batch : {32, 128, 256}) {
       for (int threads : {1, 2}) {
         std::vector<std::string> order = {"gyre", "libtorch/u8", "libtorch/f32"};
@@ -75,6 +77,10 @@ void add_train_benchmark(CLI::App& bench) {
           const nlohmann::json result = nlohmann::json::parse(run_worker_process(argv));
           const std::string framework = is_gyre ? "gyre" : "libtorch";
           best[framework + "/" + std::to_string(batch)].offer(result);
+          if (is_gyre && batch == 128) {
+            overhead_by_threads[std::to_string(threads)] =
+                result["step_ms"].get<double>() / result["gemm_ms"].get<double>();
+          }
           if (is_gyre || run == "libtorch/u8") {
             rss[framework] = std::max(rss[framework], result["peak_rss_mib"].get<double>());
           }
@@ -112,6 +118,7 @@ void add_train_benchmark(CLI::App& bench) {
     report["gyre_inference_batch256_samples_per_s"] = g128["inference_batch256_samples_per_s"];
     report["gyre_peak_rss_mib"] = rss["gyre"];
     report["overhead_ratio"] = g128["step_ms"].get<double>() / g128["gemm_ms"].get<double>();
+    report["overhead_ratio_by_threads"] = overhead_by_threads;
     if (*versus) {
       const nlohmann::json& t128 = best["libtorch/128"].result;
       report["libtorch_latency_batch1_us"] = t128["latency_batch1_us"];

@@ -89,9 +89,12 @@ void AsyncDataSetIterator::produce() {
       changed_.notify_all();
     }
   } catch (...) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    // Keep the thread (and so its ring, which the consumer's batch lives in) until stop():
+    // a thread that ended here would take its workspaces with it.
+    std::unique_lock<std::mutex> lock(mutex_);
     failure_ = std::current_exception();
     changed_.notify_all();
+    changed_.wait(lock, [this] { return stopping_; });
   }
 }
 

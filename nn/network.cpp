@@ -17,6 +17,14 @@ namespace {
 // The network's workspaces learn their sizes from the first cycle and grow (REALLOCATE)
 // when a later cycle needs more, e.g. the gradient workspaces whose cycles alternate over
 // layers of different sizes: after the first iteration nothing spills.
+WorkspaceConfig network_workspace_config();
+
+// A scope of the network workspace `id`, or a scope-out (detached memory) when `id` is null
+// (workspace mode NONE).
+WorkspaceScope open_network_scope(WorkspaceManager& manager, const char* id) {
+  return id != nullptr ? manager.activate(id, network_workspace_config()) : manager.scope_out();
+}
+
 WorkspaceConfig network_workspace_config() {
   WorkspaceConfig config;
   config.spill = SpillPolicy::REALLOCATE;
@@ -312,7 +320,6 @@ double Network::compute_gradients(const DataSet& batch) {
 void Network::train_iteration(const DataSet& given, DataSetIterator* source, bool update) {
   namespace ids = workspace_ids;
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
-  const WorkspaceConfig workspace_config = network_workspace_config();
   const WorkspaceMode mode = config_.training_mode;
   LayerContext context;
   context.manager = &manager;
@@ -323,9 +330,7 @@ void Network::train_iteration(const DataSet& given, DataSetIterator* source, boo
                             : mode == WorkspaceMode::SINGLE ? ids::kAllLayers
                                                             : nullptr;
   const char* working = mode == WorkspaceMode::SEPARATE ? ids::kWorking : activations;
-  auto open = [&](const char* id) {
-    return id != nullptr ? manager.activate(id, workspace_config) : manager.scope_out();
-  };
+  auto open = [&](const char* id) { return open_network_scope(manager, id); };
 
   WorkspaceScope iteration_scope = open(activations);  // input and activations: the whole iteration
   const DataSet batch = source != nullptr ? source->next() : given;
@@ -395,11 +400,8 @@ template <typename Use>
 void Network::infer(const Tensor& features, Use use) {
   namespace ids = workspace_ids;
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
-  const WorkspaceConfig workspace_config = network_workspace_config();
   const WorkspaceMode mode = config_.inference_mode;
-  auto open = [&](const char* id) {
-    return id != nullptr ? manager.activate(id, workspace_config) : manager.scope_out();
-  };
+  auto open = [&](const char* id) { return open_network_scope(manager, id); };
   LayerContext context;
   context.manager = &manager;
   context.training = false;
@@ -450,9 +452,8 @@ void Network::evaluate(DataSetIterator& data, const std::vector<Evaluator*>& eva
   data.reset();
   while (data.has_next()) {
     // The batch lives in its own input workspace while the layers alternate.
-    WorkspaceScope input = detached
-                               ? manager.scope_out()
-                               : manager.activate("WS_INFERENCE_INPUT", network_workspace_config());
+    WorkspaceScope input =
+        open_network_scope(manager, detached ? nullptr : workspace_ids::kInferenceInput);
     const DataSet batch = data.next();
     infer(batch.features, [&](const Tensor& predictions) {
       for (Evaluator* evaluator : evaluators) evaluator->eval(batch.labels, predictions);

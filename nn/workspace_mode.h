@@ -38,6 +38,7 @@ inline constexpr const char* kUpdater = "WS_UPDATER_WORKING_MEM";  // SEPARATE
 inline constexpr const char* kInferenceSingle = "WS_INFERENCE";    // SINGLE, inference
 inline constexpr const char* kInferenceA = "WS_INFERENCE_ACT_A";   // SEPARATE, alternating
 inline constexpr const char* kInferenceB = "WS_INFERENCE_ACT_B";
+inline constexpr const char* kInferenceInput = "WS_INFERENCE_INPUT";  // evaluate(): the batch
 }  // namespace workspace_ids
 
 /// What a layer needs to know during one pass. `outputs()` makes the memory of the layer's

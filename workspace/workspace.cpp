@@ -90,6 +90,7 @@ Workspace::Workspace(std::string id, const WorkspaceConfig& config,
   fences_.reserve(8);
   ring_cycles_.reserve(16);
   release_fences_.reserve(8);
+  released_fences_.reserve(8);
 
   annotate_ = resources_.device.is_cuda() && memory_annotations::active();
   lifetime_ = WorkspaceLifetime::create(id_, resources_.device, thread_, config_.reset);
@@ -474,6 +475,7 @@ void Workspace::release_through(std::uint64_t cycle, Stream consumer) {
   if (token != 0) {
     std::lock_guard<std::mutex> lock(release_mutex_);
     release_fences_.push_back({consumer, token});
+    release_fences_pending_.store(true, std::memory_order_release);
   }
   lifetime_->end_cycles_before(cycle + 1);
   while (below < cycle + 1 &&
@@ -484,7 +486,8 @@ void Workspace::release_through(std::uint64_t cycle, Stream consumer) {
 
 void Workspace::collect_released_cycles() {
   const std::uint64_t released = released_below_.load(std::memory_order_acquire);
-  {
+  // Every ring allocation passes here: take the lock only when a fence is waiting.
+  if (release_fences_pending_.exchange(false, std::memory_order_acq_rel)) {
     std::lock_guard<std::mutex> lock(release_mutex_);
     released_fences_.insert(released_fences_.end(), release_fences_.begin(), release_fences_.end());
     release_fences_.clear();

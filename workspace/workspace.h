@@ -152,9 +152,7 @@ class Workspace final : public MemoryScope {
     std::uint64_t generation = 0;  // CYCLIC: bumped when the ring is replaced
     std::size_t cycle_demand = 0;  // bump offset the cycle would reach, spills included
     std::size_t peak_demand_since_trim = 0;
-    std::size_t peak_used = 0;
     bool spilled_this_cycle = false;
-    bool grow_due = false;
     bool sized = false;  // learning has run (or warm start)
     std::size_t cycle_largest_request = 0;
     std::uint64_t over_time_spilling_cycles = 0;
@@ -215,6 +213,7 @@ class Workspace final : public MemoryScope {
   std::atomic<std::size_t> reserved_bytes_{0};  // read by the registry
   std::mutex release_mutex_;
   std::vector<Fence> release_fences_;
+  std::atomic<bool> release_fences_pending_{false};  // set after a push: collect skips the lock
 };
 
 /// A small, stable number for the calling thread (1, 2, ...), for messages and statistics.

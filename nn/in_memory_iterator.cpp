@@ -4,10 +4,17 @@
 #include <cstring>
 #include <numeric>
 
+#include "kernels/vector_clones.h"
 #include "runtime/error.h"
 #include "runtime/tensor_copy.h"
 
 namespace gyre::nn {
+namespace {
+// Raw pixels scaled to [0, 1]; a clone per vector width (this runs once per example).
+GYRE_VECTOR_CLONES void scale_bytes(const std::uint8_t* bytes, float* out, std::int64_t count) {
+  for (std::int64_t j = 0; j < count; ++j) out[j] = static_cast<float>(bytes[j]) * (1.0f / 255.0f);
+}
+}  // namespace
 
 InMemoryIterator::InMemoryIterator(Tensor features, Tensor labels, std::int64_t batch, bool shuffle,
                                    std::uint64_t seed, Device device)
@@ -69,9 +76,7 @@ Tensor InMemoryIterator::gather(const Tensor& source, std::int64_t first, std::i
   for (std::int64_t i = 0; i < count; ++i) {
     const std::int64_t example = order_[static_cast<std::size_t>(first + i)];
     if (source.dtype() == DType::u8) {  // raw pixels: scaled to [0, 1] on the way
-      const std::uint8_t* bytes = source.data<std::uint8_t>() + example * row;
-      for (std::int64_t j = 0; j < row; ++j)
-        target[i * row + j] = static_cast<float>(bytes[j]) * (1.0f / 255.0f);
+      scale_bytes(source.data<std::uint8_t>() + example * row, target + i * row, row);
     } else {
       std::memcpy(target + i * row, source.data<float>() + example * row,
                   static_cast<std::size_t>(row) * sizeof(float));

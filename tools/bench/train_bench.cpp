@@ -46,43 +46,55 @@ void add_train_benchmark(CLI::App& bench) {
   command->add_flag("--vs-libtorch", *versus,
                     "Also run the same model in libtorch (Debian libtorch-dev) in the same run");
   command->add_option("--json", *json_path, "Write the results as JSON to this file");
+  auto rounds = std::make_shared<int>(3);
+  command
+      ->add_option("--rounds", *rounds,
+                   "Repeat the whole sweep; each framework keeps its best round (a shared "
+                   "machine's noise only ever slows a run down)")
+      ->check(CLI::Range(1, 100));
   command->callback([=] {
     const std::string gyre = self_executable();
     const std::string torch = torch_worker_path();
     GYRE_CHECK(!*versus || std::filesystem::exists(torch), NotAvailableError,
                "--vs-libtorch needs ", torch,
                ", which is built when libtorch-dev is installed (tools/setup.sh installs it)");
-    nlohmann::json report = {{"model", "mlp 784-256-128-10, adam, fashion-mnist"}};
+    nlohmann::json report = {{"model", "mlp 784-256-128-10, adam, fashion-mnist"},
+                             {"rounds", *rounds}};
     std::map<std::string, Best> best;  // "gyre/32" -> best over thread counts
     // Each framework gets its best configuration: 1 or 2 threads, and for libtorch also its
     // data held as floats (faster per batch, four times the memory) or as bytes (as Gyre).
     std::map<std::string, double> rss;  // peak RSS with the images held as bytes, by framework
     nlohmann::json
         overhead_by_threads;  // Gyre's step over its GEMMs at batch 128, per thread count
-    for (std::int64_t batch : {32, 128, 256}) {
-      for (int threads : {1, 2}) {
-        std::vector<std::string> order = {"gyre", "libtorch/u8", "libtorch/f32"};
-        if (threads == 2) std::reverse(order.begin(), order.end());  // A B C, then C B A
-        for (const std::string& run : order) {
-          const bool is_gyre = run == "gyre";
-          if (!is_gyre && !*versus) continue;
-          std::vector<std::string> argv =
-              is_gyre ? std::vector<std::string>{gyre, "bench", "train-worker"}
-                      : std::vector<std::string>{torch};
-          argv.insert(argv.end(),
-                      {"--batch", std::to_string(batch), "--threads", std::to_string(threads)});
-          if (!is_gyre) argv.insert(argv.end(), {"--data", run.substr(run.find('/') + 1)});
-          std::cerr << "bench train: " << run << ", batch " << batch << ", " << threads
-                    << " thread(s)\n";
-          const nlohmann::json result = nlohmann::json::parse(run_worker_process(argv));
-          const std::string framework = is_gyre ? "gyre" : "libtorch";
-          best[framework + "/" + std::to_string(batch)].offer(result);
-          if (is_gyre && batch == 128) {
-            overhead_by_threads[std::to_string(threads)] =
-                result["step_ms"].get<double>() / result["gemm_ms"].get<double>();
-          }
-          if (is_gyre || run == "libtorch/u8") {
-            rss[framework] = std::max(rss[framework], result["peak_rss_mib"].get<double>());
+    for (int round = 0; round < *rounds; ++round) {
+      for (std::int64_t batch : {32, 128, 256}) {
+        for (int threads : {1, 2}) {
+          std::vector<std::string> order = {"gyre", "libtorch/u8", "libtorch/f32"};
+          if (threads == 2) std::reverse(order.begin(), order.end());  // A B C, then C B A
+          for (const std::string& run : order) {
+            const bool is_gyre = run == "gyre";
+            if (!is_gyre && !*versus) continue;
+            std::vector<std::string> argv =
+                is_gyre ? std::vector<std::string>{gyre, "bench", "train-worker"}
+                        : std::vector<std::string>{torch};
+            argv.insert(argv.end(),
+                        {"--batch", std::to_string(batch), "--threads", std::to_string(threads)});
+            if (!is_gyre) argv.insert(argv.end(), {"--data", run.substr(run.find('/') + 1)});
+            std::cerr << "bench train: round " << round + 1 << "/" << *rounds << ", " << run
+                      << ", batch " << batch << ", " << threads << " thread(s)\n";
+            const nlohmann::json result = nlohmann::json::parse(run_worker_process(argv));
+            const std::string framework = is_gyre ? "gyre" : "libtorch";
+            best[framework + "/" + std::to_string(batch)].offer(result);
+            if (is_gyre && batch == 128) {
+              const double ratio =
+                  result["step_ms"].get<double>() / result["gemm_ms"].get<double>();
+              const std::string key = std::to_string(threads);
+              if (!overhead_by_threads.contains(key) || ratio < overhead_by_threads[key])
+                overhead_by_threads[key] = ratio;
+            }
+            if (is_gyre || run == "libtorch/u8") {
+              rss[framework] = std::max(rss[framework], result["peak_rss_mib"].get<double>());
+            }
           }
         }
       }

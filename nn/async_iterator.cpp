@@ -1,48 +1,67 @@
 #include "nn/async_iterator.h"
 
 #include <atomic>
+#include <optional>
 #include <string>
 
 #include "runtime/error.h"
 #include "runtime/log.h"
+#include "runtime/memory_scope.h"
+#include "runtime/tensor_copy.h"
 #include "workspace/workspace_manager.h"
 
 namespace gyre::nn {
 namespace {
 std::atomic<std::uint64_t> next_ring_id{1};
 using Clock = std::chrono::steady_clock;
+
+// While current for the host, new host tensors land in a workspace's pinned mirror: the
+// source's batch is then ready for an asynchronous copy to the device.
+class PinnedMirrorScope final : public MemoryScope {
+ public:
+  explicit PinnedMirrorScope(Workspace& ring)
+      : ring_(ring), previous_(MemoryScope::exchange_current(Device::cpu(), this)) {}
+  ~PinnedMirrorScope() { MemoryScope::exchange_current(Device::cpu(), previous_); }
+  PinnedMirrorScope(const PinnedMirrorScope&) = delete;
+  PinnedMirrorScope& operator=(const PinnedMirrorScope&) = delete;
+
+  ScopedAllocation allocate(std::size_t bytes, std::size_t alignment, Stream stream) override {
+    return ring_.allocate(bytes, MemoryKind::pinned_host, alignment, stream);
+  }
+  bool owns(const Lifetime* lifetime) const override { return ring_.owns(lifetime); }
+
+ private:
+  Workspace& ring_;
+  MemoryScope* previous_;
+};
+
+// The host tensor's twin in the current (device) scope, filled on the current stream.
+Tensor to_device(const Tensor& host, Device device) {
+  if (!host.defined() || host.device() == device) return host;
+  Tensor copy = Tensor::empty(host.shape(), host.dtype(), device);
+  copy_tensor(host, copy);
+  return copy;
+}
 }  // namespace
 
-AsyncDataSetIterator::AsyncDataSetIterator(DataSetIterator& source, int prefetch)
-    : source_(source), prefetch_(prefetch) {
+AsyncDataSetIterator::AsyncDataSetIterator(DataSetIterator& source, int prefetch, Device device,
+                                           bool start)
+    : source_(&source), prefetch_(prefetch), device_(device), paused_(!start), finished_(!start) {
   GYRE_CHECK(prefetch >= 1, InvalidArgumentError, "AsyncDataSetIterator: prefetch ", prefetch,
              " must be >= 1");
   queue_.resize(static_cast<std::size_t>(prefetch));
-  start();
-}
-
-AsyncDataSetIterator::~AsyncDataSetIterator() {
-  stop();
-}
-
-void AsyncDataSetIterator::start() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  stopping_ = finished_ = false;
-  failure_ = nullptr;
-  head_ = count_ = 0;
+  for (int i = 0; i < prefetch; ++i) copied_.push_back(std::make_unique<Event>(device));
   producer_ = std::thread([this] { produce(); });
 }
 
-void AsyncDataSetIterator::stop() noexcept {
+AsyncDataSetIterator::~AsyncDataSetIterator() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
   changed_.notify_all();
-  if (producer_.joinable()) producer_.join();  // its workspaces (the ring) go with it
+  producer_.join();  // its workspaces (the ring) go with it
   for (Slot& slot : queue_) slot.data = DataSet{};
-  holding_ = false;
-  ring_ = nullptr;
 }
 
 void AsyncDataSetIterator::produce() {
@@ -51,62 +70,135 @@ void AsyncDataSetIterator::produce() {
   WorkspaceConfig config;
   config.reset = ResetPolicy::CYCLIC;
   config.overallocation = 1.3 * (prefetch_ + 3) - 1.0;
+  if (device_.is_cuda()) config.mirroring = MirroringPolicy::DEVICE_AND_PINNED_HOST;
   const std::string id = "ADSI_RING_" + std::to_string(next_ring_id.fetch_add(1));
-  WorkspaceManager& manager = WorkspaceManager::current();
-  std::size_t ring_bytes = 0;
+  std::optional<OwnedStream> copy_stream;  // CUDA: copies overlap the consumer's compute
+  std::optional<StreamGuard> on_copy_stream;
+  std::unique_lock<std::mutex> lock(mutex_);
   try {
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        const auto start = Clock::now();
-        changed_.wait(lock, [this] { return stopping_ || (!finished_ && count_ < queue_.size()); });
-        statistics_.producer_wait += Clock::now() - start;
-        if (stopping_) break;
-      }
-      if (!source_.has_next()) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        finished_ = true;  // the epoch is over: wait for reset() or the end
-        changed_.notify_all();
-        continue;
-      }
-      Slot slot;
-      Workspace* ring = nullptr;
-      {
-        WorkspaceScope scope = manager.activate(id, config);  // the batch is made in the ring
-        ring = scope.workspace();
-        slot.cycle = ring->cycle();
-        slot.data = source_.next();
-      }
-      std::lock_guard<std::mutex> lock(mutex_);
-      ring_ = ring;
-      if (ring->reserved_bytes() > ring_bytes) {
-        if (ring_bytes != 0) ++statistics_.ring_growths;
-        ring_bytes = ring->reserved_bytes();
-      }
-      statistics_.ring_bytes = ring_bytes;
-      queue_[(head_ + count_) % queue_.size()] = std::move(slot);
-      ++count_;
-      changed_.notify_all();
+    if (device_.is_cuda()) {
+      copy_stream.emplace(device_);
+      on_copy_stream.emplace(copy_stream->view());
     }
   } catch (...) {
-    // Keep the thread (and so its ring, which the consumer's batch lives in) until stop():
-    // a thread that ended here would take its workspaces with it.
-    std::unique_lock<std::mutex> lock(mutex_);
     failure_ = std::current_exception();
-    changed_.notify_all();
-    changed_.wait(lock, [this] { return stopping_; });
   }
+  std::size_t ring_bytes = 0;
+  for (;;) {
+    const bool full = count_ >= queue_.size();
+    const auto start = Clock::now();
+    changed_.wait(lock, [this] {
+      return stopping_ || (!paused_ && !finished_ && failure_ == nullptr && count_ < queue_.size());
+    });
+    if (full) statistics_.producer_wait += Clock::now() - start;
+    if (stopping_) break;
+    const std::size_t index = (head_ + count_) % queue_.size();
+    busy_ = true;
+    lock.unlock();
+    Slot slot;
+    Workspace* ring = nullptr;
+    bool produced = false;
+    std::exception_ptr error;
+    try {
+      if (source_->has_next()) {
+        slot = make_batch(id, config, ring, index, copy_stream ? copy_stream->view() : Stream());
+        produced = true;
+      }
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    busy_ = false;
+    if (error != nullptr) {
+      failure_ = error;  // the thread (and its ring) stays until reset() or destruction
+    } else if (!produced) {
+      finished_ = true;  // the epoch is over: wait for restart() or the end
+    } else {
+      ring_ = ring;
+      unreleased_ = true;
+      newest_cycle_ = slot.cycle;
+      const std::size_t bytes = ring->reserved_bytes();
+      if (bytes > ring_bytes) {
+        if (ring_bytes != 0) ++statistics_.ring_growths;
+        ring_bytes = bytes;
+      }
+      statistics_.ring_bytes = ring_bytes;
+      queue_[index] = std::move(slot);
+      ++count_;
+    }
+    changed_.notify_all();
+  }
+}
+
+AsyncDataSetIterator::Slot AsyncDataSetIterator::make_batch(const std::string& id,
+                                                            const WorkspaceConfig& config,
+                                                            Workspace*& ring, std::size_t index,
+                                                            Stream copy_stream) {
+  Slot slot;
+  WorkspaceScope scope =
+      WorkspaceManager::for_device(device_).activate(id, config);  // the batch is made in the ring
+  ring = scope.workspace();
+  slot.cycle = ring->cycle();
+  if (device_.is_cpu()) {
+    slot.data = source_->next();
+    return slot;
+  }
+  DataSet host;
+  {
+    PinnedMirrorScope pinned(*ring);
+    host = source_->next();
+  }
+  slot.data = {to_device(host.features, device_), to_device(host.labels, device_)};
+  copied_[index]->record(copy_stream);
+  return slot;
 }
 
 void AsyncDataSetIterator::release_held() noexcept {
   if (!holding_ || ring_ == nullptr) return;
   try {
-    ring_->release_through(held_cycle_);  // the previous batch's region may be reused now
+    // The previous batch's region may be reused once the consumer's stream is past it.
+    ring_->release_through(held_cycle_, Stream::current(device_));
   } catch (const std::exception& error) {
     GYRE_LOG(nn, error, "AsyncDataSetIterator: releasing cycle ", held_cycle_,
              " failed: ", error.what());
   }
   holding_ = false;
+}
+
+void AsyncDataSetIterator::drop_all(std::unique_lock<std::mutex>& lock) {
+  paused_ = true;
+  changed_.wait(lock, [this] { return !busy_; });  // the producer is out of its source
+  for (Slot& slot : queue_) slot.data = DataSet{};
+  head_ = count_ = 0;
+  holding_ = false;
+  if (unreleased_ && ring_ != nullptr) {
+    try {
+      ring_->release_through(newest_cycle_, Stream::current(device_));
+    } catch (const std::exception& error) {
+      GYRE_LOG(nn, error, "AsyncDataSetIterator: releasing cycles through ", newest_cycle_,
+               " failed: ", error.what());
+    }
+    unreleased_ = false;
+  }
+  finished_ = false;
+  failure_ = nullptr;
+}
+
+void AsyncDataSetIterator::pause() noexcept {
+  std::unique_lock<std::mutex> lock(mutex_);
+  drop_all(lock);
+  finished_ = true;  // has_next() is false until restart()
+}
+
+void AsyncDataSetIterator::restart(DataSetIterator& source) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  drop_all(lock);
+  source_ = &source;
+  lock.unlock();
+  source.reset();  // the producer is paused and out of its source
+  lock.lock();
+  paused_ = false;
+  changed_.notify_all();
 }
 
 bool AsyncDataSetIterator::has_next() {
@@ -129,6 +221,7 @@ DataSet AsyncDataSetIterator::next() {
     throw InvalidArgumentError(
         "AsyncDataSetIterator::next() after the end of the epoch; call reset()");
   }
+  copied_[head_]->wait(Stream::current(device_));  // CUDA: the consumer's stream waits
   Slot& slot = queue_[head_];
   head_ = (head_ + 1) % queue_.size();
   --count_;
@@ -138,12 +231,6 @@ DataSet AsyncDataSetIterator::next() {
   ++statistics_.batches;
   changed_.notify_all();
   return result;
-}
-
-void AsyncDataSetIterator::reset() {
-  stop();
-  source_.reset();
-  start();
 }
 
 AsyncIteratorStatistics AsyncDataSetIterator::statistics() const {

@@ -8,43 +8,66 @@
 // An exception in the producer is rethrown to the consumer at its next call; reset()
 // works mid-epoch; destroying the iterator never hangs, even while the producer waits for
 // a free slot.
+//
+// On a CUDA device the source's host batch is made in pinned memory (the ring's mirror),
+// copied asynchronously on the producer's own copy stream into the ring's device memory,
+// and an event marks the copy: next() makes the consumer's current stream wait on it (no
+// host synchronization), and the release of a batch is recorded on that stream.
+//
+// The thread and its ring live as long as the iterator: restart() points it at a source for
+// a new epoch, so a network keeps one across fit() calls and allocates nothing after the
+// first.
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "nn/data_set.h"
+#include "runtime/stream.h"
 #include "workspace/workspace.h"
 
 namespace gyre::nn {
 
 struct AsyncIteratorStatistics {
-  std::chrono::nanoseconds consumer_wait{0};  // time next() waited for a batch
+  std::chrono::nanoseconds consumer_wait{0};  // time has_next()/next() waited for a batch
   std::chrono::nanoseconds producer_wait{0};  // time the producer waited for a free slot
-  std::size_t ring_bytes = 0;                 // the ring's arena size now
-  std::uint64_t ring_growths = 0;             // times the ring was (re)allocated
+  std::size_t ring_bytes = 0;                 // the ring's arena bytes now (all kinds)
+  std::uint64_t ring_growths = 0;             // times the ring grew after its first sizing
   std::uint64_t batches = 0;                  // batches handed to the consumer
 };
 
 class AsyncDataSetIterator final : public DataSetIterator {
  public:
-  /// Prefetches up to `prefetch` batches of `source` (which must outlive this iterator).
-  explicit AsyncDataSetIterator(DataSetIterator& source, int prefetch = 2);
+  /// Prefetches up to `prefetch` batches of `source` (which must outlive this iterator, or
+  /// the next restart() or pause()) into memory of `device`; with `start` false it waits,
+  /// idle, for restart().
+  explicit AsyncDataSetIterator(DataSetIterator& source, int prefetch = 2,
+                                Device device = Device::cpu(), bool start = true);
   ~AsyncDataSetIterator() override;
   AsyncDataSetIterator(const AsyncDataSetIterator&) = delete;
   AsyncDataSetIterator& operator=(const AsyncDataSetIterator&) = delete;
 
   bool has_next() override;
   DataSet next() override;
-  void reset() override;
-  std::int64_t batch() const override { return source_.batch(); }
-  std::int64_t total_examples() const override { return source_.total_examples(); }
+  /// Drops what was prefetched (and the batch held), resets the source and prefetches anew.
+  void reset() override { restart(*source_); }
+  std::int64_t batch() const override { return source_->batch(); }
+  std::int64_t total_examples() const override { return source_->total_examples(); }
   /// Already asynchronous: fit() does not wrap it again.
   bool async_supported() const override { return false; }
 
+  /// reset() on another source: from now on batches come from `source`.
+  void restart(DataSetIterator& source);
+  /// Drops what was prefetched and leaves the producer idle, not touching its source, until
+  /// restart(). has_next() is false meanwhile. Never throws (a failed release is logged).
+  void pause() noexcept;
+
+  Device device() const { return device_; }
   AsyncIteratorStatistics statistics() const;
 
  private:
@@ -52,24 +75,47 @@ class AsyncDataSetIterator final : public DataSetIterator {
     DataSet data;
     std::uint64_t cycle = 0;
   };
-  void start();
-  void stop() noexcept;
   void produce();
+  Slot make_batch(const std::string& id, const WorkspaceConfig& config, Workspace*& ring,
+                  std::size_t index, Stream copy_stream);
+  void drop_all(std::unique_lock<std::mutex>& lock);
   void release_held() noexcept;
 
-  DataSetIterator& source_;
+  DataSetIterator* source_;
   const int prefetch_;
+  const Device device_;
   std::thread producer_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<Slot> queue_;  // a fixed ring of prefetch_ slots: no allocation per batch
+  std::vector<std::unique_ptr<Event>> copied_;  // per slot: its copy to the device is done
   std::size_t head_ = 0, count_ = 0;
-  bool stopping_ = false, finished_ = false;
+  bool stopping_ = false, paused_, finished_;
+  bool busy_ = false;  // the producer is inside its source: pause() waits for it
   std::exception_ptr failure_;
   Workspace* ring_ = nullptr;  // owned by the producer thread's workspace manager
-  bool holding_ = false;       // the consumer holds the batch of cycle `held_cycle_`
+  bool unreleased_ = false;    // cycles up to newest_cycle_ are still held (queued or consumed)
+  std::uint64_t newest_cycle_ = 0;
+  bool holding_ = false;  // the consumer holds the batch of cycle `held_cycle_`
   std::uint64_t held_cycle_ = 0;
   AsyncIteratorStatistics statistics_;
+};
+
+/// A source that fit() must not prefetch (ND4J's AsyncShieldDataSetIterator): for sources
+/// that are not safe to call from another thread, or whose batches must stay in the
+/// caller's workspaces.
+class AsyncShieldDataSetIterator final : public DataSetIterator {
+ public:
+  explicit AsyncShieldDataSetIterator(DataSetIterator& source) : source_(source) {}
+  bool has_next() override { return source_.has_next(); }
+  DataSet next() override { return source_.next(); }
+  void reset() override { source_.reset(); }
+  std::int64_t batch() const override { return source_.batch(); }
+  std::int64_t total_examples() const override { return source_.total_examples(); }
+  bool async_supported() const override { return false; }
+
+ private:
+  DataSetIterator& source_;
 };
 
 }  // namespace gyre::nn

@@ -5,6 +5,7 @@
 
 #include "kernels/ops.h"
 #include "nn/activations.h"
+#include "nn/async_iterator.h"
 #include "nn/convolution_layers.h"
 #include "nn/output_layer.h"
 #include "nn/simple_layers.h"
@@ -116,6 +117,7 @@ nlohmann::json NetworkConfig::to_json() const {
           {"updater", updater.to_json()},
           {"training_workspace_mode", name_of(training_mode)},
           {"inference_workspace_mode", name_of(inference_mode)},
+          {"prefetch", prefetch},
           {"layers", layers}};
 }
 
@@ -147,6 +149,14 @@ NetworkConfig NetworkConfig::from_json(const nlohmann::json& json) {
                "' must be a string");
     (std::string(key) == "training_workspace_mode" ? config.training_mode : config.inference_mode) =
         parse_workspace_mode(json[key].get<std::string>());
+  }
+  if (json.contains("prefetch")) {
+    GYRE_CHECK(json["prefetch"].is_number_integer() && json["prefetch"].get<std::int64_t>() >= 0 &&
+                   json["prefetch"].get<std::int64_t>() <= 64,
+               InvalidArgumentError,
+               "network config: 'prefetch' must be an integer from 0 (no prefetching) to 64, got ",
+               json["prefetch"].dump());
+    config.prefetch = json["prefetch"].get<int>();
   }
   GYRE_CHECK(json.contains("layers") && json["layers"].is_array() && !json["layers"].empty(),
              InvalidArgumentError, "network config: 'layers' must be a non-empty array");
@@ -229,6 +239,10 @@ NetworkBuilder& NetworkBuilder::workspace_modes(WorkspaceMode training, Workspac
   config_.inference_mode = inference;
   return *this;
 }
+NetworkBuilder& NetworkBuilder::prefetch(int batches) {
+  config_.prefetch = batches;
+  return *this;
+}
 NetworkConfig NetworkBuilder::build() const {
   return NetworkConfig::from_json(config_.to_json());
 }
@@ -299,9 +313,25 @@ std::vector<std::pair<std::string, Tensor>> Network::named_parameters() const {
 
 void Network::fit(DataSetIterator& data, int epochs) {
   GYRE_CHECK(epochs >= 0, InvalidArgumentError, "fit: epochs ", epochs, " must be >= 0");
+  const bool prefetch = config_.prefetch > 0 && data.async_supported();
+  if (prefetch && prefetcher_ == nullptr) {
+    // Idle until the first epoch's restart().
+    prefetcher_ = std::make_unique<AsyncDataSetIterator>(data, config_.prefetch, device_, false);
+  }
+  // However fit() ends, the prefetcher stops reading `data`, which the caller owns.
+  struct Pause {
+    AsyncDataSetIterator* prefetcher;
+    ~Pause() {
+      if (prefetcher != nullptr) prefetcher->pause();
+    }
+  } pause{prefetch ? prefetcher_.get() : nullptr};
+  DataSetIterator& source = prefetch ? *prefetcher_ : data;
   for (int e = 0; e < epochs; ++e) {
-    data.reset();
-    while (data.has_next()) train_iteration(DataSet{}, &data);
+    if (prefetch)
+      prefetcher_->restart(data);  // resets `data`, as the plain path does
+    else
+      data.reset();
+    while (source.has_next()) train_iteration(DataSet{}, &source);
     ++epoch_;
     for (TrainingListener* listener : listeners_) listener->epoch_done(*this, epoch_);
   }

@@ -19,6 +19,7 @@ namespace gyre::nn {
 
 class OutputLayer;
 class Network;
+class AsyncDataSetIterator;
 
 /// What fit() tells its listeners.
 class TrainingListener {
@@ -40,6 +41,9 @@ struct NetworkConfig {
   std::uint64_t seed = 42;
   WorkspaceMode training_mode = WorkspaceMode::SEPARATE;
   WorkspaceMode inference_mode = WorkspaceMode::SEPARATE;
+  /// Batches fit() prefetches on a background thread for a source that is
+  /// async_supported() (0: none, the source is read on the training thread).
+  int prefetch = 2;
 
   nlohmann::json to_json() const;
   /// Validates everything; errors name the field (and layer index) that is wrong.
@@ -65,6 +69,7 @@ class NetworkBuilder {
   NetworkBuilder& updater(const UpdaterConfig& updater);
   NetworkBuilder& seed(std::uint64_t seed);
   NetworkBuilder& workspace_modes(WorkspaceMode training, WorkspaceMode inference);
+  NetworkBuilder& prefetch(int batches);
   NetworkConfig build() const;
 
  private:
@@ -82,7 +87,9 @@ class Network {
   Device device() const { return device_; }
   void set_workspace_modes(WorkspaceMode training, WorkspaceMode inference);
 
-  /// Trains for `epochs` passes over the iterator (reset at each epoch start).
+  /// Trains for `epochs` passes over the iterator (reset at each epoch start). A source
+  /// that is async_supported() is read ahead by an AsyncDataSetIterator (config.prefetch
+  /// batches) that the network keeps across calls; it leaves the source alone on return.
   void fit(DataSetIterator& data, int epochs);
   /// One training iteration on a batch.
   void fit(const DataSet& batch);
@@ -104,6 +111,8 @@ class Network {
   const Tensor& parameters() const { return parameters_; }
   const Tensor& gradients() const { return gradients_; }
   const Tensor& updater_state() const { return updater_state_; }
+  /// The prefetcher fit() used, or null if it has not used one.
+  const AsyncDataSetIterator* prefetcher() const { return prefetcher_.get(); }
   /// Restores the iteration count (the Adam step) from a model file.
   void set_iteration(std::int64_t iteration) { iteration_ = iteration; }
   std::int64_t parameter_count() const { return parameters_.numel(); }
@@ -126,6 +135,7 @@ class Network {
   std::int64_t iteration_ = 0;
   int epoch_ = 0;
   std::vector<TrainingListener*> listeners_;
+  std::unique_ptr<AsyncDataSetIterator> prefetcher_;  // made by the first fit() that prefetches
 };
 
 /// Builds one layer from its JSON config (throws InvalidArgumentError naming the field).

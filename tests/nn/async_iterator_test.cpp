@@ -8,7 +8,9 @@
 #include <thread>
 
 #include "nn/in_memory_iterator.h"
+#include "nn/network.h"
 #include "runtime/error.h"
+#include "tests/support/allocation_counter.h"
 #include "tests/support/kernel_testing.h"
 #include "tests/support/strict_logging.h"
 
@@ -124,4 +126,177 @@ TEST_CASE("an exception in the producer reaches the consumer at its next call",
   source.reset();
   async.reset();
   CHECK_NOTHROW(async.next());
+}
+
+namespace {
+// A source that counts its calls and remembers which thread made them; `delay` makes each
+// batch slow to prepare, and batch i of an epoch has `rows(i)` examples.
+class ProbeSource final : public DataSetIterator {
+ public:
+  explicit ProbeSource(int batches, std::chrono::microseconds delay = {},
+                       std::int64_t (*rows)(int) = nullptr)
+      : batches_(batches), delay_(delay), rows_(rows) {}
+  bool has_next() override { return served_ < batches_; }
+  DataSet next() override {
+    caller_ = std::this_thread::get_id();
+    calls_.fetch_add(1);
+    if (delay_.count() > 0) std::this_thread::sleep_for(delay_);
+    const std::int64_t rows = rows_ != nullptr ? rows_(served_) : 4;
+    DataSet batch{Tensor::empty({rows, 3}), Tensor::empty({rows, 2})};
+    for (std::int64_t i = 0; i < batch.features.numel(); ++i)
+      batch.features.data<float>()[i] = static_cast<float>(served_);
+    for (std::int64_t i = 0; i < batch.labels.numel(); ++i) batch.labels.data<float>()[i] = 0.0f;
+    batch.labels.data<float>()[0] = 1.0f;
+    ++served_;
+    return batch;
+  }
+  void reset() override { served_ = 0; }
+  std::int64_t batch() const override { return 4; }
+  std::int64_t total_examples() const override { return 4 * batches_; }
+
+  std::thread::id caller() const { return caller_; }
+  int calls() const { return calls_.load(); }
+
+ private:
+  int batches_;
+  std::chrono::microseconds delay_;
+  std::int64_t (*rows_)(int);
+  int served_ = 0;
+  std::atomic<int> calls_{0};
+  std::thread::id caller_;
+};
+}  // namespace
+
+TEST_CASE("pause() leaves the source alone and restart() moves to another source",
+          "[nn][async][threads]") {
+  ProbeSource first(6), second(3);
+  AsyncDataSetIterator async(first, 2);
+  CHECK(async.next().features.data<float>()[0] == 0.0f);
+  async.pause();
+  const int calls = first.calls();
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(first.calls() == calls);  // idle: the caller may destroy the source now
+  CHECK_FALSE(async.has_next());
+  async.restart(second);
+  int batches = 0;
+  while (async.has_next()) {
+    CHECK(async.next().features.data<float>()[0] == static_cast<float>(batches));
+    ++batches;
+  }
+  CHECK(batches == 3);
+  CHECK(async.statistics().batches == 4);
+}
+
+TEST_CASE("an iterator made idle waits for restart() before it reads its source",
+          "[nn][async][threads]") {
+  ProbeSource source(3);
+  AsyncDataSetIterator async(source, 2, Device::cpu(), false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  CHECK(source.calls() == 0);
+  CHECK_FALSE(async.has_next());
+  async.reset();
+  CHECK(async.has_next());
+}
+
+TEST_CASE("after the first epoch, further epochs allocate no heap memory on any thread",
+          "[nn][async][threads]") {
+  Data data;
+  InMemoryIterator source(data.features, data.labels, 10, true, 3);
+  AsyncDataSetIterator async(source, 3);
+  auto epoch = [&] {
+    async.reset();
+    while (async.has_next()) async.next();
+  };
+  epoch();
+  epoch();  // the ring has its size after the first
+  const std::uint64_t growths = async.statistics().ring_growths;
+  testing::ProcessAllocationCounter counter;
+  for (int i = 0; i < 3; ++i) epoch();
+  CHECK(counter.count() == 0);
+  CHECK(async.statistics().ring_growths == growths);
+}
+
+TEST_CASE("the ring grows when a larger batch arrives and never overwrites a held batch",
+          "[nn][async][threads]") {
+  testing::allow_warnings(8);  // each growth is logged
+  ProbeSource source(12, {}, [](int i) -> std::int64_t { return 4 + 16 * i; });
+  AsyncDataSetIterator async(source, 2);
+  DataSet held = async.next();
+  for (int i = 1; i < 12; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // let the producer run ahead
+    // The batch handed out last is intact while the producer fills (and grows) the ring.
+    CHECK(held.features.data<float>()[held.features.numel() - 1] == static_cast<float>(i - 1));
+    held = async.next();
+    CHECK(held.examples() == 4 + 16 * i);
+  }
+  const AsyncIteratorStatistics statistics = async.statistics();
+  CHECK(statistics.ring_growths >= 1);
+  CHECK(statistics.ring_bytes >= static_cast<std::size_t>((4 + 16 * 11) * 5 * sizeof(float)));
+}
+
+TEST_CASE("statistics: a slow consumer makes the producer wait, a slow source the consumer",
+          "[nn][async][threads]") {
+  {
+    ProbeSource source(6);
+    AsyncDataSetIterator async(source, 1);
+    while (async.has_next()) {
+      async.next();
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));  // a slow training step
+    }
+    const AsyncIteratorStatistics statistics = async.statistics();
+    CHECK(statistics.producer_wait >= std::chrono::milliseconds(5));
+    CHECK(statistics.consumer_wait < statistics.producer_wait);
+  }
+  {
+    ProbeSource source(6, std::chrono::milliseconds(3));  // slow preparation
+    AsyncDataSetIterator async(source, 2);
+    while (async.has_next()) async.next();
+    const AsyncIteratorStatistics statistics = async.statistics();
+    CHECK(statistics.consumer_wait >= std::chrono::milliseconds(10));
+    CHECK(statistics.producer_wait < statistics.consumer_wait);
+  }
+}
+
+TEST_CASE("fit() prefetches a source that supports it; the shield and prefetch 0 opt out",
+          "[nn][async][threads]") {
+  const std::thread::id self = std::this_thread::get_id();
+  {
+    Network network(NetworkBuilder().input({3}).output(2).build());
+    ProbeSource source(5);
+    network.fit(source, 2);
+    CHECK(source.caller() != self);  // read on the prefetch thread
+    REQUIRE(network.prefetcher() != nullptr);
+    CHECK(network.prefetcher()->statistics().batches == 10);
+    CHECK(network.iteration() == 10);
+    const int calls = source.calls();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    CHECK(source.calls() == calls);  // after fit() the source is left alone
+  }
+  {
+    Network network(NetworkBuilder().input({3}).output(2).build());
+    ProbeSource source(5);
+    AsyncShieldDataSetIterator shield(source);
+    network.fit(shield, 1);
+    CHECK(source.caller() == self);
+    CHECK(network.prefetcher() == nullptr);
+    CHECK(network.iteration() == 5);
+  }
+  {
+    Network network(NetworkBuilder().input({3}).output(2).prefetch(0).build());
+    ProbeSource source(5);
+    network.fit(source, 1);
+    CHECK(source.caller() == self);
+    CHECK(network.prefetcher() == nullptr);
+  }
+}
+
+TEST_CASE("a failure in training leaves the prefetcher idle and the next fit() works",
+          "[nn][async][threads]") {
+  Network network(NetworkBuilder().input({3}).output(2).build());
+  Data data;  // 6 features: the network wants 3
+  InMemoryIterator mismatched(data.features, data.labels, 10, false, 0);
+  CHECK_THROWS_AS(network.fit(mismatched, 1), Error);
+  ProbeSource source(3);
+  network.fit(source, 1);
+  CHECK(network.iteration() == 3);
 }

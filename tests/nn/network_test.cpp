@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "kernels/ops.h"
+#include "nn/async_iterator.h"
 #include "nn/fashion_mnist.h"
 #include "nn/in_memory_iterator.h"
 #include "nn/listeners.h"
@@ -126,11 +127,17 @@ TEST_CASE("after the first iteration, SINGLE and SEPARATE allocate nothing per i
     };
     const std::uint64_t calls_before = resource_calls();
     const std::vector<Evaluator*> evaluators = {&evaluation};
-    testing::HeapAllocationCounter counter;
+    REQUIRE(network.prefetcher() != nullptr);  // fit() read the data through its prefetcher
+    const AsyncIteratorStatistics prefetch_before = network.prefetcher()->statistics();
+    testing::ProcessAllocationCounter counter;  // the prefetch thread's allocations count too
     network.fit(iterator, 2);
     network.evaluate(iterator, evaluators);
     CHECK(counter.count() == 0);
     CHECK(resource_calls() == calls_before);
+    const AsyncIteratorStatistics prefetch_after = network.prefetcher()->statistics();
+    CHECK(prefetch_after.ring_growths == prefetch_before.ring_growths);
+    CHECK(prefetch_after.ring_bytes == prefetch_before.ring_bytes);
+    CHECK(prefetch_after.batches == prefetch_before.batches + 2 * 8);
   }
   WorkspaceManager::destroy_all_for_current_thread();
 }

@@ -1,7 +1,8 @@
 // Replaces the global operator new/delete of the test binaries with versions that count
-// the calls per thread, so tests can assert that a piece of code does not allocate.
+// the calls per thread (and in all), so tests can assert that a piece of code does not allocate.
 #include "tests/support/allocation_counter.h"
 
+#include <atomic>
 #include <cstddef>
 #include <cstdlib>
 #include <new>
@@ -10,8 +11,11 @@ namespace {
 thread_local std::uint64_t tls_allocations = 0;
 thread_local int tls_active_counters = 0;
 
+std::atomic<std::uint64_t> process_allocations{0};
+
 void* counted_allocate(std::size_t size, std::size_t alignment) {
   if (tls_active_counters > 0) ++tls_allocations;
+  process_allocations.fetch_add(1, std::memory_order_relaxed);
   if (size == 0) size = 1;
   void* pointer = nullptr;
   if (alignment <= alignof(std::max_align_t)) {
@@ -34,6 +38,11 @@ HeapAllocationCounter::~HeapAllocationCounter() {
 }
 std::uint64_t HeapAllocationCounter::count() const {
   return tls_allocations - start_;
+}
+ProcessAllocationCounter::ProcessAllocationCounter()
+    : start_(process_allocations.load(std::memory_order_relaxed)) {}
+std::uint64_t ProcessAllocationCounter::count() const {
+  return process_allocations.load(std::memory_order_relaxed) - start_;
 }
 }  // namespace gyre::testing
 

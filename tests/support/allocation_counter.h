@@ -19,4 +19,15 @@ class HeapAllocationCounter {
   std::uint64_t start_;
 };
 
+/// Counts operator-new calls on every thread of the process (a prefetch thread's too) from
+/// construction until count() is read.
+class ProcessAllocationCounter {
+ public:
+  ProcessAllocationCounter();
+  std::uint64_t count() const;
+
+ private:
+  std::uint64_t start_;
+};
+
 }  // namespace gyre::testing

@@ -1,0 +1,264 @@
+#include "parallel/parallel_wrapper.h"
+
+#include <chrono>
+
+#include "runtime/log.h"
+#include "runtime/tensor_copy.h"
+#include "workspace/workspace_manager.h"
+
+namespace gyre::parallel {
+namespace {
+using Clock = std::chrono::steady_clock;
+constexpr const char* kWorkerInput = "PW_INPUT";  // each worker's copy of its batch
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+}  // namespace
+
+void ParallelWrapperConfig::validate() const {
+  GYRE_CHECK(workers >= 0, InvalidArgumentError, "ParallelWrapper: workers ", workers,
+             " must be >= 1 (or 0 for one per device)");
+  GYRE_CHECK(prefetch_buffer >= 0, InvalidArgumentError, "ParallelWrapper: prefetch_buffer ",
+             prefetch_buffer, " must be >= 0 (0 turns prefetching off)");
+  GYRE_CHECK(averaging_frequency >= 1, InvalidArgumentError,
+             "ParallelWrapper: averaging_frequency ", averaging_frequency,
+             " must be >= 1 (the number of iterations between parameter averagings; the "
+             "replicas are always averaged at the end of fit() too)");
+}
+
+ParallelWrapper::ParallelWrapper(nn::Network& model, const ParallelWrapperConfig& config)
+    : config_(config) {
+  config_.validate();
+  const Device home = model.device();
+  const int devices = home.is_cuda() ? std::max(device_count(DeviceType::cuda), 1) : 1;
+  const int count = config_.workers > 0 ? config_.workers : devices;
+  if (config_.workspace_mode)
+    model.set_workspace_modes(*config_.workspace_mode, model.config().inference_mode);
+  for (int i = 0; i < count; ++i) {
+    const Device device = home.is_cuda() ? Device::cuda((home.index + i) % devices) : home;
+    devices_.push_back(device);
+    if (i == 0) {
+      replicas_.push_back(&model);
+      continue;
+    }
+    auto replica = std::make_unique<nn::Network>(model.config(), device);
+    copy_tensor(model.parameters(), replica->parameters());
+    if (model.updater_state().numel() > 0)
+      copy_tensor(model.updater_state(), replica->updater_state());
+    replica->set_iteration(model.iteration());
+    replicas_.push_back(replica.get());
+    owned_replicas_.push_back(std::move(replica));
+  }
+  group_ = std::make_unique<ThreadGroup>(count, config_.across_processes);
+  workers_.resize(static_cast<std::size_t>(count));
+}
+
+ParallelWrapper::~ParallelWrapper() {
+  stop_workers();
+}
+
+ParallelStatistics ParallelWrapper::statistics() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return statistics_;
+}
+
+void ParallelWrapper::start_workers() {
+  if (running_) return;
+  group_->reset();
+  failure_ = nullptr;
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    workers_[i].command = Command::none;
+    workers_[i].thread = std::thread([this, i] { run_worker(static_cast<int>(i)); });
+  }
+  running_ = true;
+}
+
+void ParallelWrapper::stop_workers() noexcept {
+  if (!running_) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (Worker& worker : workers_) worker.command = Command::stop;
+  }
+  changed_.notify_all();
+  for (Worker& worker : workers_) {
+    if (worker.thread.joinable()) worker.thread.join();  // its workspaces go with it
+  }
+  running_ = false;
+}
+
+void ParallelWrapper::run_worker(int index) {
+  Worker& self = workers_[static_cast<std::size_t>(index)];
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [&] { return self.command != Command::none; });
+    const Command command = self.command;
+    if (command == Command::stop) return;
+    const nn::DataSet* batch = self.mailbox;
+    lock.unlock();
+    try {
+      if (command == Command::train) {
+        train_on(index, *batch);
+      } else {  // average: parameters, then updater state, of whoever trained since the last
+        Communicator& communicator = group_->member(index);
+        nn::Network& replica = *replicas_[static_cast<std::size_t>(index)];
+        auto average = [&](const Tensor& buffer, Tensor& host) {
+          if (buffer.device().is_cpu()) {
+            communicator.average(buffer, self.trained_since_average);
+            return;
+          }
+          // Device replicas average through a host mirror, made once per worker.
+          if (!host.defined())
+            host = Tensor::empty_detached(buffer.shape(), DType::f32, Device::cpu());
+          copy_tensor(buffer, host);
+          Stream::current(buffer.device()).synchronize();
+          communicator.average(host, self.trained_since_average);
+          copy_tensor(host, buffer);
+        };
+        average(replica.parameters(), self.host_parameters);
+        if (config_.average_updaters && replica.updater_state().numel() > 0)
+          average(replica.updater_state(), self.host_updater_state);
+        self.trained_since_average = false;
+      }
+    } catch (const std::exception& error) {
+      group_->abort(strcat("worker ", index, " failed: ", error.what()));
+      lock.lock();
+      if (failure_ == nullptr) failure_ = std::current_exception();
+      lock.unlock();
+    }
+    lock.lock();
+    self.command = Command::none;
+    self.mailbox = nullptr;
+    changed_.notify_all();
+  }
+}
+
+void ParallelWrapper::train_on(int index, const nn::DataSet& batch) {
+  Worker& self = workers_[static_cast<std::size_t>(index)];
+  nn::Network& replica = *replicas_[static_cast<std::size_t>(index)];
+  const Device device = devices_[static_cast<std::size_t>(index)];
+  // The batch lives until the next read: copy it into this worker's own input memory.
+  WorkspaceScope input = WorkspaceManager::for_device(device).activate(kWorkerInput);
+  nn::DataSet mine{Tensor::empty(batch.features.shape(), batch.features.dtype(), device),
+                   Tensor::empty(batch.labels.shape(), batch.labels.dtype(), device)};
+  copy_tensor(batch.features, mine.features);
+  copy_tensor(batch.labels, mine.labels);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    self.mailbox = nullptr;  // the reader may move on
+  }
+  changed_.notify_all();
+  replica.fit(mine);
+  self.trained_since_average = true;
+}
+
+void ParallelWrapper::command_all(Command command) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (Worker& worker : workers_) worker.command = command;
+  }
+  changed_.notify_all();
+}
+
+void ParallelWrapper::wait_idle(std::unique_lock<std::mutex>& lock) {
+  changed_.wait(lock, [this] {
+    for (const Worker& worker : workers_) {
+      if (worker.command != Command::none) return false;
+    }
+    return true;
+  });
+}
+
+void ParallelWrapper::average_round() {
+  const auto start = Clock::now();
+  command_all(Command::average);
+  std::unique_lock<std::mutex> lock(mutex_);
+  wait_idle(lock);
+  if (failure_ != nullptr) return;
+  rounds_since_average_ = 0;
+  ++statistics_.averagings;
+  statistics_.averaging_seconds += seconds_since(start);
+  if (config_.report_score_after_averaging) {
+    double total = 0.0;
+    for (const nn::Network* replica : replicas_) total += replica->score();
+    statistics_.last_averaged_score = total / static_cast<double>(replicas_.size());
+    GYRE_LOG(parallel, info, "averaged score ", statistics_.last_averaged_score,
+             ", averaging time ", seconds_since(start) * 1e3, " ms");
+  }
+}
+
+void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
+  GYRE_CHECK(epochs >= 0, InvalidArgumentError, "ParallelWrapper::fit: epochs ", epochs,
+             " must be >= 0");
+  start_workers();
+  const bool prefetch = config_.prefetch_buffer > 0 && data.async_supported();
+  if (prefetch && prefetcher_ == nullptr) {
+    prefetcher_ = std::make_unique<nn::AsyncDataSetIterator>(data, config_.prefetch_buffer,
+                                                             Device::cpu(), false);
+  }
+  nn::DataSetIterator& source = prefetch ? *prefetcher_ : data;
+  const int local = workers();
+  const int processes = config_.across_processes ? config_.across_processes->size() : 1;
+  const int first_local = config_.across_processes ? config_.across_processes->rank() * local : 0;
+  const int global = local * processes;
+  auto rethrow_if_failed = [this] {
+    std::exception_ptr failure;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      failure = failure_;
+    }
+    if (failure != nullptr) std::rethrow_exception(failure);
+  };
+  try {
+    for (int e = 0; e < epochs; ++e) {
+      if (prefetch)
+        prefetcher_->restart(data);
+      else
+        data.reset();
+      for (bool more = true; more;) {
+        const auto start = Clock::now();
+        int read = 0;
+        for (int g = 0; g < global && source.has_next(); ++g, ++read) {
+          const nn::DataSet batch = source.next();
+          if (g < first_local || g >= first_local + local) continue;  // another process's
+          Worker& worker = workers_[static_cast<std::size_t>(g - first_local)];
+          std::unique_lock<std::mutex> lock(mutex_);
+          worker.mailbox = &batch;
+          worker.command = Command::train;
+          changed_.notify_all();
+          changed_.wait(lock, [&] { return worker.mailbox == nullptr; });  // copied
+        }
+        {
+          std::unique_lock<std::mutex> lock(mutex_);
+          wait_idle(lock);
+          if (read > 0) {
+            ++statistics_.rounds;
+            statistics_.train_seconds += seconds_since(start);
+          }
+        }
+        rethrow_if_failed();
+        more = read == global;  // a short round ends the epoch
+        if (read > 0 && ++rounds_since_average_ == config_.averaging_frequency) {
+          average_round();
+          rethrow_if_failed();
+        }
+      }
+    }
+    if (rounds_since_average_ > 0) {  // the end of fit(): replicas leave identical
+      average_round();
+      rethrow_if_failed();
+    }
+  } catch (...) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wait_idle(lock);
+    }
+    prefetcher_.reset();
+    stop_workers();  // no thread outlives a failed fit(), the prefetcher's included
+    rounds_since_average_ = 0;
+    throw;
+  }
+  if (prefetch) prefetcher_->pause();  // the caller's source is left alone
+}
+
+}  // namespace gyre::parallel

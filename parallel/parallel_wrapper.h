@@ -1,0 +1,135 @@
+#pragma once
+// ParallelWrapper (DL4J's name): data-parallel training with one worker thread per model
+// replica, each with its own workspaces, parameters averaged every few iterations.
+// ../shared/reference/parallel-training-and-serving.md §1 has DL4J's behaviour and failures.
+//
+// Rounds are synchronous: the calling thread reads one batch per worker (in worker order,
+// so a run is deterministic), each worker copies its batch into its own input memory and
+// trains one iteration; every `averaging_frequency` rounds, and at the end of fit(), the
+// workers average parameters (and updater state) through a Communicator. Across processes
+// (MPI) every process reads the same batch sequence and trains the batches of its workers.
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "nn/async_iterator.h"
+#include "nn/network.h"
+#include "parallel/thread_group.h"
+
+namespace gyre::parallel {
+
+struct ParallelWrapperConfig {
+  /// Worker threads (replicas); 0: one per device (CUDA devices of the model's kind, or 1
+  /// on the CPU). Worker i runs on device i mod device count.
+  int workers = 0;
+  /// Batches read ahead for the workers (0: none).
+  int prefetch_buffer = 2;
+  /// Rounds between averagings (>= 1).
+  int averaging_frequency = 1;
+  bool average_updaters = true;
+  bool report_score_after_averaging = false;
+  /// Overrides the replicas' training workspace mode.
+  std::optional<nn::WorkspaceMode> workspace_mode;
+  /// Other processes of the job (not owned; MPI). Null: this process alone.
+  Communicator* across_processes = nullptr;
+
+  /// Throws InvalidArgumentError naming the field that is wrong.
+  void validate() const;
+};
+
+struct ParallelStatistics {
+  std::int64_t rounds = 0;
+  std::int64_t averagings = 0;
+  double train_seconds = 0.0;      // wall time of the rounds' training
+  double averaging_seconds = 0.0;  // wall time of the averagings
+  double last_averaged_score = 0.0;
+};
+
+class ParallelWrapper {
+ public:
+  class Builder {
+   public:
+    explicit Builder(nn::Network& model) : model_(model) {}
+    Builder& workers(int count) { return set(config_.workers, count); }
+    Builder& prefetch_buffer(int batches) { return set(config_.prefetch_buffer, batches); }
+    Builder& averaging_frequency(int rounds) { return set(config_.averaging_frequency, rounds); }
+    Builder& average_updaters(bool on) { return set(config_.average_updaters, on); }
+    Builder& report_score_after_averaging(bool on) {
+      return set(config_.report_score_after_averaging, on);
+    }
+    Builder& workspace_mode(nn::WorkspaceMode mode) {
+      config_.workspace_mode = mode;
+      return *this;
+    }
+    Builder& across_processes(Communicator* communicator) {
+      return set(config_.across_processes, communicator);
+    }
+    std::unique_ptr<ParallelWrapper> build() const {
+      return std::make_unique<ParallelWrapper>(model_, config_);
+    }
+
+   private:
+    template <typename T, typename V>
+    Builder& set(T& field, V value) {
+      field = value;
+      return *this;
+    }
+    nn::Network& model_;
+    ParallelWrapperConfig config_;
+  };
+
+  /// Worker 0 trains `model` itself; the others train copies (identical at the start).
+  ParallelWrapper(nn::Network& model, const ParallelWrapperConfig& config);
+  ~ParallelWrapper();
+  ParallelWrapper(const ParallelWrapper&) = delete;
+  ParallelWrapper& operator=(const ParallelWrapper&) = delete;
+
+  /// Trains `epochs` passes over `data`. An exception in any worker stops the round, stops
+  /// every worker thread and is rethrown here; the next fit() starts them again.
+  void fit(nn::DataSetIterator& data, int epochs = 1);
+
+  int workers() const { return static_cast<int>(replicas_.size()); }
+  const nn::Network& replica(int index) const {
+    return *replicas_[static_cast<std::size_t>(index)];
+  }
+  const ParallelWrapperConfig& config() const { return config_; }
+  ParallelStatistics statistics() const;
+
+ private:
+  enum class Command { none, train, average, stop };
+  struct Worker {
+    std::thread thread;
+    Command command = Command::none;
+    const nn::DataSet* mailbox = nullptr;  // the batch to copy (valid until it acks)
+    bool trained_since_average = false;
+    Tensor host_parameters, host_updater_state;  // device replicas: host mirrors to average
+  };
+  void start_workers();
+  void stop_workers() noexcept;
+  void run_worker(int index);
+  void train_on(int index, const nn::DataSet& batch);
+  void command_all(Command command);
+  void wait_idle(std::unique_lock<std::mutex>& lock);
+  void average_round();
+
+  ParallelWrapperConfig config_;
+  std::vector<nn::Network*> replicas_;
+  std::vector<std::unique_ptr<nn::Network>> owned_replicas_;
+  std::vector<Device> devices_;
+  std::unique_ptr<ThreadGroup> group_;
+  std::unique_ptr<nn::AsyncDataSetIterator> prefetcher_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Worker> workers_;
+  bool running_ = false;
+  std::exception_ptr failure_;
+  std::int64_t rounds_since_average_ = 0;
+  ParallelStatistics statistics_;
+};
+
+}  // namespace gyre::parallel

@@ -1,0 +1,55 @@
+#include "tests/parallel/communicator_contract.h"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gyre::testing {
+namespace {
+void expect(bool condition, const std::string& what) {
+  if (!condition) throw std::logic_error("communicator contract: " + what);
+}
+}  // namespace
+
+// Throws std::logic_error on a broken promise (Catch2 assertions are not thread-safe; the
+// threaded caller checks the exceptions).
+void check_communicator_contract(parallel::Communicator& communicator) {
+  const int rank = communicator.rank(), size = communicator.size();
+  expect(rank >= 0 && rank < size, "rank in [0, size)");
+  const std::int64_t count = 1001;  // not a multiple of any member count
+  std::vector<float> values(static_cast<std::size_t>(count));
+  const Tensor buffer = Tensor::wrap(values.data(), {count}, DType::f32);
+  auto fill = [&] {
+    for (std::int64_t i = 0; i < count; ++i)
+      values[static_cast<std::size_t>(i)] =
+          static_cast<float>(rank) + 0.5f * static_cast<float>(i % 7);
+  };
+  const float mean_rank = static_cast<float>(size - 1) / 2.0f;
+  fill();
+  expect(communicator.average(buffer) == size, "average() counts every contributor");
+  for (std::int64_t i = 0; i < count; ++i)
+    expect(values[static_cast<std::size_t>(i)] == mean_rank + 0.5f * static_cast<float>(i % 7),
+           "average is the element-wise mean at " + std::to_string(i));
+  fill();
+  communicator.all_reduce_sum(buffer);
+  for (std::int64_t i = 0; i < count; ++i)
+    expect(values[static_cast<std::size_t>(i)] ==
+               static_cast<float>(size * (size - 1) / 2) +
+                   static_cast<float>(size) * 0.5f * static_cast<float>(i % 7),
+           "all_reduce_sum is the element-wise sum at " + std::to_string(i));
+  // Only rank 0 contributes: everyone gets rank 0's values.
+  fill();
+  expect(communicator.average(buffer, rank == 0) == 1, "average() counts one contributor");
+  for (std::int64_t i = 0; i < count; ++i)
+    expect(values[static_cast<std::size_t>(i)] == 0.5f * static_cast<float>(i % 7),
+           "a non-contributor receives the contributors' mean");
+  bool refused = false;
+  try {
+    communicator.average(buffer, false);
+  } catch (const parallel::ParallelError&) {
+    refused = true;
+  }
+  expect(refused, "average() with no contributor throws ParallelError");
+}
+
+}  // namespace gyre::testing

@@ -1,0 +1,168 @@
+// ParallelWrapper: the equivalence of averaged SGD with one large batch, averaging rules,
+// flat memory across epochs and fit() calls, and failures that reach the caller with no
+// thread left behind. Threaded: also run under ThreadSanitizer in CI.
+#include "parallel/parallel_wrapper.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <stdexcept>
+
+#include "nn/in_memory_iterator.h"
+#include "tests/support/kernel_testing.h"
+#include "workspace/workspace_registry.h"
+
+using namespace gyre;
+using namespace gyre::nn;
+using namespace gyre::parallel;
+using Catch::Matchers::Contains;
+
+namespace {
+NetworkConfig sgd_network() {
+  UpdaterConfig sgd;
+  sgd.type = "sgd";
+  sgd.learning_rate = 0.1f;
+  return NetworkBuilder().input({6}).dense(5, "tanh").output(3).updater(sgd).seed(9).build();
+}
+
+struct Data {
+  Tensor features = testing::random_tensor({40, 6}, 11);
+  Tensor labels = Tensor::empty_detached({40, 3});
+  Data() {
+    for (int r = 0; r < 40; ++r) {
+      for (int c = 0; c < 3; ++c) labels.data<float>()[r * 3 + c] = r % 3 == c ? 1.0f : 0.0f;
+    }
+  }
+};
+
+std::size_t thread_count() {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task"))
+    ++count;
+  return count;
+}
+
+// Fails on its third batch.
+class FailingSource final : public DataSetIterator {
+ public:
+  explicit FailingSource(const Data& data) : data_(data) {}
+  bool has_next() override { return true; }
+  DataSet next() override {
+    if (++served_ == 3) throw std::runtime_error("disk on fire");
+    return {data_.features.slice(0, 0, 4), data_.labels.slice(0, 0, 4)};
+  }
+  void reset() override { served_ = 0; }
+  std::int64_t batch() const override { return 4; }
+  std::int64_t total_examples() const override { return 1000; }
+
+ private:
+  const Data& data_;
+  int served_ = 0;
+};
+}  // namespace
+
+TEST_CASE(
+    "N workers with plain SGD, averaging every iteration, equal one worker on the concatenated "
+    "batch",
+    "[parallel][threads]") {
+  const Data data;
+  for (int workers : {2, 4}) {
+    INFO(workers << " workers");
+    // 40 examples in batches of 4: 10 batches, so with 4 workers the last round is short
+    // (2 batches) and averages only the two workers that trained.
+    Network reference(sgd_network());
+    InMemoryIterator concatenated(data.features, data.labels, 4 * workers, false, 0);
+    reference.fit(concatenated, 2);
+
+    Network model(sgd_network());
+    InMemoryIterator batches(data.features, data.labels, 4, false, 0);
+    auto wrapper = ParallelWrapper::Builder(model).workers(workers).averaging_frequency(1).build();
+    wrapper->fit(batches, 2);
+    testing::require_close(model.parameters(), testing::values_of(reference.parameters()), 1e-5,
+                           1e-6);
+    for (int i = 1; i < workers; ++i) {  // every replica leaves fit() with the same parameters
+      testing::require_close(wrapper->replica(i).parameters(),
+                             testing::values_of(model.parameters()), 0.0, 0.0);
+    }
+    const ParallelStatistics statistics = wrapper->statistics();
+    CHECK(statistics.rounds == 2 * ((10 + workers - 1) / workers));
+    CHECK(statistics.averagings == statistics.rounds);
+  }
+}
+
+TEST_CASE("averaging every k rounds, and once more at the end of fit()", "[parallel][threads]") {
+  const Data data;
+  Network model(sgd_network());
+  InMemoryIterator batches(data.features, data.labels, 4, false, 0);
+  auto wrapper = ParallelWrapper::Builder(model).workers(2).averaging_frequency(3).build();
+  wrapper->fit(batches, 1);  // 5 rounds: averaged after round 3 and at the end
+  CHECK(wrapper->statistics().rounds == 5);
+  CHECK(wrapper->statistics().averagings == 2);
+  testing::require_close(wrapper->replica(1).parameters(), testing::values_of(model.parameters()),
+                         0.0, 0.0);
+}
+
+TEST_CASE("wrong wrapper settings are refused with the field that is wrong", "[parallel]") {
+  Network model(sgd_network());
+  CHECK_THROWS_WITH(ParallelWrapper::Builder(model).averaging_frequency(0).build(),
+                    Contains("averaging_frequency 0 must be >= 1"));
+  CHECK_THROWS_WITH(ParallelWrapper::Builder(model).workers(-1).build(), Contains("workers -1"));
+  CHECK_THROWS_WITH(ParallelWrapper::Builder(model).prefetch_buffer(-2).build(),
+                    Contains("prefetch_buffer -2"));
+  auto one = ParallelWrapper::Builder(model).build();  // one device: one worker
+  CHECK(one->workers() == 1);
+}
+
+TEST_CASE("memory does not grow across epochs or across fit() calls", "[parallel][threads]") {
+  const Data data;
+  Network model(sgd_network());
+  InMemoryIterator batches(data.features, data.labels, 4, true, 3);
+  auto wrapper =
+      ParallelWrapper::Builder(model).workers(3).workspace_mode(WorkspaceMode::SEPARATE).build();
+  auto workspace_memory = [] {
+    std::size_t bytes = 0;
+    for (const ThreadWorkspaceMemory& thread : WorkspaceRegistry::instance().memory_by_thread())
+      bytes += thread.reserved_bytes;
+    return std::pair{bytes, WorkspaceRegistry::instance().workspace_count()};
+  };
+  wrapper->fit(batches, 1);
+  const auto after_epoch_1 = workspace_memory();
+  wrapper->fit(batches, 9);
+  CHECK(workspace_memory() == after_epoch_1);
+  for (int call = 0; call < 5; ++call) wrapper->fit(batches, 1);
+  CHECK(workspace_memory() == after_epoch_1);
+  CHECK(after_epoch_1.first > 0);
+}
+
+TEST_CASE("a failing source or worker reaches fit()'s caller and leaves no thread running",
+          "[parallel][threads]") {
+  const Data data;
+  Network model(sgd_network());
+  auto wrapper = ParallelWrapper::Builder(model).workers(3).build();
+  const std::size_t threads_before = thread_count();
+  FailingSource failing(data);
+  CHECK_THROWS_WITH(wrapper->fit(failing, 1), Contains("disk on fire"));
+  CHECK(thread_count() == threads_before);
+
+  // A worker fails: its batch has 7 features for a network that takes 6.
+  const Tensor wrong = testing::random_tensor({40, 7}, 5);
+  InMemoryIterator mismatched(wrong, data.labels, 4, false, 0);
+  CHECK_THROWS_AS(wrapper->fit(mismatched, 1), Error);
+  CHECK(thread_count() == threads_before);
+
+  InMemoryIterator good(data.features, data.labels, 4, false, 0);  // and the next fit() works
+  wrapper->fit(good, 1);
+  CHECK(wrapper->statistics().rounds >= 4);
+  testing::require_close(wrapper->replica(2).parameters(), testing::values_of(model.parameters()),
+                         0.0, 0.0);
+}
+
+TEST_CASE("the averaged score is reported after averaging when asked", "[parallel][threads]") {
+  const Data data;
+  Network model(sgd_network());
+  InMemoryIterator batches(data.features, data.labels, 4, false, 0);
+  auto wrapper =
+      ParallelWrapper::Builder(model).workers(2).report_score_after_averaging(true).build();
+  wrapper->fit(batches, 1);
+  CHECK(wrapper->statistics().last_averaged_score > 0.0);
+  CHECK(wrapper->statistics().averaging_seconds > 0.0);
+}

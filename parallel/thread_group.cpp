@@ -59,8 +59,10 @@ void ThreadGroup::reset() {
   ++generation_;
 }
 
-// A barrier that an abort() breaks: every waiter throws.
-void ThreadGroup::arrive_and_wait(std::unique_lock<std::mutex>& lock) {
+// A barrier that an abort() breaks: every waiter throws. The last member to arrive runs
+// `on_complete` (under the lock) before releasing the others.
+void ThreadGroup::arrive_and_wait(std::unique_lock<std::mutex>& lock,
+                                  const std::function<void()>& on_complete) {
   auto check = [this] {
     if (aborted_) throw ParallelError(strcat("thread group collective aborted: ", abort_reason_));
   };
@@ -68,6 +70,7 @@ void ThreadGroup::arrive_and_wait(std::unique_lock<std::mutex>& lock) {
   const std::uint64_t generation = generation_;
   if (++arrived_ == size()) {
     arrived_ = 0;
+    if (on_complete) on_complete();
     ++generation_;
     changed_.notify_all();
     return;
@@ -87,9 +90,13 @@ int ThreadGroup::reduce(int rank, const Tensor& buffer, bool contributes, bool d
   buffers_[index] = static_cast<float*>(buffer.data_ptr());
   contributes_[index] = contributes ? 1 : 0;
   counts_[index] = count;
-  if (rank == 0 && sum_.size() < static_cast<std::size_t>(count + 1))
-    sum_.resize(static_cast<std::size_t>(count + 1));  // once: later rounds reuse it
-  arrive_and_wait(lock);                               // every buffer is published
+  // Every buffer is published, and every member is done reading the previous sum: the last
+  // to arrive may grow the scratch (once: later rounds reuse it).
+  arrive_and_wait(lock, [this] {
+    const std::int64_t largest = *std::max_element(counts_.begin(), counts_.end());
+    if (sum_.size() < static_cast<std::size_t>(largest + 1))
+      sum_.resize(static_cast<std::size_t>(largest + 1));
+  });
   // Every member checks every size, so all of them refuse together (none waits alone).
   for (std::size_t m = 0; m < counts_.size(); ++m) {
     GYRE_CHECK(counts_[m] == counts_[0], InvalidArgumentError, "threads collective: member ", m,

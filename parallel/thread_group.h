@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,7 +38,8 @@ class ThreadGroup {
   class Member;
   friend class Member;
   int reduce(int rank, const Tensor& buffer, bool contributes, bool divide);
-  void arrive_and_wait(std::unique_lock<std::mutex>& lock);
+  void arrive_and_wait(std::unique_lock<std::mutex>& lock,
+                       const std::function<void()>& on_complete = {});
 
   std::vector<std::unique_ptr<Member>> members_;
   Communicator* outer_;

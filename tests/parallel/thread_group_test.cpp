@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <exception>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -81,4 +82,22 @@ TEST_CASE("members with different buffer sizes are refused", "[parallel][threads
   REQUIRE(failures[1] != nullptr);
   CHECK_THROWS_WITH(std::rethrow_exception(failures[1]),
                     Catch::Matchers::Contains("every member must pass the same buffer size"));
+}
+
+TEST_CASE("back-to-back collectives of growing sizes never read a freed sum",
+          "[parallel][threads]") {
+  // The ParallelWrapper averages parameters, then the (larger) updater state: a member that
+  // starts the second collective must not grow the scratch under one still reading the first.
+  ThreadGroup group(3);
+  require_no_failure(on_threads(group, [](Communicator& member) {
+    for (int round = 0; round < 50; ++round) {
+      for (std::int64_t count : {53 + round, 106 + 2 * round}) {
+        std::vector<float> mine(static_cast<std::size_t>(count), static_cast<float>(member.rank()));
+        member.average(Tensor::wrap(mine.data(), {count}, DType::f32));
+        for (float value : mine) {
+          if (value != 1.0f) throw std::logic_error("average of 0, 1, 2 is not 1");
+        }
+      }
+    }
+  }));
 }

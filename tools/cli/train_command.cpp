@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -12,6 +13,8 @@
 #include "nn/in_memory_iterator.h"
 #include "nn/model_file.h"
 #include "nn/network.h"
+#include "parallel/mpi_communicator.h"
+#include "parallel/parallel_wrapper.h"
 #include "runtime/device.h"
 #include "workspace/workspace_manager.h"
 
@@ -75,6 +78,9 @@ struct TrainOptions {
   std::string output = "gyre-model.safetensors";
   std::string device = "cpu";
   std::string data = nn::kFashionMnistDirectory;
+  int workers = 0;  // > 0: a ParallelWrapper with this many worker threads
+  int averaging_frequency = 1;
+  std::string distributed;  // "mpi": one of several processes started by mpirun
 };
 
 void train(const TrainOptions& options) {
@@ -95,27 +101,52 @@ void train(const TrainOptions& options) {
         train_data.features.reshape({train_data.features.shape().dim(0), 1, 28, 28});
     test_data.features = test_data.features.reshape({test_data.features.shape().dim(0), 1, 28, 28});
   }
+  // Data-parallel: worker threads here, and with --distributed mpi the other processes.
+  std::unique_ptr<parallel::MpiCommunicator> mpi;
+  if (options.distributed == "mpi") mpi = std::make_unique<parallel::MpiCommunicator>();
+  const bool parallel = options.workers > 0 || mpi != nullptr;
+  const bool leader = mpi == nullptr || mpi->rank() == 0;  // prints and writes the model
+  // The wrapper's workers copy host batches to their devices.
   nn::InMemoryIterator train_iterator(train_data.features, train_data.labels, options.batch, true,
-                                      config.seed, device);
+                                      config.seed, parallel ? Device::cpu() : device);
   nn::InMemoryIterator test_iterator(test_data.features, test_data.labels, 1000, false, 0, device);
   nn::Network network(config, device);
   std::cerr << "network: " << config.layers.size() << " layers, " << network.parameter_count()
             << " parameters, " << device << ", workspace modes "
             << nn::name_of(config.training_mode) << "/" << nn::name_of(config.inference_mode)
             << ", batch " << options.batch << ", seed " << config.seed << "\n";
-  ProgressBar progress(options.epochs, train_iterator.total_examples());
-  network.add_listener(&progress);
+  std::unique_ptr<parallel::ParallelWrapper> wrapper;
+  std::int64_t replicas = 1;
+  if (parallel) {
+    wrapper = parallel::ParallelWrapper::Builder(network)
+                  .workers(std::max(options.workers, 1))
+                  .averaging_frequency(options.averaging_frequency)
+                  .across_processes(mpi.get())
+                  .build();
+    replicas = wrapper->workers() * (mpi != nullptr ? mpi->size() : 1);
+    std::cerr << "data-parallel: " << wrapper->workers() << " worker(s) per process, "
+              << (mpi != nullptr ? mpi->size() : 1) << " process(es), averaging every "
+              << options.averaging_frequency << " iteration(s)\n";
+  }
+  // Worker 0 trains `network`: it sees one batch in `replicas`.
+  ProgressBar progress(options.epochs, train_iterator.total_examples() / replicas);
+  if (leader) network.add_listener(&progress);
   nn::Evaluation evaluation(10);
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
     progress.start_epoch();
-    network.fit(train_iterator, 1);
+    if (wrapper != nullptr)
+      wrapper->fit(train_iterator, 1);
+    else
+      network.fit(train_iterator, 1);
     evaluation.reset();
     network.evaluate(test_iterator, {&evaluation});
+    if (!leader) continue;
     std::fprintf(stderr, "\n");
     std::printf("epoch %d/%d: loss %.4f, test accuracy %.4f\n", epoch + 1, options.epochs,
                 network.score(), evaluation.accuracy());
     std::fflush(stdout);
   }
+  if (!leader) return;
   std::cout << "\n" << evaluation.stats() << "\nWorkspaces:\n";
   WorkspaceManager::for_device(device).print_allocation_statistics(std::cout);
   nn::save_model(network, options.output);
@@ -141,6 +172,19 @@ void add_train_command(CLI::App& app) {
   command->add_option("--output", options->output, "Where to write the model (safetensors)");
   command->add_option("--device", options->device, "cpu or cuda[:N]");
   command->add_option("--data", options->data, "Directory of the Fashion-MNIST IDX files");
+  command
+      ->add_option("--workers", options->workers,
+                   "Data-parallel worker threads (ParallelWrapper); 0: plain training")
+      ->check(CLI::Range(0, 1024));
+  command
+      ->add_option("--averaging-frequency", options->averaging_frequency,
+                   "Iterations between parameter averagings of the workers")
+      ->check(CLI::Range(1, 1000000));
+  command
+      ->add_option("--distributed", options->distributed,
+                   "mpi: this process is one of several started by mpirun (mpirun -np P gyre "
+                   "train --distributed mpi)")
+      ->check(CLI::IsMember({"mpi"}));
   command->callback([options] { train(*options); });
 }
 

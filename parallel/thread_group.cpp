@@ -79,6 +79,27 @@ void ThreadGroup::arrive_and_wait(std::unique_lock<std::mutex>& lock,
   if (generation_ == generation) check();
 }
 
+// Block by block (a stack buffer the compiler vectorizes): the sum over the contributing
+// members in member order, then the result written into every member's buffer.
+void ThreadGroup::reduce_slice_in_place(std::int64_t first, std::int64_t last, float total,
+                                        bool divide) {
+  constexpr std::int64_t kBlock = 1024;
+  float block[kBlock];
+  for (std::int64_t start = first; start < last; start += kBlock) {
+    const std::int64_t n = std::min(kBlock, last - start);
+    std::fill(block, block + n, 0.0f);
+    for (std::size_t m = 0; m < buffers_.size(); ++m) {
+      if (!contributes_[m]) continue;
+      const float* source = buffers_[m] + start;
+      for (std::int64_t i = 0; i < n; ++i) block[i] += source[i];
+    }
+    if (divide) {
+      for (std::int64_t i = 0; i < n; ++i) block[i] /= total;
+    }
+    for (float* buffer : buffers_) std::copy(block, block + n, buffer + start);
+  }
+}
+
 int ThreadGroup::reduce(int rank, const Tensor& buffer, bool contributes, bool divide) {
   check_collective_buffer(buffer, "threads");
   GYRE_CHECK(buffer.device().is_cpu(), DeviceError, "threads collective: the buffer is on ",
@@ -107,6 +128,21 @@ int ThreadGroup::reduce(int rank, const Tensor& buffer, bool contributes, bool d
   // This member's slice of the sum, over the members in order (the same bits every run).
   const std::int64_t members = size();
   const std::int64_t first = count * rank / members, last = count * (rank + 1) / members;
+  if (outer_ == nullptr && members == 1) {  // alone: the mean of one buffer is that buffer
+    GYRE_CHECK(!divide || contributes, ParallelError,
+               "average: no participant contributed (every worker passed contributes = false)");
+    return contributes ? 1 : 0;
+  }
+  if (outer_ == nullptr) {  // one process: each member writes its slice of the result everywhere
+    const int contributors =
+        static_cast<int>(std::count(contributes_.begin(), contributes_.end(), 1));
+    GYRE_CHECK(!divide || contributors > 0, ParallelError,
+               "average: no participant contributed (every worker passed contributes = false)");
+    reduce_slice_in_place(first, last, divide ? static_cast<float>(contributors) : 1.0f, divide);
+    lock.lock();
+    arrive_and_wait(lock);  // every slice is written before any member moves on
+    return contributors;
+  }
   float* sum = sum_.data();
   std::fill(sum + first, sum + last, 0.0f);
   int contributors = 0;

@@ -38,6 +38,7 @@ class ThreadGroup {
   class Member;
   friend class Member;
   int reduce(int rank, const Tensor& buffer, bool contributes, bool divide);
+  void reduce_slice_in_place(std::int64_t first, std::int64_t last, float total, bool divide);
   void arrive_and_wait(std::unique_lock<std::mutex>& lock,
                        const std::function<void()>& on_complete = {});
 

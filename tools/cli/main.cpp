@@ -6,6 +6,7 @@
 #include "runtime/error.h"
 #include "tools/bench/alloc_bench.h"
 #include "tools/bench/kernels_bench.h"
+#include "tools/bench/parallel_bench.h"
 #include "tools/bench/prefetch_bench.h"
 #include "tools/bench/train_bench.h"
 #include "tools/cli/info_command.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   gyre::bench::add_kernels_benchmark(*bench);
   gyre::bench::add_train_benchmark(*bench);
   gyre::bench::add_prefetch_benchmark(*bench);
+  gyre::bench::add_parallel_benchmark(*bench);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

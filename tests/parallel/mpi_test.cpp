@@ -7,6 +7,7 @@
 #include "nn/in_memory_iterator.h"
 #include "parallel/mpi_communicator.h"
 #include "parallel/parallel_wrapper.h"
+#include "tests/parallel/communicator_contract.h"
 #include "tests/support/kernel_testing.h"
 
 using namespace gyre;
@@ -21,6 +22,13 @@ NetworkConfig network(const char* updater) {
   return NetworkBuilder().input({6}).dense(5, "tanh").output(3).updater(config).seed(9).build();
 }
 }  // namespace
+
+TEST_CASE("MPI keeps the communicator contract", "[parallel][mpi]") {
+  MpiCommunicator mpi;
+  REQUIRE(mpi.size() == 2);
+  testing::check_communicator_contract(mpi);  // throws on a broken promise
+  SUCCEED("rank " << mpi.rank() << " of " << mpi.size());
+}
 
 TEST_CASE("processes under mpirun train as threads in one process do", "[parallel][mpi]") {
   MpiCommunicator mpi;

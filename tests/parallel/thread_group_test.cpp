@@ -49,7 +49,8 @@ TEST_CASE("thread groups of 1 to 4 members keep the communicator contract", "[pa
     INFO("members " << size);
     ThreadGroup group(size);
     for (int repeat = 0; repeat < 3; ++repeat)
-      require_no_failure(on_threads(group, testing::check_communicator_contract));
+      require_no_failure(on_threads(
+          group, [](Communicator& member) { testing::check_communicator_contract(member); }));
   }
 }
 
@@ -70,7 +71,8 @@ TEST_CASE("an abort wakes every member waiting in a collective", "[parallel][thr
                       Catch::Matchers::Contains("worker 2 failed: out of data"));
   }
   group.reset();
-  require_no_failure(on_threads(group, testing::check_communicator_contract));
+  require_no_failure(on_threads(
+      group, [](Communicator& member) { testing::check_communicator_contract(member); }));
 }
 
 TEST_CASE("members with different buffer sizes are refused", "[parallel][threads]") {

@@ -1,0 +1,53 @@
+#pragma once
+// NcclCommunicator: one participant per GPU (NCCL from the CUDA toolkit). The collective
+// runs on the buffer device's current stream: the host does not wait for it.
+//
+// average() cannot use ncclAvg alone: a short round averages only the replicas that
+// trained. Each rank stages its buffer (or zeros) plus its contributor flag in one device
+// buffer, the ranks ncclSum it, and a kernel divides by the summed flag.
+#include <memory>
+#include <vector>
+
+#include "parallel/communicator.h"
+
+namespace gyre::parallel {
+
+class MpiCommunicator;
+
+class NcclCommunicator final : public Communicator {
+ public:
+  /// One communicator per device of this process (ncclCommInitAll): member i on
+  /// devices[i]. Devices must be distinct (NCCL puts one rank on a GPU).
+  static std::vector<std::unique_ptr<NcclCommunicator>> create_group(
+      const std::vector<Device>& devices);
+  /// This process's rank of a job of one GPU per MPI process: rank 0 makes the NCCL id and
+  /// MPI broadcasts it.
+  static std::unique_ptr<NcclCommunicator> create_across(MpiCommunicator& mpi, Device device);
+  /// Whether this build has NCCL (the CUDA variant).
+  static bool available();
+
+  ~NcclCommunicator() override;
+  NcclCommunicator(const NcclCommunicator&) = delete;
+  NcclCommunicator& operator=(const NcclCommunicator&) = delete;
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  std::string backend() const override { return "nccl"; }
+  Device device() const { return device_; }
+  int average(const Tensor& buffer, bool contributes = true) override;
+  void all_reduce_sum(const Tensor& buffer) override;
+  /// Ends every collective in flight on this communicator (ncclCommAbort): for a failed
+  /// peer, so that no stream waits forever. The communicator is unusable afterwards.
+  void abort() noexcept;
+
+ private:
+  NcclCommunicator(void* comm, int rank, int size, Device device);
+  void* comm_;  // ncclComm_t
+  int rank_, size_;
+  Device device_;
+  float* stage_ = nullptr;  // device memory: count + 1 floats, grown when needed
+  std::size_t stage_floats_ = 0;
+  float* flag_ = nullptr;  // pinned: this rank's contributor flag, then the total
+};
+
+}  // namespace gyre::parallel

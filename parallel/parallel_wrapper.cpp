@@ -51,6 +51,9 @@ ParallelWrapper::ParallelWrapper(nn::Network& model, const ParallelWrapperConfig
     owned_replicas_.push_back(std::move(replica));
   }
   group_ = std::make_unique<ThreadGroup>(count, config_.across_processes);
+  bool distinct_gpus =
+      home.is_cuda() && count > 1 && count <= devices && config_.across_processes == nullptr;
+  use_nccl_ = distinct_gpus && NcclCommunicator::available();
   workers_.resize(static_cast<std::size_t>(count));
 }
 
@@ -66,6 +69,7 @@ ParallelStatistics ParallelWrapper::statistics() const {
 void ParallelWrapper::start_workers() {
   if (running_) return;
   group_->reset();
+  if (use_nccl_ && nccl_.empty()) nccl_ = NcclCommunicator::create_group(devices_);
   failure_ = nullptr;
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     workers_[i].command = Command::none;
@@ -89,6 +93,7 @@ void ParallelWrapper::stop_workers() noexcept {
 
 void ParallelWrapper::run_worker(int index) {
   Worker& self = workers_[static_cast<std::size_t>(index)];
+  const DeviceGuard on_device(devices_[static_cast<std::size_t>(index)]);
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     changed_.wait(lock, [&] { return self.command != Command::none; });
@@ -100,10 +105,12 @@ void ParallelWrapper::run_worker(int index) {
       if (command == Command::train) {
         train_on(index, *batch);
       } else {  // average: parameters, then updater state, of whoever trained since the last
-        Communicator& communicator = group_->member(index);
+        Communicator& communicator =
+            use_nccl_ ? static_cast<Communicator&>(*nccl_[static_cast<std::size_t>(index)])
+                      : group_->member(index);
         nn::Network& replica = *replicas_[static_cast<std::size_t>(index)];
         auto average = [&](const Tensor& buffer, Tensor& host) {
-          if (buffer.device().is_cpu()) {
+          if (buffer.device().is_cpu() || use_nccl_) {  // NCCL averages device memory in place
             communicator.average(buffer, self.trained_since_average);
             return;
           }
@@ -122,6 +129,7 @@ void ParallelWrapper::run_worker(int index) {
       }
     } catch (const std::exception& error) {
       group_->abort(strcat("worker ", index, " failed: ", error.what()));
+      for (auto& communicator : nccl_) communicator->abort();  // no stream waits for this worker
       lock.lock();
       if (failure_ == nullptr) failure_ = std::current_exception();
       lock.unlock();
@@ -255,6 +263,7 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
     }
     prefetcher_.reset();
     stop_workers();  // no thread outlives a failed fit(), the prefetcher's included
+    nccl_.clear();   // aborted communicators are remade by the next fit()
     rounds_since_average_ = 0;
     throw;
   }

@@ -19,6 +19,7 @@
 
 #include "nn/async_iterator.h"
 #include "nn/network.h"
+#include "parallel/nccl_communicator.h"
 #include "parallel/thread_group.h"
 
 namespace gyre::parallel {
@@ -122,6 +123,9 @@ class ParallelWrapper {
   std::vector<std::unique_ptr<nn::Network>> owned_replicas_;
   std::vector<Device> devices_;
   std::unique_ptr<ThreadGroup> group_;
+  // CUDA replicas on distinct GPUs of one process average with NCCL on their own streams.
+  std::vector<std::unique_ptr<NcclCommunicator>> nccl_;
+  bool use_nccl_ = false;
   std::unique_ptr<nn::AsyncDataSetIterator> prefetcher_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "parallel/mpi_communicator.h"
 #include "runtime/log.h"
 #include "runtime/tensor_copy.h"
 #include "workspace/workspace_manager.h"
@@ -51,9 +52,13 @@ ParallelWrapper::ParallelWrapper(nn::Network& model, const ParallelWrapperConfig
     owned_replicas_.push_back(std::move(replica));
   }
   group_ = std::make_unique<ThreadGroup>(count, config_.across_processes);
-  bool distinct_gpus =
+  // NCCL where every rank has a GPU of its own: distinct GPUs of this process, or one GPU
+  // per MPI process; otherwise device replicas average through host mirrors.
+  const bool distinct_gpus =
       home.is_cuda() && count > 1 && count <= devices && config_.across_processes == nullptr;
-  use_nccl_ = distinct_gpus && NcclCommunicator::available();
+  const bool gpu_per_process = home.is_cuda() && count == 1 &&
+                               dynamic_cast<MpiCommunicator*>(config_.across_processes) != nullptr;
+  use_nccl_ = (distinct_gpus || gpu_per_process) && NcclCommunicator::available();
   workers_.resize(static_cast<std::size_t>(count));
 }
 
@@ -69,7 +74,14 @@ ParallelStatistics ParallelWrapper::statistics() const {
 void ParallelWrapper::start_workers() {
   if (running_) return;
   group_->reset();
-  if (use_nccl_ && nccl_.empty()) nccl_ = NcclCommunicator::create_group(devices_);
+  if (use_nccl_ && nccl_.empty()) {
+    if (config_.across_processes == nullptr) {
+      nccl_ = NcclCommunicator::create_group(devices_);
+    } else {  // one GPU per process: NCCL over MPI
+      nccl_.push_back(NcclCommunicator::create_across(
+          dynamic_cast<MpiCommunicator&>(*config_.across_processes), devices_.front()));
+    }
+  }
   failure_ = nullptr;
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     workers_[i].command = Command::none;

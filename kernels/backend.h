@@ -25,6 +25,8 @@ struct GemmArgs {
   float* c = nullptr;
   std::int64_t ldc = 0, stride_c = 0;
   std::int64_t batch = 1;
+  /// Each row of C gets the same bits whatever m is (kernels/batch_invariance.h; CPU).
+  bool row_invariant = false;
 };
 
 enum class Optimizer : std::uint8_t { sgd, momentum, nesterov, adam, adamw };

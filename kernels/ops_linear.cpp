@@ -1,4 +1,5 @@
 // gemm, gemm_batched, bias_add.
+#include "kernels/batch_invariance.h"
 #include "kernels/operand_checks.h"
 #include "kernels/ops.h"
 #include "runtime/error.h"
@@ -30,6 +31,7 @@ Tensor gemm_impl(const char* op, const Tensor& a, const Tensor& b, bool transpos
   const Shape shape = matrix_rank == 3 ? Shape{batch, m, n} : Shape{m, n};
   Tensor result = checks::output(op, "out", out, shape, DType::f32, a.device());
   GemmArgs args;
+  args.row_invariant = BatchInvariantScope::active();
   args.transpose_a = transpose_a;
   args.transpose_b = transpose_b;
   args.m = m;

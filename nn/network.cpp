@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "kernels/batch_invariance.h"
 #include "kernels/ops.h"
 #include "nn/activations.h"
 #include "nn/async_iterator.h"
@@ -429,6 +430,7 @@ double Network::score() const {
 template <typename Use>
 void Network::infer(const Tensor& features, Use use) {
   namespace ids = workspace_ids;
+  const kernels::BatchInvariantScope invariant(batch_invariant_);
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
   const WorkspaceMode mode = config_.inference_mode;
   auto open = [&](const char* id) { return open_network_scope(manager, id); };

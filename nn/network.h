@@ -86,6 +86,10 @@ class Network {
   const NetworkConfig& config() const { return config_; }
   Device device() const { return device_; }
   void set_workspace_modes(WorkspaceMode training, WorkspaceMode inference);
+  /// Inference (output, evaluate) gives each example the same bits whatever batch it is
+  /// in (kernels/batch_invariance.h); off by default: small batches cost more.
+  void set_batch_invariant(bool on) { batch_invariant_ = on; }
+  bool batch_invariant() const { return batch_invariant_; }
 
   /// Trains for `epochs` passes over the iterator (reset at each epoch start). A source
   /// that is async_supported() is read ahead by an AsyncDataSetIterator (config.prefetch
@@ -135,6 +139,7 @@ class Network {
   std::int64_t iteration_ = 0;
   int epoch_ = 0;
   std::vector<TrainingListener*> listeners_;
+  bool batch_invariant_ = false;
   std::unique_ptr<AsyncDataSetIterator> prefetcher_;  // made by the first fit() that prefetches
 };
 

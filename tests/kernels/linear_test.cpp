@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
+#include <cstring>
 
+#include "kernels/batch_invariance.h"
 #include "kernels/ops.h"
 #include "runtime/error.h"
 #include "tests/support/kernel_testing.h"
@@ -114,5 +116,28 @@ TEST_CASE("a single-row gemm (the sgemv path) matches float64 with and without t
         reference_gemm(values_of(a), values_of(b), values_of(c), 1, 19, 37, false, tb, 0.5, 2.0);
     testing::require_close(gemm(a, b, false, tb, 0.5f, 2.0f, copy_to(c, Device::cpu())), expected,
                            1e-5, 1e-5);
+  }
+}
+
+TEST_CASE("under a BatchInvariantScope each GEMM row has the same bits at any batch size",
+          "[kernels][gemm]") {
+  for (auto [k, n] :
+       {std::pair<std::int64_t, std::int64_t>{784, 256}, {256, 128}, {128, 10}, {20, 16}}) {
+    INFO("k " << k << ", n " << n);
+    const Tensor weights = testing::random_tensor({k, n}, 3);
+    const Tensor rows = testing::random_tensor({37, k}, 4);  // not a multiple of the block
+    const kernels::BatchInvariantScope invariant;
+    const Tensor all = kernels::gemm(rows, weights);
+    for (std::int64_t first : {0, 5, 8, 13, 36}) {
+      for (std::int64_t count : {1, 3, 8}) {
+        if (first + count > 37) continue;
+        const Tensor some = kernels::gemm(rows.slice(0, first, first + count), weights);
+        for (std::int64_t r = 0; r < count; ++r) {
+          INFO("row " << first + r << " of a call of " << count);
+          CHECK(std::memcmp(some.data<float>() + r * n, all.data<float>() + (first + r) * n,
+                            static_cast<std::size_t>(n) * sizeof(float)) == 0);
+        }
+      }
+    }
   }
 }

@@ -1,0 +1,230 @@
+#include "parallel/parallel_inference.h"
+
+#include <algorithm>
+
+#include "runtime/tensor_copy.h"
+#include "workspace/workspace_manager.h"
+
+namespace gyre::parallel {
+namespace {
+using Clock = std::chrono::steady_clock;
+constexpr const char* kBatchInput = "PI_INPUT";  // each worker's merged batch
+
+double seconds_between(Clock::time_point start, Clock::time_point end) {
+  return std::chrono::duration<double>(end - start).count();
+}
+}  // namespace
+
+const char* name_of(InferenceMode mode) {
+  return mode == InferenceMode::SEQUENTIAL ? "SEQUENTIAL" : "BATCHED";
+}
+
+void ParallelInferenceConfig::validate() const {
+  GYRE_CHECK(workers >= 0, InvalidArgumentError, "ParallelInference: workers ", workers,
+             " must be >= 1 (or 0 for one per device)");
+  GYRE_CHECK(batch_limit >= 1, InvalidArgumentError, "ParallelInference: batch_limit ", batch_limit,
+             " must be >= 1 (examples per batch)");
+  GYRE_CHECK(max_queue_delay.count() >= 0, InvalidArgumentError,
+             "ParallelInference: max_queue_delay ", max_queue_delay.count(), " µs must be >= 0");
+  GYRE_CHECK(queue_limit >= 1, InvalidArgumentError,
+             "ParallelInference: queue_limit must be >= 1 request");
+}
+
+ParallelInference::ParallelInference(const nn::Network& model,
+                                     const ParallelInferenceConfig& config)
+    : config_(config) {
+  config_.validate();
+  const Device home = model.device();
+  const int devices = home.is_cuda() ? std::max(device_count(DeviceType::cuda), 1) : 1;
+  const int count = config_.workers > 0 ? config_.workers : devices;
+  for (int i = 0; i < count; ++i) {
+    const Device device = home.is_cuda() ? Device::cuda((home.index + i) % devices) : home;
+    auto replica = std::make_unique<nn::Network>(model.config(), device);
+    copy_tensor(model.parameters(), replica->parameters());
+    replica->set_batch_invariant(config_.batch_invariant);
+    replicas_.push_back(std::move(replica));
+  }
+  for (int i = 0; i < count; ++i) threads_.emplace_back([this, i] { run_worker(i); });
+}
+
+ParallelInference::~ParallelInference() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  for (std::thread& thread : threads_) thread.join();
+}
+
+std::future<Tensor> ParallelInference::submit(const Tensor& features) {
+  const Shape& example = replicas_.front()->config().input;
+  bool fits = features.defined() && features.shape().rank() == example.rank() + 1 &&
+              features.shape().dim(0) >= 1 && features.dtype() == DType::f32;
+  for (int d = 0; fits && d < example.rank(); ++d)
+    fits = features.shape().dim(d + 1) == example.dim(d);
+  GYRE_CHECK(fits, InvalidArgumentError, "ParallelInference: the input ", features.description(),
+             " is not a batch of f32 examples of shape ", example, " ([n, ",
+             example.rank() == 1 ? "features" : "channels, height, width", "], n >= 1)");
+  Request request;
+  request.features = features.is_detached() ? features : features.detach();
+  request.arrival = Clock::now();
+  if (features.device().is_cuda()) {  // the caller's kernels may still be writing it
+    request.ready = std::make_shared<Event>(features.device());
+    request.ready->record(Stream::current(features.device()));
+  }
+  std::future<Tensor> future = request.result.get_future();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    GYRE_CHECK(!stopping_, InvalidArgumentError, "ParallelInference is shutting down");
+    if (queue_.size() >= config_.queue_limit) {
+      ++statistics_.rejected;
+      throw OverloadedError(strcat("ParallelInference: ", queue_.size(),
+                                   " requests are waiting (queue_limit ", config_.queue_limit,
+                                   "); retry later"));
+    }
+    queue_.push_back(std::move(request));
+  }
+  changed_.notify_one();
+  return future;
+}
+
+Tensor ParallelInference::output(const Tensor& features) {
+  return submit(features).get();
+}
+
+void ParallelInference::update_model(const nn::Network& model) {
+  GYRE_CHECK(model.parameter_count() == replicas_.front()->parameter_count(), InvalidArgumentError,
+             "update_model: the new model has ", model.parameter_count(),
+             " parameters, the served one ", replicas_.front()->parameter_count(),
+             "; it must have the same architecture");
+  std::unique_lock<std::shared_mutex> exclusive(weights_);  // between batches
+  for (auto& replica : replicas_) {
+    copy_tensor(model.parameters(), replica->parameters());
+    Stream::current(replica->device()).synchronize();
+  }
+}
+
+InferenceStatistics ParallelInference::statistics() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  InferenceStatistics copy = statistics_;
+  copy.queue_depth = queue_.size();
+  return copy;
+}
+
+bool ParallelInference::can_join(const Request& first, const Request& next,
+                                 std::int64_t examples) const {
+  return next.features.shape().dim(0) + examples <= config_.batch_limit &&
+         next.features.device() ==
+             first.features.device();  // same example shape: checked at submit
+}
+
+void ParallelInference::run_worker(int index) {
+  std::vector<Request> batch;
+  batch.reserve(static_cast<std::size_t>(config_.batch_limit));
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    changed_.wait(lock, [this] { return !queue_.empty() || stopping_; });
+    if (queue_.empty()) return;  // stopping, and every request answered
+    batch.clear();
+    batch.push_back(std::move(queue_.front()));
+    queue_.pop_front();
+    std::int64_t examples = batch.front().features.shape().dim(0);
+    if (config_.mode == InferenceMode::BATCHED) {
+      const Clock::time_point deadline = batch.front().arrival + config_.max_queue_delay;
+      while (examples < config_.batch_limit) {
+        if (!queue_.empty()) {
+          if (!can_join(batch.front(), queue_.front(), examples)) break;
+          examples += queue_.front().features.shape().dim(0);
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+          continue;
+        }
+        if (stopping_ || Clock::now() >= deadline) break;
+        changed_.wait_until(lock, deadline, [this] { return !queue_.empty() || stopping_; });
+      }
+    }
+    lock.unlock();
+    serve_batch(index, batch);
+    lock.lock();
+  }
+}
+
+void ParallelInference::serve_batch(int index, std::vector<Request>& batch) {
+  const Clock::time_point start = Clock::now();
+  nn::Network& replica = *replicas_[static_cast<std::size_t>(index)];
+  const Device device = replica.device();
+  std::int64_t examples = 0;
+  for (const Request& request : batch) examples += request.features.shape().dim(0);
+  std::exception_ptr error;
+  Tensor output;
+  try {
+    if (config_.before_batch) config_.before_batch(examples);
+    std::shared_lock<std::shared_mutex> shared(weights_);
+    for (const Request& request : batch) {
+      if (request.ready) request.ready->wait(Stream::current(device));  // no host wait
+    }
+    const Tensor& first = batch.front().features;
+    if (batch.size() == 1 && first.device() == device) {
+      output = replica.output(first);
+    } else {  // merged (and moved to the replica's device) in this worker's input workspace
+      // Sized for a full batch up front; a larger one (one big request moved across
+      // devices) reallocates instead of spilling every time.
+      WorkspaceConfig config;
+      config.initial_size =
+          static_cast<std::size_t>(config_.batch_limit * (first.numel() / first.shape().dim(0))) *
+              sizeof(float) +
+          config.alignment;
+      config.spill = SpillPolicy::REALLOCATE;
+      WorkspaceScope input_scope =
+          WorkspaceManager::for_device(device).activate(kBatchInput, config);
+      std::int64_t dims[Shape::kMaxRank];
+      for (int d = 0; d < first.shape().rank(); ++d) dims[d] = first.shape().dim(d);
+      dims[0] = examples;
+      const Tensor input = Tensor::empty(Shape(dims, first.shape().rank()), DType::f32, device);
+      std::int64_t offset = 0;
+      for (const Request& request : batch) {
+        const std::int64_t rows = request.features.shape().dim(0);
+        copy_tensor(request.features, input.slice(0, offset, offset + rows));
+        offset += rows;
+      }
+      output = replica.output(input);
+    }
+    // A caller may read its answer on any stream or on the host: it is complete when handed.
+    if (device.is_cuda()) Stream::current(device).synchronize();
+  } catch (...) {
+    error = std::current_exception();
+  }
+  const Clock::time_point end = Clock::now();
+  {  // counted before any caller hears back, so a caller sees its own request counted
+    std::lock_guard<std::mutex> lock(mutex_);
+    record(batch, examples, error != nullptr, start, end);
+  }
+  std::int64_t offset = 0;  // each caller gets its rows (views of one detached result) or the error
+  for (Request& request : batch) {
+    const std::int64_t rows = request.features.shape().dim(0);
+    if (error != nullptr)
+      request.result.set_exception(error);  // exactly this batch's callers hear of it
+    else
+      request.result.set_value(output.slice(0, offset, offset + rows));
+    offset += rows;
+  }
+}
+
+void ParallelInference::record(const std::vector<Request>& batch, std::int64_t examples,
+                               bool failed, std::chrono::steady_clock::time_point start,
+                               std::chrono::steady_clock::time_point end) {
+  statistics_.requests += batch.size();
+  if (failed) statistics_.errors += batch.size();
+  ++statistics_.batches;
+  statistics_.examples += static_cast<std::uint64_t>(examples);
+  for (const Request& request : batch)
+    statistics_.queue_seconds += seconds_between(request.arrival, start);
+  statistics_.compute_seconds += seconds_between(start, end);
+  std::size_t bucket = 0;
+  while ((std::int64_t{1} << bucket) < examples &&
+         bucket + 1 < statistics_.batch_size_buckets.size())
+    ++bucket;
+  ++statistics_.batch_size_buckets[bucket];
+}
+
+}  // namespace gyre::parallel

@@ -10,6 +10,7 @@
 #include "tools/bench/prefetch_bench.h"
 #include "tools/bench/train_bench.h"
 #include "tools/cli/info_command.h"
+#include "tools/cli/serve_command.h"
 #include "tools/cli/train_command.h"
 
 int main(int argc, char** argv) {
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   gyre::cli::add_info_command(app);
   gyre::cli::add_train_command(app);
   gyre::cli::add_eval_command(app);
+  gyre::cli::add_serve_command(app);
   CLI::App* bench =
       app.add_subcommand("bench", "Benchmarks, each against its peers in the same run");
   bench->require_subcommand(1);

@@ -49,6 +49,9 @@ void InferenceServer::observe_latency(double seconds) {
 
 void InferenceServer::route() {
   server_->set_payload_max_length(options_.max_body_bytes);  // larger bodies: 413
+  // A kept-alive connection holds one HTTP thread until it goes idle; closing busy ones
+  // after a few requests (httplib's default, 5) races with the client's next request.
+  server_->set_keep_alive_max_count(1u << 30);
   server_->new_task_queue = [threads = options_.http_threads] {
     return new httplib::ThreadPool(static_cast<std::size_t>(threads));
   };

@@ -27,7 +27,9 @@ struct ServerOptions {
   std::string host = "127.0.0.1";  // loopback unless asked otherwise
   int port = 8080;                 // 0: any free port (start() returns it)
   std::size_t max_body_bytes = 16u << 20;
-  int http_threads = 16;
+  /// HTTP threads: a kept-alive client connection holds one while it is busy, so this
+  /// bounds the clients served at once (the others wait for a free thread).
+  int http_threads = 64;
 };
 
 class InferenceServer {

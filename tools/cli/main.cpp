@@ -8,6 +8,7 @@
 #include "tools/bench/kernels_bench.h"
 #include "tools/bench/parallel_bench.h"
 #include "tools/bench/prefetch_bench.h"
+#include "tools/bench/serve_bench.h"
 #include "tools/bench/train_bench.h"
 #include "tools/cli/info_command.h"
 #include "tools/cli/serve_command.h"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   gyre::bench::add_train_benchmark(*bench);
   gyre::bench::add_prefetch_benchmark(*bench);
   gyre::bench::add_parallel_benchmark(*bench);
+  gyre::bench::add_serve_benchmark(*bench);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

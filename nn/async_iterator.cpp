@@ -153,15 +153,19 @@ AsyncDataSetIterator::Slot AsyncDataSetIterator::make_batch(const std::string& i
   return slot;
 }
 
-void AsyncDataSetIterator::release_held() noexcept {
-  if (!holding_ || ring_ == nullptr) return;
+// Everything up to `cycle` may be reused once the consumer's stream is past it.
+void AsyncDataSetIterator::release_through(std::uint64_t cycle) noexcept {
+  if (ring_ == nullptr) return;
   try {
-    // The previous batch's region may be reused once the consumer's stream is past it.
-    ring_->release_through(held_cycle_, Stream::current(device_));
+    ring_->release_through(cycle, Stream::current(device_));
   } catch (const std::exception& error) {
-    GYRE_LOG(nn, error, "AsyncDataSetIterator: releasing cycle ", held_cycle_,
+    GYRE_LOG(nn, error, "AsyncDataSetIterator: releasing cycles through ", cycle,
              " failed: ", error.what());
   }
+}
+
+void AsyncDataSetIterator::release_held() noexcept {
+  if (holding_) release_through(held_cycle_);
   holding_ = false;
 }
 
@@ -171,15 +175,8 @@ void AsyncDataSetIterator::drop_all(std::unique_lock<std::mutex>& lock) {
   for (Slot& slot : queue_) slot.data = DataSet{};
   head_ = count_ = 0;
   holding_ = false;
-  if (unreleased_ && ring_ != nullptr) {
-    try {
-      ring_->release_through(newest_cycle_, Stream::current(device_));
-    } catch (const std::exception& error) {
-      GYRE_LOG(nn, error, "AsyncDataSetIterator: releasing cycles through ", newest_cycle_,
-               " failed: ", error.what());
-    }
-    unreleased_ = false;
-  }
+  if (unreleased_) release_through(newest_cycle_);
+  unreleased_ = false;
   finished_ = false;
   failure_ = nullptr;
 }

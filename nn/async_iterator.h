@@ -80,6 +80,7 @@ class AsyncDataSetIterator final : public DataSetIterator {
                   std::size_t index, Stream copy_stream);
   void drop_all(std::unique_lock<std::mutex>& lock);
   void release_held() noexcept;
+  void release_through(std::uint64_t cycle) noexcept;
 
   DataSetIterator* source_;
   const int prefetch_;

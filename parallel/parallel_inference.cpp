@@ -56,7 +56,20 @@ ParallelInference::~ParallelInference() {
   for (std::thread& thread : threads_) thread.join();
 }
 
-std::future<Tensor> ParallelInference::submit(const Tensor& features) {
+Tensor PendingOutput::get() {
+  GYRE_CHECK(completion_ != nullptr, InvalidArgumentError, "PendingOutput::get() on no request");
+  std::unique_lock<std::mutex> lock(completion_->mutex);
+  completion_->done_changed.wait(lock, [this] { return completion_->done; });
+  GYRE_CHECK(!completion_->failed, ParallelError, "inference batch failed: ", completion_->error);
+  return completion_->value;
+}
+
+bool PendingOutput::ready() const {
+  std::lock_guard<std::mutex> lock(completion_->mutex);
+  return completion_->done;
+}
+
+PendingOutput ParallelInference::submit(const Tensor& features) {
   const Shape& example = replicas_.front()->config().input;
   bool fits = features.defined() && features.shape().rank() == example.rank() + 1 &&
               features.shape().dim(0) >= 1 && features.dtype() == DType::f32;
@@ -72,7 +85,9 @@ std::future<Tensor> ParallelInference::submit(const Tensor& features) {
     request.ready = std::make_shared<Event>(features.device());
     request.ready->record(Stream::current(features.device()));
   }
-  std::future<Tensor> future = request.result.get_future();
+  PendingOutput pending;
+  pending.completion_ = std::make_shared<PendingOutput::Completion>();
+  request.result = pending.completion_;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     GYRE_CHECK(!stopping_, InvalidArgumentError, "ParallelInference is shutting down");
@@ -85,7 +100,7 @@ std::future<Tensor> ParallelInference::submit(const Tensor& features) {
     queue_.push_back(std::move(request));
   }
   changed_.notify_one();
-  return future;
+  return pending;
 }
 
 Tensor ParallelInference::output(const Tensor& features) {
@@ -155,7 +170,8 @@ void ParallelInference::serve_batch(int index, std::vector<Request>& batch) {
   const Device device = replica.device();
   std::int64_t examples = 0;
   for (const Request& request : batch) examples += request.features.shape().dim(0);
-  std::exception_ptr error;
+  std::string error;
+  bool failed = false;
   Tensor output;
   try {
     if (config_.before_batch) config_.before_batch(examples);
@@ -191,21 +207,33 @@ void ParallelInference::serve_batch(int index, std::vector<Request>& batch) {
     }
     // A caller may read its answer on any stream or on the host: it is complete when handed.
     if (device.is_cuda()) Stream::current(device).synchronize();
+  } catch (const std::exception& exception) {
+    failed = true;
+    error = exception.what();
   } catch (...) {
-    error = std::current_exception();
+    failed = true;
+    error = "an exception that is not a std::exception";
   }
   const Clock::time_point end = Clock::now();
   {  // counted before any caller hears back, so a caller sees its own request counted
     std::lock_guard<std::mutex> lock(mutex_);
-    record(batch, examples, error != nullptr, start, end);
+    record(batch, examples, failed, start, end);
   }
   std::int64_t offset = 0;  // each caller gets its rows (views of one detached result) or the error
   for (Request& request : batch) {
     const std::int64_t rows = request.features.shape().dim(0);
-    if (error != nullptr)
-      request.result.set_exception(error);  // exactly this batch's callers hear of it
-    else
-      request.result.set_value(output.slice(0, offset, offset + rows));
+    PendingOutput::Completion& completion = *request.result;
+    {
+      std::lock_guard<std::mutex> lock(completion.mutex);
+      if (failed) {  // exactly this batch's callers hear of it
+        completion.failed = true;
+        completion.error = error;
+      } else {
+        completion.value = output.slice(0, offset, offset + rows);
+      }
+      completion.done = true;
+    }
+    completion.done_changed.notify_all();
     offset += rows;
   }
 }

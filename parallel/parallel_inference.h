@@ -9,7 +9,8 @@
 //     (retryable) instead of blocking without bound;
 //   - requests whose example shapes differ are never merged: a batch takes consecutive
 //     requests of the first one's shape;
-//   - an exception reaches exactly the callers of the batch that failed;
+//   - a failure reaches exactly the callers of the batch that failed (as a ParallelError
+//     with its message);
 //   - inputs on a CUDA device are handed over with an event recorded on the caller's stream
 //     (DL4J #6730: a race between the caller's kernels and the worker's read).
 #include <chrono>
@@ -17,14 +18,15 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <future>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
 #include "nn/network.h"
+#include "parallel/communicator.h"
 #include "runtime/error.h"
 #include "runtime/stream.h"
 
@@ -72,6 +74,27 @@ struct InferenceStatistics {
   std::vector<std::uint64_t> batch_size_buckets = std::vector<std::uint64_t>(12, 0);
 };
 
+/// The answer to one submitted request, filled by a worker.
+class PendingOutput {
+ public:
+  /// Blocks until answered: the outputs, or the batch's failure rethrown as ParallelError
+  /// carrying its message (made on this thread, so no exception object crosses threads).
+  Tensor get();
+  bool ready() const;
+
+ private:
+  friend class ParallelInference;
+  struct Completion {
+    mutable std::mutex mutex;
+    std::condition_variable done_changed;
+    bool done = false;
+    Tensor value;
+    std::string error;  // the failure's message; empty when it succeeded
+    bool failed = false;
+  };
+  std::shared_ptr<Completion> completion_;
+};
+
 class ParallelInference {
  public:
   class Builder {
@@ -113,8 +136,8 @@ class ParallelInference {
   /// The network's outputs for `features` ([n, example...], any device), detached on the
   /// model's device. Blocks; throws the batch's error, or OverloadedError when full.
   Tensor output(const Tensor& features);
-  /// The same, without blocking: the result arrives through the future.
-  std::future<Tensor> submit(const Tensor& features);
+  /// The same, without blocking: get() the answer later.
+  PendingOutput submit(const Tensor& features);
   /// Swaps every replica's parameters for `model`'s (same architecture) between batches:
   /// requests already queued are answered, by the old or the new weights, none is dropped.
   void update_model(const nn::Network& model);
@@ -126,7 +149,7 @@ class ParallelInference {
  private:
   struct Request {
     Tensor features;
-    std::promise<Tensor> result;
+    std::shared_ptr<PendingOutput::Completion> result;
     std::chrono::steady_clock::time_point arrival;
     std::shared_ptr<Event> ready;  // CUDA inputs: recorded on the caller's stream
   };

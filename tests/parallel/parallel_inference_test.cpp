@@ -6,7 +6,6 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <condition_variable>
-#include <future>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -111,7 +110,7 @@ TEST_CASE("inputs of the wrong shape are refused to their caller only",
           "[parallel][inference][threads]") {
   Network model(small_mlp(1));
   auto inference = ParallelInference::Builder(model).workers(1).batch_limit(64).build();
-  std::vector<std::future<Tensor>> good;
+  std::vector<PendingOutput> good;
   for (int i = 0; i < 20; ++i) {
     good.push_back(
         inference->submit(testing::random_tensor({2, 20}, static_cast<std::uint32_t>(i))));
@@ -134,12 +133,13 @@ TEST_CASE("an exception reaches exactly the callers of the failing batch",
                          if (++batch_number == 3) throw std::runtime_error("replica on fire");
                        })
                        .build();
-  std::vector<std::future<Tensor>> futures;
+  std::vector<PendingOutput> futures;
   for (int i = 0; i < 6; ++i)
     futures.push_back(inference->submit(testing::random_tensor({1, 20}, 7)));
   for (int i = 0; i < 6; ++i) {
     if (i == 2)
-      CHECK_THROWS_WITH(futures[static_cast<std::size_t>(i)].get(), "replica on fire");
+      CHECK_THROWS_WITH(futures[static_cast<std::size_t>(i)].get(),
+                        Contains("inference batch failed: replica on fire"));
     else
       CHECK(futures[static_cast<std::size_t>(i)].get().shape() == Shape({1, 5}));
   }
@@ -157,7 +157,7 @@ TEST_CASE("beyond queue_limit callers are refused with a retryable error, and no
                        .queue_limit(4)
                        .before_batch([&](std::int64_t) { gate.pass(); })
                        .build();
-  std::vector<std::future<Tensor>> futures;
+  std::vector<PendingOutput> futures;
   futures.push_back(inference->submit(testing::random_tensor({1, 20}, 1)));
   gate.wait_for_a_held_batch();  // the worker holds the first: the queue fills behind it
   for (int i = 0; i < 4; ++i)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "runtime/log.h"
 #include "runtime/tensor_copy.h"
 #include "workspace/workspace_manager.h"
 
@@ -136,6 +137,25 @@ bool ParallelInference::can_join(const Request& first, const Request& next,
 void ParallelInference::run_worker(int index) {
   std::vector<Request> batch;
   batch.reserve(static_cast<std::size_t>(config_.batch_limit));
+  try {  // a full batch first: this thread's workspaces learn their size before any request
+    nn::Network& replica = *replicas_[static_cast<std::size_t>(index)];
+    const Shape& example = replica.config().input;
+    std::int64_t dims[Shape::kMaxRank] = {config_.batch_limit};
+    for (int d = 0; d < example.rank(); ++d) dims[d + 1] = example.dim(d);
+    const Shape shape(dims, example.rank() + 1);
+    Tensor zeros = Tensor::empty_detached(shape, DType::f32, Device::cpu());
+    std::fill(zeros.data<float>(), zeros.data<float>() + zeros.numel(), 0.0f);
+    if (replica.device().is_cpu()) {
+      (void)replica.output(zeros);
+    } else {
+      const Tensor on_device = Tensor::empty_detached(shape, DType::f32, replica.device());
+      copy_tensor(zeros, on_device);
+      (void)replica.output(on_device);
+    }
+  } catch (const std::exception& error) {
+    GYRE_LOG(parallel, warn, "ParallelInference worker ", index, ": the warm-up batch failed (",
+             error.what(), "); serving without it");
+  }
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     changed_.wait(lock, [this] { return !queue_.empty() || stopping_; });

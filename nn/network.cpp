@@ -10,6 +10,7 @@
 #include "nn/convolution_layers.h"
 #include "nn/output_layer.h"
 #include "nn/simple_layers.h"
+#include "runtime/detached_memory.h"
 #include "runtime/error.h"
 #include "runtime/tensor_copy.h"
 
@@ -470,11 +471,87 @@ void Network::infer(const Tensor& features, Use use) {
 Tensor Network::output(const Tensor& features) {
   GYRE_CHECK(features.device() == device_, DeviceError, "output: features ", features.description(),
              " are not on the network's device ", device_);
+  if (cuda_graphs_) return output_with_graph(features);
   Tensor result;
   infer(features, [&](const Tensor& predictions) {
     WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
     result = predictions.detach();
   });
+  return result;
+}
+
+std::uint64_t Network::device_allocation_events() const {
+  std::uint64_t events = detached_resource(device_).statistics().misses;
+  for (const WorkspaceStatistics& workspace : WorkspaceManager::for_device(device_).statistics()) {
+    for (const ArenaStatistics& arena : workspace.arenas)
+      events += arena.spill_count + arena.resize_count;
+  }
+  return events;
+}
+
+// The inference step as a CUDA graph: eager while the plan says so (learning, another
+// shape, not CUDA), captured once on a stream of its own, replayed afterwards. The graph
+// reads graph_input_ and writes graph_output_, fixed buffers; the caller's stream waits
+// for the replay through events, and gets a detached copy of the output.
+Tensor Network::output_with_graph(const Tensor& features) {
+  StepSignature signature;
+  signature.device = device_;
+  signature.mode = config_.inference_mode;
+  signature.input = features.shape();
+  signature.allocations_last_step = allocations_last_output_;
+  const GraphAction action = inference_graph_plan_.next(signature);
+  auto eager = [&] {
+    const std::uint64_t before = device_allocation_events();
+    Tensor result;
+    infer(features, [&](const Tensor& predictions) {
+      WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
+      result = predictions.detach();
+    });
+    allocations_last_output_ = device_allocation_events() - before;
+    last_output_shape_ = result.shape();
+    return result;
+  };
+  if (action == GraphAction::eager && !device_.is_cuda()) return eager();
+  if (graph_stream_ == nullptr) {
+    graph_stream_ = std::make_unique<OwnedStream>(device_);
+    graph_input_ready_ = std::make_unique<Event>(device_);
+    graph_output_ready_ = std::make_unique<Event>(device_);
+  }
+  const Stream caller = Stream::current(device_);
+  graph_input_ready_->record(caller);  // the caller's kernels may still be writing features
+  graph_input_ready_->wait(*graph_stream_);
+  Tensor result;
+  {
+    const StreamGuard on_graph_stream(*graph_stream_);  // learning, capture and replays alike
+    if (action == GraphAction::eager) {
+      result = eager();
+    } else {
+      if (action == GraphAction::capture) {
+        graph_input_ = Tensor::empty_detached(features.shape(), DType::f32, device_);
+        graph_output_ = Tensor::empty_detached(last_output_shape_, DType::f32, device_);
+        std::string failure;
+        try {
+          inference_graph_ = CudaGraph::capture(*graph_stream_, [&] {
+            infer(graph_input_,
+                  [&](const Tensor& predictions) { copy_tensor(predictions, graph_output_); });
+          });
+        } catch (const Error& error) {
+          failure = error.what();
+        }
+        inference_graph_plan_.captured(!inference_graph_.empty(), failure);
+      }
+      if (inference_graph_.empty()) {
+        result = eager();
+      } else {
+        copy_tensor(features, graph_input_);
+        inference_graph_.replay(*graph_stream_);
+        result = Tensor::empty_detached(graph_output_.shape(), DType::f32, device_);
+        copy_tensor(graph_output_, result);
+      }
+    }
+  }
+  graph_output_ready_->record(*graph_stream_);
+  graph_output_ready_->wait(caller);  // the caller's next work sees the result
   return result;
 }
 

@@ -12,8 +12,11 @@
 #include "nn/data_set.h"
 #include "nn/evaluation.h"
 #include "nn/layer.h"
+#include "nn/step_graph.h"
 #include "nn/updater.h"
 #include "nn/workspace_mode.h"
+#include "runtime/cuda_graph.h"
+#include "runtime/stream.h"
 
 namespace gyre::nn {
 
@@ -90,6 +93,11 @@ class Network {
   /// in (kernels/batch_invariance.h); off by default: small batches cost more.
   void set_batch_invariant(bool on) { batch_invariant_ = on; }
   bool batch_invariant() const { return batch_invariant_; }
+  /// Opt-in: output() on a CUDA device runs as a replayed CUDA graph once its workspaces
+  /// have learned their sizes (nn/step_graph.h says when; anything else runs eagerly).
+  void set_cuda_graphs(bool on) { cuda_graphs_ = on; }
+  /// The inference step's graph plan (why it is eager, how many replays).
+  const StepGraphPlan& inference_graph_plan() const { return inference_graph_plan_; }
 
   /// Trains for `epochs` passes over the iterator (reset at each epoch start). A source
   /// that is async_supported() is read ahead by an AsyncDataSetIterator (config.prefetch
@@ -140,6 +148,17 @@ class Network {
   int epoch_ = 0;
   std::vector<TrainingListener*> listeners_;
   bool batch_invariant_ = false;
+  // CUDA graphs of the inference step: fixed input and output buffers, a stream of its own.
+  Tensor output_with_graph(const Tensor& features);
+  std::uint64_t device_allocation_events() const;
+  bool cuda_graphs_ = false;
+  StepGraphPlan inference_graph_plan_{"inference"};
+  std::uint64_t allocations_last_output_ = 0;
+  std::unique_ptr<OwnedStream> graph_stream_;
+  std::unique_ptr<Event> graph_input_ready_, graph_output_ready_;
+  CudaGraph inference_graph_;
+  Tensor graph_input_, graph_output_;
+  Shape last_output_shape_;
   std::unique_ptr<AsyncDataSetIterator> prefetcher_;  // made by the first fit() that prefetches
 };
 

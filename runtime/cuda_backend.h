@@ -41,6 +41,14 @@ void free_pinned(void* pointer) noexcept;
 void copy_async(void* destination, const void* source, std::size_t bytes, void* stream);
 void memset_async(void* destination, int value, std::size_t bytes, void* stream);
 
+// CUDA graphs: capture a stream's work (thread-local mode), instantiate, replay.
+void begin_capture(void* stream);
+/// Ends the capture; returns the instantiated graph, or null if the capture failed (the
+/// stream has left capture mode either way and the error slot is clear).
+void* end_capture(void* stream) noexcept;
+void launch_graph(void* graph, void* stream);
+void destroy_graph(void* graph) noexcept;
+
 void* create_stream(int device);
 void destroy_stream(void* stream) noexcept;
 void synchronize_stream(void* stream);

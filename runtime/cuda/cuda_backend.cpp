@@ -164,6 +164,26 @@ void destroy_event(void* event) noexcept {
 void record_event(void* event, void* stream) {
   GYRE_CUDA_CHECK(cudaEventRecord(as_event(event), as_stream(stream)));
 }
+void begin_capture(void* stream) {
+  GYRE_CUDA_CHECK(cudaStreamBeginCapture(as_stream(stream), cudaStreamCaptureModeThreadLocal));
+}
+void* end_capture(void* stream) noexcept {
+  cudaGraph_t graph = nullptr;
+  const cudaError_t ended = cudaStreamEndCapture(as_stream(stream), &graph);
+  cudaGraphExec_t exec = nullptr;
+  if (ended == cudaSuccess && graph != nullptr &&
+      cudaGraphInstantiate(&exec, graph, 0) != cudaSuccess)
+    exec = nullptr;
+  if (graph != nullptr) cudaGraphDestroy(graph);
+  cudaGetLastError();  // a failed capture leaves an error behind: the caller falls back
+  return exec;
+}
+void launch_graph(void* graph, void* stream) {
+  GYRE_CUDA_CHECK(cudaGraphLaunch(static_cast<cudaGraphExec_t>(graph), as_stream(stream)));
+}
+void destroy_graph(void* graph) noexcept {
+  if (graph != nullptr) cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(graph));
+}
 void stream_wait_event(void* stream, void* event) {
   GYRE_CUDA_CHECK(cudaStreamWaitEvent(as_stream(stream), as_event(event), 0));
 }

@@ -50,6 +50,16 @@ void copy_async(void*, const void*, std::size_t, void*) {
 void memset_async(void*, int, std::size_t, void*) {
   unavailable("device memset");
 }
+void begin_capture(void*) {
+  unavailable("graph capture");
+}
+void* end_capture(void*) noexcept {
+  return nullptr;
+}
+void launch_graph(void*, void*) {
+  unavailable("graph launch");
+}
+void destroy_graph(void*) noexcept {}
 void* create_stream(int) {
   unavailable("create a CUDA stream");
 }

@@ -1,0 +1,56 @@
+#include "nn/step_graph.h"
+
+#include "runtime/log.h"
+
+namespace gyre::nn {
+
+GraphAction StepGraphPlan::eager(const std::string& why) {
+  reason_ = why;
+  if (logged_.insert(why).second)
+    GYRE_LOG(nn, info, "CUDA graphs: the ", step_, " step runs eagerly: ", why);
+  return GraphAction::eager;
+}
+
+GraphAction StepGraphPlan::next(const StepSignature& signature) {
+  const Shape previous = last_input_;
+  const bool had_step = seen_step_;
+  last_input_ = signature.input;
+  seen_step_ = true;
+  if (disabled_) return eager(reason_);
+  if (!signature.device.is_cuda()) return eager(strcat(signature.device, " is not a CUDA device"));
+  if (signature.mode == WorkspaceMode::NONE)
+    return eager("workspace mode NONE allocates every step, so addresses change");
+  if (signature.per_iteration_scalars)
+    return eager(
+        "its kernels take per-iteration host scalars (Adam's bias correction or dropout's "
+        "seed), which a replay would repeat");
+  if (has_graph_) {
+    if (signature.input == graph_input_) {
+      reason_.clear();
+      ++replays_;
+      return GraphAction::replay;
+    }
+    return eager(
+        strcat("batch shape ", signature.input, " differs from the captured ", graph_input_));
+  }
+  // Capture after one learning cycle of this shape that allocated nothing new.
+  if (!had_step || previous != signature.input || signature.allocations_last_step != 0)
+    return eager("learning: the workspaces are still finding their sizes");
+  graph_input_ = signature.input;
+  reason_.clear();
+  return GraphAction::capture;
+}
+
+void StepGraphPlan::captured(bool ok, const std::string& why) {
+  has_graph_ = ok;
+  if (ok) return;
+  disabled_ = true;
+  eager(strcat("the capture failed (", why.empty() ? "no graph" : why, "); graphs are off for it"));
+}
+
+void StepGraphPlan::invalidate() {
+  has_graph_ = false;
+  seen_step_ = false;
+}
+
+}  // namespace gyre::nn

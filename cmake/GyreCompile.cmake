@@ -14,6 +14,16 @@ if(GYRE_SANITIZE)
   endif()
 endif()
 
+# GYRE_FUZZ (clang): every target gets libFuzzer's coverage instrumentation; the fuzzers in
+# tests/fuzz link libFuzzer itself.
+option(GYRE_FUZZ "Build the libFuzzer fuzzers (clang)" OFF)
+if(GYRE_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "GYRE_FUZZ needs clang (libFuzzer): configure with -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  add_compile_options("$<$<COMPILE_LANGUAGE:CXX>:-fsanitize=fuzzer-no-link>")
+endif()
+
 function(gyre_compile_options target)
   target_compile_options(${target} PRIVATE
     $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor

@@ -5,6 +5,7 @@
 #   cuda     CUDA required (every CUDA source compiles and links, with or without a GPU)
 #   asan     AddressSanitizer + UBSan, no CUDA
 #   tsan     ThreadSanitizer, no CUDA
+#   fuzz     clang, libFuzzer + AddressSanitizer + UBSan, no CUDA: the fuzzers of tests/fuzz
 # GYRE_WERROR=ON turns warnings into errors (CI does). Prints nothing but the build's errors.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,7 +18,9 @@ case "$variant" in
   cuda)    options=(-DGYRE_CUDA=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
   asan)    options=(-DGYRE_CUDA=OFF -DCMAKE_BUILD_TYPE=Debug "-DGYRE_SANITIZE=address,undefined") ;;
   tsan)    options=(-DGYRE_CUDA=OFF -DCMAKE_BUILD_TYPE=Debug -DGYRE_SANITIZE=thread) ;;
-  *) echo "build.sh: unknown variant '$variant' (release, cpu, cuda, asan, tsan)" >&2; exit 2 ;;
+  fuzz)    options=(-DGYRE_CUDA=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DGYRE_SANITIZE=address,undefined"
+                    -DGYRE_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++) ;;
+  *) echo "build.sh: unknown variant '$variant' (release, cpu, cuda, asan, tsan, fuzz)" >&2; exit 2 ;;
 esac
 
 build_dir="$root/build/$variant"

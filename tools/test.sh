@@ -17,6 +17,8 @@ for variant in "${variants[@]}"; do
   case "$variant" in
     asan) labels=(-L sanitize) ;;
     tsan) labels=(-L threads) ;;
+    # Each fuzzer runs GYRE_FUZZ_SECONDS (20 by default) from its seed corpus.
+    fuzz) labels=(-L fuzz) ;;
     # Without a GPU the CUDA build trains on the CPU exactly as the cpu variant did.
     cuda) labels=(-LE accuracy) ;;
   esac

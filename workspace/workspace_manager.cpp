@@ -267,8 +267,15 @@ void WorkspaceManager::load_learned_sizes(const std::string& path) {
   GYRE_CHECK(in.good(), WorkspaceError, "cannot read learned workspace sizes from '", path, "'");
   std::stringstream text;
   text << in.rdbuf();
-  const nlohmann::json document =
-      nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  std::map<std::string, std::size_t> sizes = parse_learned_sizes(text.str(), path);
+  LearnedSizes& learned = learned_sizes();
+  std::lock_guard<std::mutex> lock(learned.mutex);
+  learned.sizes = std::move(sizes);
+}
+
+std::map<std::string, std::size_t> WorkspaceManager::parse_learned_sizes(const std::string& text,
+                                                                         const std::string& path) {
+  const nlohmann::json document = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   const auto fail = [&](const std::string& why) {
     throw WorkspaceError(strcat("'", path, "' is not a learned-sizes file of Gyre: ", why,
                                 "; write it with WorkspaceManager::save_learned_sizes()"));
@@ -303,9 +310,7 @@ void WorkspaceManager::load_learned_sizes(const std::string& path) {
     sizes[learned_key(entry["id"].get<std::string>(), device, memory_kind)] =
         entry["bytes"].get<std::size_t>();
   }
-  LearnedSizes& learned = learned_sizes();
-  std::lock_guard<std::mutex> lock(learned.mutex);
-  learned.sizes = std::move(sizes);
+  return sizes;
 }
 
 void WorkspaceManager::clear_learned_sizes() {

@@ -97,6 +97,10 @@ class WorkspaceManager {
   /// thread) with a known id and device allocate their arenas at once at that size and skip
   /// learning. A missing, truncated or malformed file raises WorkspaceError.
   static void load_learned_sizes(const std::string& path);
+  /// The sizes in a learned-sizes file's text, keyed as load_learned_sizes() keeps them
+  /// (`path` appears in messages); raises WorkspaceError as it does.
+  static std::map<std::string, std::size_t> parse_learned_sizes(const std::string& text,
+                                                                const std::string& path);
   static void clear_learned_sizes();
 
  private:

@@ -7,16 +7,12 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tools/serve/predict_body.h"
 #include "workspace/workspace_registry.h"
 
 namespace gyre::serve {
 namespace {
 using Clock = std::chrono::steady_clock;
-
-// A request the client got wrong: 400 with `what`.
-struct BadRequest {
-  std::string what;
-};
 
 void reply_error(httplib::Response& response, int status, const std::string& message) {
   response.status = status;
@@ -68,43 +64,8 @@ void InferenceServer::route() {
     ++http_requests_;
     try {
       const bool binary = request.get_header_value("Content-Type") == "application/octet-stream";
-      Tensor input;
-      if (binary) {
-        const std::size_t row_bytes = static_cast<std::size_t>(example_floats_) * sizeof(float);
-        if (request.body.empty() || request.body.size() % row_bytes != 0)
-          throw BadRequest{strcat("a float32 body must hold whole examples of ", example_floats_,
-                                  " floats (", row_bytes, " bytes); got ", request.body.size(),
-                                  " bytes")};
-        const auto rows = static_cast<std::int64_t>(request.body.size() / row_bytes);
-        input = Tensor::empty_detached({rows, example_floats_});
-        std::memcpy(input.data_ptr(), request.body.data(), request.body.size());
-      } else {
-        nlohmann::json body;
-        try {
-          body = nlohmann::json::parse(request.body);
-        } catch (const nlohmann::json::exception& error) {
-          throw BadRequest{strcat("the body is not JSON: ", error.what())};
-        }
-        if (!body.is_object() || !body.contains("inputs") || !body["inputs"].is_array() ||
-            body["inputs"].empty())
-          throw BadRequest{"expected {\"inputs\": [[...], ...]}: a non-empty array of examples"};
-        const nlohmann::json& rows = body["inputs"];
-        input = Tensor::empty_detached({static_cast<std::int64_t>(rows.size()), example_floats_});
-        float* out = input.data<float>();
-        for (std::size_t r = 0; r < rows.size(); ++r) {
-          if (!rows[r].is_array() || rows[r].size() != static_cast<std::size_t>(example_floats_))
-            throw BadRequest{
-                strcat("inputs[", r, "] must be an array of ", example_floats_, " numbers")};
-          for (std::size_t c = 0; c < rows[r].size(); ++c) {
-            if (!rows[r][c].is_number())
-              throw BadRequest{strcat("inputs[", r, "][", c, "] is not a number")};
-            *out++ = rows[r][c].get<float>();
-          }
-        }
-      }
-      std::int64_t dims[Shape::kMaxRank] = {input.shape().dim(0)};
-      for (int d = 0; d < example_.rank(); ++d) dims[d + 1] = example_.dim(d);
-      const Tensor output = inference_.output(input.reshape(Shape(dims, example_.rank() + 1)));
+      const Tensor input = parse_predict_body(request.body, binary, example_);
+      const Tensor output = inference_.output(input);
       const std::int64_t n = output.shape().dim(0), width = output.shape().dim(1);
       if (binary) {
         response.set_header("X-Gyre-Shape", strcat(n, ",", width));
@@ -118,9 +79,6 @@ void InferenceServer::route() {
                                                output.data<float>() + (r + 1) * width));
         response.set_content(nlohmann::json{{"outputs", outputs}}.dump(), "application/json");
       }
-    } catch (const BadRequest& bad) {
-      ++bad_requests_;
-      reply_error(response, 400, bad.what);
     } catch (const parallel::OverloadedError& error) {
       ++overloaded_;
       response.set_header("Retry-After", "1");

@@ -42,12 +42,13 @@ class NcclCommunicator final : public Communicator {
 
  private:
   NcclCommunicator(void* comm, int rank, int size, Device device);
-  void* comm_;  // ncclComm_t
+  // [[maybe_unused]]: the CPU build's stub never touches them.
+  [[maybe_unused]] void* comm_;  // ncclComm_t
   int rank_, size_;
   Device device_;
-  float* stage_ = nullptr;  // device memory: count + 1 floats, grown when needed
-  std::size_t stage_floats_ = 0;
-  float* flag_ = nullptr;  // pinned: this rank's contributor flag, then the total
+  [[maybe_unused]] float* stage_ = nullptr;  // device memory: count + 1 floats, grown as needed
+  [[maybe_unused]] std::size_t stage_floats_ = 0;
+  [[maybe_unused]] float* flag_ = nullptr;  // pinned: this rank's flag, then the total
 };
 
 }  // namespace gyre::parallel

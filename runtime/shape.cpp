@@ -1,5 +1,6 @@
 #include "runtime/shape.h"
 
+#include <algorithm>
 #include <ostream>
 #include <sstream>
 #include <utility>
@@ -35,7 +36,12 @@ void Shape::set_dims(const std::int64_t* dims, int rank) {
   }
   rank_ = rank;
   std::int64_t stride = 1;
+  std::int64_t bound = 1;  // the product of the dims counting 0 as 1: stride never exceeds it
   for (int i = rank - 1; i >= 0; --i) {
+    // A shape read from a file may claim more elements than any index can hold.
+    GYRE_CHECK(!__builtin_mul_overflow(bound, std::max<std::int64_t>(dims[i], 1), &bound),
+               InvalidArgumentError, "shape ", list_text(dims, rank),
+               " has more elements than a 64-bit index can count");
     dims_[i] = dims[i];
     strides_[i] = stride;
     stride *= dims[i];

@@ -8,11 +8,11 @@
 #include "runtime/error.h"
 #include "runtime/log.h"
 
-#define GYRE_FUZZ_TARGET(parse)                                                      \
+#define GYRE_FUZZ_TARGET(parse)                                                       \
   extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) { \
-    try {                                                                            \
-      parse(data, size);                                                             \
-    } catch (const gyre::Error&) {                                                   \
-    }                                                                                \
-    return 0;                                                                        \
+    try {                                                                             \
+      parse(data, size);                                                              \
+    } catch (const gyre::Error&) {                                                    \
+    }                                                                                 \
+    return 0;                                                                         \
   }

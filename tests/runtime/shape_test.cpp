@@ -50,3 +50,13 @@ TEST_CASE("bad shapes raise errors naming the offending values", "[runtime][shap
   CHECK_THROWS_WITH(Shape({2, 3}).dim(2), Contains("axis 2") && Contains("[2, 3]"));
   CHECK_THROWS_WITH(Shape({2, 3}).transposed(0, -3), Contains("axis -3"));
 }
+
+TEST_CASE("a shape whose element count overflows 64 bits is refused (found by fuzzing)",
+          "[runtime][shape]") {
+  // The IDX fuzzer's input: dims read from a file whose product overflows int64.
+  CHECK_THROWS_WITH(Shape({463290874462208, 3503303632}),
+                    Catch::Matchers::Contains("more elements than a 64-bit index can count"));
+  CHECK_THROWS_AS(Shape({1LL << 32, 1LL << 32}), InvalidArgumentError);
+  CHECK(Shape({1LL << 31, 1LL << 31}).numel() == (1LL << 62));
+  CHECK(Shape({0, 1LL << 40, 1LL << 22}).numel() == 0);
+}

@@ -4,12 +4,14 @@
 #include <mutex>
 
 #include "runtime/error.h"
+#include "runtime/fault_injecting_resource.h"
 
 namespace gyre {
 namespace {
 struct Resources {
   std::mutex mutex;
-  HostMemoryResource host;
+  HostMemoryResource plain_host;
+  FaultInjectingResource host{plain_host};  // disarmed: one atomic load per allocation
   std::unique_ptr<PinnedHostMemoryResource> pinned;
   std::unique_ptr<CudaMemoryResource> device[kMaxDevices];
   std::unique_ptr<CudaAsyncMemoryResource> async_device[kMaxDevices];
@@ -33,6 +35,10 @@ MemoryResource& per_device(std::unique_ptr<Resource> (&table)[kMaxDevices], Devi
 }  // namespace
 
 MemoryResource& host_resource() {
+  return resources().host;
+}
+
+FaultInjectingResource& host_fault_injection() {
   return resources().host;
 }
 

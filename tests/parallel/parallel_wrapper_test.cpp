@@ -8,7 +8,9 @@
 #include <stdexcept>
 
 #include "nn/in_memory_iterator.h"
+#include "runtime/fault_injecting_resource.h"
 #include "tests/support/kernel_testing.h"
+#include "tests/support/strict_logging.h"
 #include "workspace/workspace_registry.h"
 
 using namespace gyre;
@@ -165,4 +167,33 @@ TEST_CASE("the averaged score is reported after averaging when asked", "[paralle
   wrapper->fit(batches, 1);
   CHECK(wrapper->statistics().last_averaged_score > 0.0);
   CHECK(wrapper->statistics().averaging_seconds > 0.0);
+}
+
+TEST_CASE("a failed allocation anywhere in a parallel fit() reaches the caller, the next works",
+          "[parallel][threads][faults]") {
+  const Data data;
+  FaultInjectingResource& injection = host_fault_injection();
+  int sites = 0;
+  for (std::uint64_t n = 1; n < 400; ++n) {
+    INFO("failing host allocation #" << n);
+    testing::allow_warnings(1000);
+    Network model(sgd_network());
+    auto wrapper = ParallelWrapper::Builder(model).workers(2).build();
+    InMemoryIterator batches(data.features, data.labels, 4, false, 0);
+    const std::size_t threads_before = thread_count();
+    injection.arm(n);
+    try {
+      wrapper->fit(batches, 1);
+    } catch (const Error&) {
+      CHECK(injection.fired());
+    }
+    injection.disarm();
+    if (!injection.fired()) break;
+    ++sites;
+    CHECK(thread_count() <= threads_before + 3);  // at most the workers and the prefetcher
+    wrapper->fit(batches, 1);                     // the next call works
+    testing::require_close(wrapper->replica(1).parameters(), testing::values_of(model.parameters()),
+                           0.0, 0.0);
+  }
+  CHECK(sites >= 3);
 }

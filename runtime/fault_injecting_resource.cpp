@@ -1,0 +1,41 @@
+#include "runtime/fault_injecting_resource.h"
+
+#include "runtime/error.h"
+
+namespace gyre {
+
+void FaultInjectingResource::arm(std::uint64_t n) {
+  GYRE_CHECK(n >= 1, InvalidArgumentError, "FaultInjectingResource::arm: n must be >= 1");
+  fired_.store(false, std::memory_order_release);
+  remaining_.store(n, std::memory_order_release);
+}
+
+void FaultInjectingResource::disarm() {
+  remaining_.store(0, std::memory_order_release);
+}
+
+std::string FaultInjectingResource::name() const {
+  return "fault_injecting(" + upstream_.name() + ")";
+}
+
+void* FaultInjectingResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) {
+  std::uint64_t remaining = remaining_.load(std::memory_order_acquire);
+  while (remaining != 0) {  // armed: count this allocation down
+    if (remaining_.compare_exchange_weak(remaining, remaining - 1, std::memory_order_acq_rel)) {
+      if (remaining == 1) {
+        fired_.store(true, std::memory_order_release);
+        throw OutOfMemoryError(strcat("injected fault: ", upstream_.name(), " allocation of ",
+                                      bytes, " bytes failed on purpose"));
+      }
+      break;
+    }
+  }
+  return upstream_.allocate(bytes, alignment, stream);
+}
+
+void FaultInjectingResource::do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
+                                           Stream stream) noexcept {
+  upstream_.deallocate(pointer, bytes, alignment, stream);
+}
+
+}  // namespace gyre

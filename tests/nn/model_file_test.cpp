@@ -1,12 +1,17 @@
 #include "nn/model_file.h"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <random>
+#include <thread>
 
 #include "runtime/error.h"
 #include "tests/support/kernel_testing.h"
@@ -68,4 +73,42 @@ TEST_CASE("every truncation and corruption of a model file is a clear error", "[
   CHECK_THROWS_WITH(load_model("/nonexistent.safetensors"),
                     Catch::Matchers::Contains("cannot read"));
   fs::remove(path);
+}
+
+TEST_CASE("a model write killed at any point leaves the old file or the new one",
+          "[nn][model][faults]") {
+  // The writer is a child process killed with SIGKILL after a random delay, again and
+  // again; the file must always load, holding one of the two models.
+  const std::string path =
+      (std::filesystem::temp_directory_path() / strcat("gyre-kill-", ::getpid(), ".safetensors"))
+          .string();
+  const NetworkConfig config = NetworkBuilder().input({64}).dense(256).output(10).build();
+  Network first(config), second(NetworkBuilder().input({64}).dense(256).output(10).seed(7).build());
+  save_model(first, path);
+  const std::vector<double> first_values = testing::values_of(first.parameters()),
+                            second_values = testing::values_of(second.parameters());
+  std::mt19937 random(11);
+  int interrupted = 0;
+  for (int trial = 0; trial < 40; ++trial) {
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {  // the writer: alternates the two models until killed
+      for (int i = 0;; ++i) save_model(i % 2 == 0 ? second : first, path);
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(random() % 20000));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    if (WIFSIGNALED(status)) ++interrupted;
+    std::unique_ptr<Network> loaded;
+    REQUIRE_NOTHROW(loaded = load_model(path));
+    const std::vector<double> values = testing::values_of(loaded->parameters());
+    CHECK((values == first_values || values == second_values));
+  }
+  CHECK(interrupted == 40);
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::filesystem::temp_directory_path())) {
+    if (entry.path().string().rfind(path + ".tmp.", 0) == 0) std::filesystem::remove(entry.path());
+  }
+  std::filesystem::remove(path);
 }

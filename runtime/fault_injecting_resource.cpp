@@ -14,8 +14,9 @@ void FaultInjectingResource::disarm() {
   remaining_.store(0, std::memory_order_release);
 }
 
+// Transparent: the wrapped resource keeps its name in statistics and messages.
 std::string FaultInjectingResource::name() const {
-  return "fault_injecting(" + upstream_.name() + ")";
+  return upstream_.name();
 }
 
 void* FaultInjectingResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) {

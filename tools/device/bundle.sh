@@ -16,7 +16,8 @@ binaries=(tools/gyre
           tests/runtime/runtime_tests tests/runtime/runtime_cuda_tests
           tests/workspace/workspace_tests tests/workspace/workspace_cuda_tests
           tests/kernels/kernels_tests tests/kernels/kernels_cuda_tests
-          tests/nn/nn_tests tests/nn/nn_cuda_tests)
+          tests/nn/nn_tests tests/nn/nn_cuda_tests tests/nn/nn_async_tests
+          tests/parallel/parallel_tests tests/parallel/parallel_cuda_tests)
 for binary in "${binaries[@]}"; do
   strip -o "$stage/bin/$(basename "$binary")" "$root/build/cuda/$binary"
 done

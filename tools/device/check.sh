@@ -35,8 +35,10 @@ step() {  # step NAME LOGFILE COMMAND...: runs, records pass/fail/skip and the s
 echo "commit $(cat commit)" >>"$out/nvidia-smi.txt"
 bin/gyre info --json >"$out/info.json" 2>&1
 
-for test in runtime_tests workspace_tests kernels_tests; do step "$test" "$test.log" "bin/$test"; done
-for test in runtime_cuda_tests workspace_cuda_tests kernels_cuda_tests nn_cuda_tests; do
+for test in runtime_tests workspace_tests kernels_tests nn_async_tests parallel_tests; do
+  step "$test" "$test.log" "bin/$test"
+done
+for test in runtime_cuda_tests workspace_cuda_tests kernels_cuda_tests nn_cuda_tests parallel_cuda_tests; do
   step "$test" "$test.log" "bin/$test"
 done
 # (the cases that read Debian's dataset path are left out: the GPU machine has no Debian packages)

@@ -472,6 +472,10 @@ Tensor Network::output(const Tensor& features) {
   GYRE_CHECK(features.device() == device_, DeviceError, "output: features ", features.description(),
              " are not on the network's device ", device_);
   if (cuda_graphs_) return output_with_graph(features);
+  return output_eager(features);
+}
+
+Tensor Network::output_eager(const Tensor& features) {
   Tensor result;
   infer(features, [&](const Tensor& predictions) {
     WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
@@ -500,18 +504,15 @@ Tensor Network::output_with_graph(const Tensor& features) {
   signature.input = features.shape();
   signature.allocations_last_step = allocations_last_output_;
   const GraphAction action = inference_graph_plan_.next(signature);
-  auto eager = [&] {
+  if (action == GraphAction::eager && !device_.is_cuda()) return output_eager(features);
+  auto eager = [&] {  // before a capture, the plan needs the step's allocation count
+    if (inference_graph_plan_.has_graph()) return output_eager(features);
     const std::uint64_t before = device_allocation_events();
-    Tensor result;
-    infer(features, [&](const Tensor& predictions) {
-      WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
-      result = predictions.detach();
-    });
+    Tensor result = output_eager(features);
     allocations_last_output_ = device_allocation_events() - before;
     last_output_shape_ = result.shape();
     return result;
   };
-  if (action == GraphAction::eager && !device_.is_cuda()) return eager();
   if (graph_stream_ == nullptr) {
     graph_stream_ = std::make_unique<OwnedStream>(device_);
     graph_input_ready_ = std::make_unique<Event>(device_);

@@ -149,6 +149,7 @@ class Network {
   std::vector<TrainingListener*> listeners_;
   bool batch_invariant_ = false;
   // CUDA graphs of the inference step: fixed input and output buffers, a stream of its own.
+  Tensor output_eager(const Tensor& features);
   Tensor output_with_graph(const Tensor& features);
   std::uint64_t device_allocation_events() const;
   bool cuda_graphs_ = false;

@@ -7,28 +7,19 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include "nn/in_memory_iterator.h"
 #include "nn/network.h"
 #include "tests/support/kernel_testing.h"
+#include "tests/support/resident_memory.h"
 #include "workspace/workspace_manager.h"
 #include "workspace/workspace_registry.h"
 
 using namespace gyre;
 using namespace gyre::nn;
 
-namespace {
-std::size_t resident_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10);
-  }
-  return 0;
-}
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("soak: networks re-created and fit() repeated keep memory flat", "[nn][soak]") {
   const char* configured = std::getenv("GYRE_SOAK_SECONDS");
@@ -57,13 +48,13 @@ TEST_CASE("soak: networks re-created and fit() repeated keep memory flat", "[nn]
     const std::size_t workspace = round();
     ++rounds;
     if (rss_warm == 0 && elapsed() >= seconds * 0.25) {
-      rss_warm = resident_kib();
+      rss_warm = testing::resident_kib();
       workspace_warm = workspace;
     } else if (rss_warm != 0) {
       CHECK(workspace == workspace_warm);  // each round learns the same sizes
     }
   }
-  const std::size_t rss_end = resident_kib();
+  const std::size_t rss_end = testing::resident_kib();
   WorkspaceManager::destroy_all_for_current_thread();
   INFO(rounds << " rounds, RSS " << rss_warm << " -> " << rss_end << " KiB");
   CHECK(rounds >= 10);

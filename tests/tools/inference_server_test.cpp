@@ -11,7 +11,6 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "tests/support/kernel_testing.h"
+#include "tests/support/resident_memory.h"
 #include "workspace/workspace_registry.h"
 
 using namespace gyre;
@@ -54,14 +54,6 @@ struct Served {
   }
 };
 
-std::size_t resident_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::strtoull(line.c_str() + 6, nullptr, 10);
-  }
-  return 0;
-}
 }  // namespace
 
 TEST_CASE("the predict endpoint answers JSON and float32 bodies as the network does",
@@ -243,10 +235,10 @@ TEST_CASE("soak: many clients for a bounded time, flat memory, every answer once
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   };
   while (elapsed() < seconds * 0.25) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const std::size_t rss_warm = resident_kib();
+  const std::size_t rss_warm = testing::resident_kib();
   const std::size_t workspace_warm = WorkspaceRegistry::instance().reserved_bytes(Device::cpu());
   while (elapsed() < seconds) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  const std::size_t rss_end = resident_kib();
+  const std::size_t rss_end = testing::resident_kib();
   const std::size_t workspace_end = WorkspaceRegistry::instance().reserved_bytes(Device::cpu());
   stop = true;
   for (std::thread& thread : threads) thread.join();

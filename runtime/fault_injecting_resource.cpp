@@ -4,14 +4,26 @@
 
 namespace gyre {
 
-void FaultInjectingResource::arm(std::uint64_t n) {
-  GYRE_CHECK(n >= 1, InvalidArgumentError, "FaultInjectingResource::arm: n must be >= 1");
+void FaultTrigger::arm(std::uint64_t n) {
+  GYRE_CHECK(n >= 1, InvalidArgumentError, "FaultTrigger::arm: n must be >= 1");
   fired_.store(false, std::memory_order_release);
   remaining_.store(n, std::memory_order_release);
 }
 
-void FaultInjectingResource::disarm() {
+void FaultTrigger::disarm() {
   remaining_.store(0, std::memory_order_release);
+}
+
+bool FaultTrigger::count_allocation() {
+  std::uint64_t remaining = remaining_.load(std::memory_order_acquire);
+  while (remaining != 0) {  // armed: count this allocation down
+    if (remaining_.compare_exchange_weak(remaining, remaining - 1, std::memory_order_acq_rel)) {
+      if (remaining != 1) return false;
+      fired_.store(true, std::memory_order_release);
+      return true;
+    }
+  }
+  return false;
 }
 
 // Transparent: the wrapped resource keeps its name in statistics and messages.
@@ -20,16 +32,9 @@ std::string FaultInjectingResource::name() const {
 }
 
 void* FaultInjectingResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) {
-  std::uint64_t remaining = remaining_.load(std::memory_order_acquire);
-  while (remaining != 0) {  // armed: count this allocation down
-    if (remaining_.compare_exchange_weak(remaining, remaining - 1, std::memory_order_acq_rel)) {
-      if (remaining == 1) {
-        fired_.store(true, std::memory_order_release);
-        throw OutOfMemoryError(strcat("injected fault: ", upstream_.name(), " allocation of ",
-                                      bytes, " bytes failed on purpose"));
-      }
-      break;
-    }
+  if (trigger_.count_allocation()) {
+    throw OutOfMemoryError(strcat("injected fault: ", upstream_.name(), " allocation of ", bytes,
+                                  " bytes failed on purpose"));
   }
   return upstream_.allocate(bytes, alignment, stream);
 }

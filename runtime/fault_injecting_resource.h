@@ -1,24 +1,38 @@
 #pragma once
 // FaultInjectingResource: an adaptor that passes allocations to its upstream resource and,
-// once armed, fails the N-th one with OutOfMemoryError, as a real resource does when memory
-// runs out. The process's host resource is wrapped in one (host_fault_injection()), so a
-// test can fail every allocation site of a step in turn (docs/reliability.md).
+// once its trigger is armed, fails the N-th one with OutOfMemoryError, as a real resource
+// does when memory runs out. Every system resource is wrapped in one: host, pinned, and
+// both device resources (cudaMalloc, cudaMallocAsync), which share one trigger per device.
+// So a test can fail every host, pinned or device allocation site of a step in turn
+// (docs/reliability.md).
 #include <atomic>
 #include <cstdint>
 
+#include "runtime/device.h"
 #include "runtime/memory_resource.h"
 
 namespace gyre {
 
-class FaultInjectingResource final : public MemoryResource {
+/// Counts allocations down once armed, and says which one must fail.
+class FaultTrigger {
  public:
-  explicit FaultInjectingResource(MemoryResource& upstream) : upstream_(upstream) {}
-
   /// Fails the `n`-th allocation from now (1: the next one), once.
   void arm(std::uint64_t n);
   void disarm();
   /// Whether the armed failure happened.
   bool fired() const { return fired_.load(std::memory_order_acquire); }
+  /// Counts one allocation; true when it is the one to fail (one relaxed load if disarmed).
+  bool count_allocation();
+
+ private:
+  std::atomic<std::uint64_t> remaining_{0};  // 0: disarmed
+  std::atomic<bool> fired_{false};
+};
+
+class FaultInjectingResource final : public MemoryResource {
+ public:
+  FaultInjectingResource(MemoryResource& upstream, FaultTrigger& trigger)
+      : upstream_(upstream), trigger_(trigger) {}
 
   MemoryKind kind() const override { return upstream_.kind(); }
   Device device() const override { return upstream_.device(); }
@@ -30,12 +44,13 @@ class FaultInjectingResource final : public MemoryResource {
                      Stream stream) noexcept override;
 
   MemoryResource& upstream_;
-  std::atomic<std::uint64_t> remaining_{0};  // 0: disarmed
-  std::atomic<bool> fired_{false};
+  FaultTrigger& trigger_;
 };
 
-/// The wrapper around the process's host resource (workspace arenas and detached host
-/// tensors allocate through it).
-FaultInjectingResource& host_fault_injection();
+/// The trigger of the process's `kind` memory: host (workspace arenas and detached host
+/// tensors), pinned host (workspace mirrors, pinned staging), or device memory of `device`
+/// (workspace arenas and detached device tensors). NotAvailableError for pinned or device
+/// memory in a build without CUDA.
+FaultTrigger& fault_injection(MemoryKind kind, Device device = Device::cpu());
 
 }  // namespace gyre

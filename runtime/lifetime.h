@@ -2,7 +2,8 @@
 // The owner tag of a workspace tensor points to a Lifetime: a record of which epochs
 // (workspace cycles, or ring regions) are still live. The workspace layer implements it;
 // the runtime only compares numbers. Records are never freed while the process runs, so a
-// tag stays checkable after its workspace is destroyed (whose identity is never reused).
+// tag stays checkable after its workspace is destroyed; a record serving a new owner starts
+// its epochs above the old owner's, so old tags stay stale.
 #include <atomic>
 #include <cstdint>
 #include <limits>

@@ -3,18 +3,30 @@
 #include <memory>
 #include <mutex>
 
+#include "runtime/cuda_backend.h"
 #include "runtime/error.h"
 #include "runtime/fault_injecting_resource.h"
 
 namespace gyre {
 namespace {
+// A plain resource and the fault-injecting adaptor everyone allocates through (disarmed:
+// one atomic load per allocation).
+template <typename Plain>
+struct Wrapped {
+  template <typename... Arguments>
+  Wrapped(FaultTrigger& trigger, Arguments... arguments)
+      : plain(arguments...), faulty(plain, trigger) {}
+  Plain plain;
+  FaultInjectingResource faulty;
+};
+
 struct Resources {
   std::mutex mutex;
-  HostMemoryResource plain_host;
-  FaultInjectingResource host{plain_host};  // disarmed: one atomic load per allocation
-  std::unique_ptr<PinnedHostMemoryResource> pinned;
-  std::unique_ptr<CudaMemoryResource> device[kMaxDevices];
-  std::unique_ptr<CudaAsyncMemoryResource> async_device[kMaxDevices];
+  FaultTrigger host_trigger, pinned_trigger, device_trigger[kMaxDevices];
+  Wrapped<HostMemoryResource> host{host_trigger};
+  std::unique_ptr<Wrapped<PinnedHostMemoryResource>> pinned;
+  std::unique_ptr<Wrapped<CudaMemoryResource>> device[kMaxDevices];
+  std::unique_ptr<Wrapped<CudaAsyncMemoryResource>> async_device[kMaxDevices];
 };
 
 Resources& resources() {
@@ -22,31 +34,35 @@ Resources& resources() {
   return *instance;
 }
 
-template <typename Resource>
-MemoryResource& per_device(std::unique_ptr<Resource> (&table)[kMaxDevices], Device device) {
+void check_cuda_device(Device device) {
   GYRE_CHECK(device.is_cuda(), DeviceError, "a device memory resource needs a CUDA device, got ",
              device);
   check_device(device);
-  std::lock_guard<std::mutex> lock(resources().mutex);
-  std::unique_ptr<Resource>& slot = table[device_slot(device)];
-  if (!slot) slot = std::make_unique<Resource>(device);
-  return *slot;
+}
+
+template <typename Resource>
+MemoryResource& per_device(std::unique_ptr<Wrapped<Resource>> (&table)[kMaxDevices],
+                           Device device) {
+  check_cuda_device(device);
+  Resources& all = resources();
+  std::lock_guard<std::mutex> lock(all.mutex);
+  const int slot = device_slot(device);
+  if (!table[slot])
+    table[slot] = std::make_unique<Wrapped<Resource>>(all.device_trigger[slot], device);
+  return table[slot]->faulty;
 }
 }  // namespace
 
 MemoryResource& host_resource() {
-  return resources().host;
-}
-
-FaultInjectingResource& host_fault_injection() {
-  return resources().host;
+  return resources().host.faulty;
 }
 
 MemoryResource& pinned_host_resource() {
   Resources& all = resources();
   std::lock_guard<std::mutex> lock(all.mutex);
-  if (!all.pinned) all.pinned = std::make_unique<PinnedHostMemoryResource>();
-  return *all.pinned;
+  if (!all.pinned)
+    all.pinned = std::make_unique<Wrapped<PinnedHostMemoryResource>>(all.pinned_trigger);
+  return all.pinned->faulty;
 }
 
 MemoryResource& device_resource(Device device) {
@@ -55,6 +71,22 @@ MemoryResource& device_resource(Device device) {
 
 MemoryResource& async_device_resource(Device device) {
   return per_device(resources().async_device, device);
+}
+
+FaultTrigger& fault_injection(MemoryKind kind, Device device) {
+  Resources& all = resources();
+  switch (kind) {
+    case MemoryKind::host:
+      return all.host_trigger;
+    case MemoryKind::pinned_host:
+      GYRE_CHECK(cuda_backend::compiled(), NotAvailableError,
+                 "pinned memory faults need CUDA, which is not available in this build");
+      return all.pinned_trigger;
+    case MemoryKind::device:
+      check_cuda_device(device);
+      return all.device_trigger[device_slot(device)];
+  }
+  throw InvalidArgumentError("fault_injection: unknown memory kind");
 }
 
 }  // namespace gyre

@@ -1,5 +1,6 @@
 #include "workspace/memory_timeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -45,6 +46,9 @@ void MemoryTimeline::start(std::size_t capacity) {
   std::lock_guard<std::mutex> lock(mutex_);
   records_ = std::vector<Record>();
   records_.reserve(capacity);
+  names_.erase(
+      std::remove_if(names_.begin(), names_.end(), [](const Name& name) { return !name.alive; }),
+      names_.end());
   capacity_ = capacity;
   dropped_ = 0;
   start_ns_ = now_ns();
@@ -58,7 +62,24 @@ void MemoryTimeline::stop() {
 void MemoryTimeline::name_workspace(std::uint64_t uid, const std::string& id, Device device,
                                     int thread) {
   std::lock_guard<std::mutex> lock(mutex_);
-  names_.push_back({uid, id, device, thread});
+  names_.push_back({uid, id, device, thread, true});
+}
+
+void MemoryTimeline::forget_workspace(std::uint64_t uid) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto name = std::find_if(names_.begin(), names_.end(),
+                           [&](const Name& candidate) { return candidate.uid == uid; });
+  if (name == names_.end()) return;
+  if (records_.empty()) {
+    names_.erase(name);  // no record to label: drop it now
+  } else {
+    name->alive = false;  // kept for the export; start() drops it
+  }
+}
+
+std::size_t MemoryTimeline::names() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return names_.size();
 }
 
 void MemoryTimeline::record(std::uint64_t uid, TimelineEvent event, MemoryKind kind,

@@ -30,6 +30,11 @@ class MemoryTimeline {
 
   /// Names a workspace for the export (its uid is what records carry).
   void name_workspace(std::uint64_t uid, const std::string& id, Device device, int thread);
+  /// The workspace is gone: its name is dropped once no record still needs it, so that
+  /// creating and destroying workspaces in a loop keeps the timeline's size flat.
+  void forget_workspace(std::uint64_t uid);
+  /// Workspace names held (for soak tests).
+  std::size_t names() const;
   /// `bytes`: the event's size; `in_use`: the workspace's bytes in use of that kind after it.
   void record(std::uint64_t uid, TimelineEvent event, MemoryKind kind, std::uint64_t bytes,
               std::uint64_t in_use);
@@ -54,6 +59,7 @@ class MemoryTimeline {
     std::string id;
     Device device;
     int thread;
+    bool alive;
   };
 
   static std::atomic<bool> recording_;

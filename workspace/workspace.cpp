@@ -93,25 +93,34 @@ Workspace::Workspace(std::string id, const WorkspaceConfig& config,
   released_fences_.reserve(8);
 
   annotate_ = resources_.device.is_cuda() && memory_annotations::active();
-  lifetime_ = WorkspaceLifetime::create(id_, resources_.device, thread_, config_.reset);
-  lifetime_as_base_ = lifetime_;
   MemoryTimeline::instance().name_workspace(uid_, id_, resources_.device, thread_);
-
-  for (KindState& state : kinds_) {
-    if (config_.location == LocationPolicy::MMAP) {
-      state.arena = Arena::map_file(config_.mmap_path, config_.initial_size);
-      update_reserved_bytes();
-      state.statistics.resize_count = 1;
-      state.statistics.learned_size = config_.initial_size;
-      state.sized = true;
-    } else if (config_.initial_size > 0) {
-      resize(state, align_up(config_.initial_size, config_.alignment));
-      state.sized = config_.learning != LearningPolicy::FIRST_LOOP;
-    } else {
-      state.sized = config_.learning == LearningPolicy::NONE;
+  try {
+    for (KindState& state : kinds_) {
+      if (config_.location == LocationPolicy::MMAP) {
+        state.arena = Arena::map_file(config_.mmap_path, config_.initial_size);
+        update_reserved_bytes();
+        state.statistics.resize_count = 1;
+        state.statistics.learned_size = config_.initial_size;
+        state.sized = true;
+      } else if (config_.initial_size > 0) {
+        resize(state, align_up(config_.initial_size, config_.alignment));
+        state.sized = config_.learning != LearningPolicy::FIRST_LOOP;
+      } else {
+        state.sized = config_.learning == LearningPolicy::NONE;
+      }
     }
+    // Last: a constructor that throws registers nothing.
+    lifetime_ = WorkspaceLifetime::create(id_, resources_.device, thread_, config_.reset);
+    lifetime_as_base_ = lifetime_;
+    epoch_base_ = lifetime_->first_epoch();
+    WorkspaceRegistry::instance().add(this);
+  } catch (...) {
+    // No destructor runs: hand back the lifetime record and the timeline's name.
+    if (lifetime_ != nullptr) lifetime_->mark_destroyed(0);
+    for (KindState& state : kinds_) memory_annotations::unregister_heap(state.annotation_heap);
+    MemoryTimeline::instance().forget_workspace(uid_);
+    throw;
   }
-  WorkspaceRegistry::instance().add(this);  // last: a constructor that throws registers nothing
 }
 
 Workspace::~Workspace() {
@@ -124,7 +133,8 @@ Workspace::~Workspace() {
   for (const Fence& fence : fences_) resources_.ordering->forget(fence.token);
   for (const Fence& fence : release_fences_) resources_.ordering->forget(fence.token);
   for (const Fence& fence : released_fences_) resources_.ordering->forget(fence.token);
-  lifetime_->mark_destroyed();
+  lifetime_->mark_destroyed(cycle_ + 1);
+  MemoryTimeline::instance().forget_workspace(uid_);
   WorkspaceRegistry::instance().remove(this);
 }
 
@@ -360,7 +370,7 @@ ScopedAllocation Workspace::allocate_in(KindState& state, std::size_t bytes, std
   }
   ++state.statistics.allocation_count;
   timeline(uid_, TimelineEvent::allocate, state.kind, bytes, in_use);
-  return {pointer, lifetime_, cycle_};
+  return {pointer, lifetime_, epoch_base_ + cycle_};
 }
 
 ScopedAllocation Workspace::spill(KindState& state, std::size_t bytes, std::size_t alignment,
@@ -382,7 +392,7 @@ ScopedAllocation Workspace::spill(KindState& state, std::size_t bytes, std::size
   ++state.statistics.spill_count;
   state.statistics.spilled_bytes += bytes;
   timeline(uid_, TimelineEvent::spill, state.kind, bytes, state.offset);
-  return {pointer, lifetime_, cycle_};
+  return {pointer, lifetime_, epoch_base_ + cycle_};
 }
 
 void Workspace::free_spills_through(std::uint64_t cycle) {

@@ -66,6 +66,9 @@ class Workspace final : public MemoryScope {
   int depth() const { return depth_; }
   /// The number of the open cycle, or of the next one when closed.
   std::uint64_t cycle() const { return cycle_; }
+  /// The epoch that tags the tensors of `cycle` (its lifetime record may have served an
+  /// earlier workspace, so epochs start above that one's).
+  std::uint64_t epoch_of(std::uint64_t cycle) const { return epoch_base_ + cycle; }
 
   // ---- allocation ----
   bool owns(const Lifetime* lifetime) const override;
@@ -88,7 +91,7 @@ class Workspace final : public MemoryScope {
         state.arena.unpoison(offset, bytes);
         if (bytes > state.cycle_largest_request) state.cycle_largest_request = bytes;
         ++state.statistics.allocation_count;
-        return {state.arena.base() + offset, lifetime_as_base_, cycle_};
+        return {state.arena.base() + offset, lifetime_as_base_, epoch_base_ + cycle_};
       }
     }
     return allocate_slow(bytes, alignment, stream);
@@ -184,8 +187,9 @@ class Workspace final : public MemoryScope {
   WorkspaceResources resources_;
   int thread_;
   std::uint64_t uid_;
-  WorkspaceLifetime* lifetime_;  // owned by the lifetime registry, never freed
-  const Lifetime* lifetime_as_base_;
+  WorkspaceLifetime* lifetime_ = nullptr;  // owned by the lifetime registry, never freed
+  const Lifetime* lifetime_as_base_ = nullptr;
+  std::uint64_t epoch_base_ = 0;  // tags carry epoch_base_ + cycle (the record may be reused)
 
   int depth_ = 0;
   bool fast_path_open_ = false;  // open, AT_SCOPE_EXIT, not annotating, a stream noted this cycle

@@ -2,26 +2,20 @@
 // included) and of an inference step is failed in turn. Each failure must reach the caller
 // as a gyre::Error, leave no workspace scope open, and the next call must work. Run under
 // AddressSanitizer (leaks) and ThreadSanitizer in CI.
+#include "tests/support/fault_injection.h"
+
 #include <catch2/catch.hpp>
 
 #include "nn/in_memory_iterator.h"
 #include "nn/network.h"
 #include "runtime/fault_injecting_resource.h"
 #include "tests/support/kernel_testing.h"
-#include "tests/support/strict_logging.h"
 #include "workspace/workspace_manager.h"
 
 using namespace gyre;
 using namespace gyre::nn;
 
 namespace {
-bool any_scope_open() {
-  for (const WorkspaceStatistics& workspace : WorkspaceManager::current().statistics()) {
-    if (workspace.open) return true;
-  }
-  return false;
-}
-
 struct Data {
   Tensor features = testing::random_tensor({48, 6}, 1);
   Tensor labels = Tensor::empty_detached({48, 3});
@@ -32,34 +26,6 @@ struct Data {
   }
 };
 
-// Runs `step` with the n-th host allocation failing, for n = 1, 2, ... until a run makes
-// fewer than n allocations; returns how many allocation sites were failed.
-template <typename Step, typename Check>
-int fail_each_allocation(Step step, Check check_after) {
-  FaultInjectingResource& injection = host_fault_injection();
-  int failed_sites = 0;
-  for (std::uint64_t n = 1; n < 500; ++n) {
-    INFO("failing host allocation #" << n);
-    testing::allow_warnings(1000);  // failed resizes and producer failures are logged
-    injection.arm(n);
-    bool threw = false;
-    try {
-      step();
-    } catch (const Error& error) {
-      threw = true;
-      CHECK(injection.fired());
-    }
-    injection.disarm();
-    if (!injection.fired()) {
-      CHECK_FALSE(threw);
-      break;  // the step made fewer than n allocations: every site has been failed
-    }
-    ++failed_sites;
-    CHECK_FALSE(any_scope_open());
-    check_after();
-  }
-  return failed_sites;
-}
 }  // namespace
 
 TEST_CASE("a failed allocation anywhere in a training epoch reaches fit() and the next works",
@@ -81,12 +47,13 @@ TEST_CASE("a failed allocation anywhere in a training epoch reaches fit() and th
       batches = std::make_unique<InMemoryIterator>(data.features, data.labels, 16, true, 2);
     };
     fresh();
-    const int sites = fail_each_allocation([&] { network->fit(*batches, 1); },
-                                           [&] {
-                                             network->fit(*batches, 1);  // the next call works
-                                             CHECK(network->score() > 0.0);
-                                             fresh();
-                                           });
+    const int sites = testing::fail_each_allocation(
+        fault_injection(MemoryKind::host), Device::cpu(), [&] { network->fit(*batches, 1); },
+        [&] {
+          network->fit(*batches, 1);  // the next call works
+          CHECK(network->score() > 0.0);
+          fresh();
+        });
     CHECK(sites >= 3);  // detached memory is cached: NONE has few sites after the first
   }
   WorkspaceManager::destroy_all_for_current_thread();
@@ -98,12 +65,12 @@ TEST_CASE("a failed allocation anywhere in an inference step reaches output() an
   const Tensor input = testing::random_tensor({4, 6}, 5);
   const std::vector<double> expected = testing::values_of(network.output(input));
   WorkspaceManager::destroy_all_for_current_thread();
-  const int sites =
-      fail_each_allocation([&] { (void)network.output(input); },
-                           [&] {
-                             testing::require_close(network.output(input), expected, 0.0, 0.0);
-                             WorkspaceManager::destroy_all_for_current_thread();
-                           });
+  const int sites = testing::fail_each_allocation(
+      fault_injection(MemoryKind::host), Device::cpu(), [&] { (void)network.output(input); },
+      [&] {
+        testing::require_close(network.output(input), expected, 0.0, 0.0);
+        WorkspaceManager::destroy_all_for_current_thread();
+      });
   CHECK(sites > 1);
   WorkspaceManager::destroy_all_for_current_thread();
 }

@@ -172,7 +172,7 @@ TEST_CASE("the averaged score is reported after averaging when asked", "[paralle
 TEST_CASE("a failed allocation anywhere in a parallel fit() reaches the caller, the next works",
           "[parallel][threads][faults]") {
   const Data data;
-  FaultInjectingResource& injection = host_fault_injection();
+  FaultTrigger& injection = fault_injection(MemoryKind::host);
   int sites = 0;
   for (std::uint64_t n = 1; n < 400; ++n) {
     INFO("failing host allocation #" << n);

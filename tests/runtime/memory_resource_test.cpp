@@ -5,7 +5,9 @@
 #include "runtime/cuda_backend.h"
 #include "runtime/detached_memory.h"
 #include "runtime/error.h"
+#include "runtime/fault_injecting_resource.h"
 #include "runtime/statistics_resource.h"
+#include "runtime/system_resources.h"
 #include "tests/support/memory_resource_contract.h"
 
 using namespace gyre;
@@ -124,4 +126,38 @@ TEST_CASE("detached memory comes from one caching resource per device", "[runtim
   CHECK(&cpu == &detached_resource(Device::cpu()));
   CHECK(cpu.name() == "caching(host)");
   CHECK_THROWS_AS(detached_resource(Device::cuda(device_count(DeviceType::cuda))), Error);
+}
+
+TEST_CASE("fault injection fails exactly the n-th allocation of its memory kind, once",
+          "[runtime][memory][faults]") {
+  HostMemoryResource plain;
+  FaultTrigger trigger;
+  FaultInjectingResource faulty(plain, trigger);
+  CHECK(faulty.name() == plain.name());  // transparent in statistics and messages
+  CHECK_THROWS_AS(trigger.arm(0), InvalidArgumentError);
+  trigger.arm(3);
+  void* first = faulty.allocate(64);
+  void* second = faulty.allocate(64);
+  CHECK_FALSE(trigger.fired());
+  CHECK_THROWS_WITH(faulty.allocate(128),
+                    Contains("injected fault") && Contains("host") && Contains("128 bytes"));
+  CHECK(trigger.fired());
+  void* after = faulty.allocate(128);  // once only: the next allocation succeeds
+  CHECK(after != nullptr);
+  faulty.deallocate(after, 128);
+  faulty.deallocate(first, 64);
+  faulty.deallocate(second, 64);
+
+  // The process's host resource allocates through the host trigger.
+  FaultTrigger& host = fault_injection(MemoryKind::host);
+  host.arm(1);
+  CHECK_THROWS_AS(host_resource().allocate(64), OutOfMemoryError);
+  host.disarm();
+  void* block = host_resource().allocate(64);
+  host_resource().deallocate(block, 64);
+  if (!cuda_backend::compiled()) {
+    CHECK_THROWS_AS(fault_injection(MemoryKind::pinned_host), NotAvailableError);
+    CHECK_THROWS_AS(fault_injection(MemoryKind::device, Device::cuda(0)), NotAvailableError);
+  }
+  CHECK_THROWS_AS(fault_injection(MemoryKind::device, Device::cpu()), DeviceError);
 }

@@ -56,7 +56,7 @@ TEST_CASE("allocation is a bump on aligned offsets, and the arena is reused ever
     CHECK(address(b) - address(a) == 256);
     CHECK(address(c) - address(b) == 256);
     CHECK(address(a) % 256 == 0);
-    CHECK(a.epoch == static_cast<std::uint64_t>(cycle));
+    CHECK(a.epoch == workspace.epoch_of(static_cast<std::uint64_t>(cycle)));
     if (cycle == 0) {
       first_cycle[0] = address(a);
       first_cycle[1] = address(b);

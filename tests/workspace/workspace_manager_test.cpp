@@ -12,6 +12,7 @@
 #include "runtime/error.h"
 #include "runtime/tensor.h"
 #include "tests/support/strict_logging.h"
+#include "workspace/workspace_lifetime.h"
 #include "workspace/workspace_registry.h"
 
 using namespace gyre;
@@ -96,6 +97,47 @@ TEST_CASE("destroying a workspace with an open scope is an error", "[workspace][
                     Contains("[2, 2] f32") && Contains("'WS_BUSY'") && Contains("was destroyed"));
 }
 
+TEST_CASE("a destroyed workspace's lifetime record serves the next one; old tensors stay stale",
+          "[workspace][manager]") {
+  CleanThread clean;
+  WorkspaceManager& manager = WorkspaceManager::current();
+  Tensor from_old;
+  const Lifetime* old_record = nullptr;
+  for (int cycle = 0; cycle < 3; ++cycle) {
+    WorkspaceScope scope = manager.activate("WS_OLD");
+    from_old = Tensor::empty({2, 3});
+    old_record = from_old.lifetime();
+  }
+  manager.destroy("WS_OLD");
+  const std::size_t records = WorkspaceLifetime::records_created();
+  Tensor from_new;
+  for (int cycle = 0; cycle < 2; ++cycle) {
+    WorkspaceScope scope = manager.activate("WS_NEW");
+    from_new = Tensor::empty({4});
+    CHECK(from_new.lifetime() == old_record);  // the record was reused, not a new one made
+    CHECK(from_new.epoch() > from_old.epoch());
+    CHECK_NOTHROW(from_new.data_ptr());
+    // The old owner's tensor stays stale while the record serves the new workspace, and its
+    // error still names the old workspace.
+    CHECK_FALSE(from_old.is_valid());
+    CHECK_THROWS_WITH(from_old.data_ptr(),
+                      Contains("[2, 3] f32") && Contains("'WS_OLD'") && Contains("destroyed"));
+  }
+  CHECK(WorkspaceLifetime::records_created() == records);
+  CHECK_THROWS_WITH(from_new.data_ptr(),
+                    Contains("'WS_NEW'") && Contains("cycle 1") && Contains("which ended"));
+  manager.destroy("WS_NEW");
+  // Creating and destroying in a loop holds as many records as were ever alive at once;
+  // tags older than the record's last owner but one are still stale, with plainer words.
+  for (int round = 0; round < 100; ++round) {
+    { WorkspaceScope scope = manager.activate("WS_LOOP"); }
+    manager.destroy("WS_LOOP");
+  }
+  CHECK(WorkspaceLifetime::records_created() == records);
+  CHECK_FALSE(from_old.is_valid());
+  CHECK_THROWS_WITH(from_old.data_ptr(), Contains("an earlier workspace"));
+}
+
 TEST_CASE("scope_out detaches new tensors whatever is open", "[workspace][manager]") {
   CleanThread clean;
   WorkspaceManager& manager = WorkspaceManager::current();
@@ -166,7 +208,7 @@ TEST_CASE("a throw inside nested scopes leaves the manager consistent", "[worksp
   CHECK(manager.get("OUTER")->cycle() == 1);
   // The next step works normally.
   WorkspaceScope outer = manager.activate("OUTER");
-  CHECK(Tensor::empty({4}).epoch() == 1);
+  CHECK(Tensor::empty({4}).epoch() == manager.get("OUTER")->epoch_of(1));
 }
 
 TEST_CASE("detach and leverage_to move a tensor out of its cycle", "[workspace][manager]") {

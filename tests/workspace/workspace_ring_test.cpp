@@ -87,7 +87,7 @@ TEST_CASE("a ring that is too small for what is in flight grows instead of overw
   ring.release_through(2);
   one_cycle(ring, 16);  // collects the old ring
   CHECK(ring.statistics().arenas[0].reserved_bytes == ring.statistics().arenas[0].learned_size);
-  CHECK(a.lifetime->is_live(3));
+  CHECK(a.lifetime->is_live(ring.epoch_of(3)));
 }
 
 TEST_CASE("a ring capped by max_size spills, or fails under FAIL", "[workspace][ring]") {

@@ -44,6 +44,9 @@ struct OptimizerArgs {
   float beta_1 = 0.9f, beta_2 = 0.999f, epsilon = 1e-8f;
   float weight_decay = 0.0f;  // AdamW: decoupled
   std::int64_t step = 1;      // Adam: 1-based step for bias correction
+  /// When set, Adam's step is read from here (memory of the kernel's device) when the
+  /// kernel runs instead of `step`, so that a replayed CUDA graph sees each new step.
+  const std::int64_t* step_counter = nullptr;
 };
 
 /// A 2-D convolution (NCHW data, OIHW filters), its pooling twin uses the same geometry.
@@ -100,13 +103,17 @@ class Backend {
   virtual void argmax(const float* x, std::int64_t* y, std::int64_t outer, std::int64_t axis,
                       std::int64_t inner, Stream stream) = 0;
 
-  /// y = x · keep / (1 − p), keep = uniform(seed, offset + i) ≥ p (Philox).
+  /// y = x · keep / (1 − p), keep = uniform(seed, offset + i) ≥ p (Philox). With
+  /// `iteration` (memory of the kernel's device), the key is philox::iteration_key(seed,
+  /// *iteration), read when the kernel runs (graph-capturable).
   virtual void dropout(const float* x, float* y, std::int64_t count, float p, std::uint64_t seed,
-                       std::uint64_t offset, Stream stream) = 0;
+                       std::uint64_t offset, const std::int64_t* iteration, Stream stream) = 0;
   /// uniform: U[a, b); normal: N(a, b²); element i draws from (seed, i).
   virtual void fill_random(Distribution distribution, float* y, std::int64_t count, float a,
                            float b, std::uint64_t seed, Stream stream) = 0;
   virtual void optimizer_update(const OptimizerArgs& args, Stream stream) = 0;
+  /// *counter += 1 in stream order (a step counter that a captured graph advances).
+  virtual void increment(std::int64_t* counter, Stream stream) = 0;
 
   virtual void cast(const void* x, DType from, void* y, DType to, std::int64_t count,
                     Stream stream) = 0;

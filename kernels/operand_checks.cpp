@@ -54,4 +54,14 @@ float* f32(const Tensor& tensor) {
   return static_cast<float*>(tensor.unchecked_data());
 }
 
+std::int64_t* counter(const char* op, const Tensor& tensor, Device device) {
+  GYRE_CHECK(tensor.defined(), InvalidArgumentError, op, ": the step counter is undefined");
+  GYRE_CHECK(tensor.dtype() == DType::i64 && tensor.numel() == 1, InvalidArgumentError, op,
+             ": the step counter ", tensor.description(), " must be one i64 element");
+  GYRE_CHECK(tensor.device() == device, DeviceError, op, ": the step counter ",
+             tensor.description(), " must be on ", device, " with the data");
+  tensor.validate();
+  return static_cast<std::int64_t*>(tensor.unchecked_data());
+}
+
 }  // namespace gyre::kernels::checks

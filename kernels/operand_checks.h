@@ -22,5 +22,7 @@ Tensor output(const char* op, const char* name, const Tensor& out, const Shape& 
 Backend& backend(Device device);
 Stream stream(Device device);
 float* f32(const Tensor& tensor);
+/// A step counter: an i64 scalar (one element) on `device`; returns its address.
+std::int64_t* counter(const char* op, const Tensor& tensor, Device device);
 
 }  // namespace gyre::kernels::checks

@@ -80,6 +80,11 @@ Tensor argmax(const Tensor& x, int axis, Tensor out = {});
 /// device. Backward is the same call on dy with the same seed and offset.
 Tensor dropout(const Tensor& x, float p, std::uint64_t seed, std::uint64_t offset = 0,
                Tensor out = {});
+/// Dropout with the key philox::iteration_key(seed, iteration), where `iteration` is an i64
+/// scalar on x's device read when the kernel runs: a replayed CUDA graph draws each
+/// iteration's mask. The same mask as dropout(x, p, iteration_key(seed, value)).
+Tensor dropout(const Tensor& x, float p, std::uint64_t seed, const Tensor& iteration,
+               Tensor out = {});
 void fill_uniform(const Tensor& tensor, float low, float high, std::uint64_t seed);
 void fill_normal(const Tensor& tensor, float mean, float standard_deviation, std::uint64_t seed);
 /// Glorot/Xavier uniform: U(±sqrt(6 / (fan_in + fan_out))).
@@ -98,6 +103,14 @@ void adam_update(const Tensor& parameters, const Tensor& gradients, const Tensor
                  const Tensor& second_moment, float learning_rate, std::int64_t step,
                  float beta_1 = 0.9f, float beta_2 = 0.999f, float epsilon = 1e-8f,
                  float weight_decay = 0.0f);
+/// The same, with the step read from `step` (an i64 scalar on the parameters' device, ≥ 1)
+/// when the kernel runs, so that a replayed CUDA graph takes each new step.
+void adam_update(const Tensor& parameters, const Tensor& gradients, const Tensor& first_moment,
+                 const Tensor& second_moment, float learning_rate, const Tensor& step,
+                 float beta_1 = 0.9f, float beta_2 = 0.999f, float epsilon = 1e-8f,
+                 float weight_decay = 0.0f);
+/// counter += 1 (an i64 scalar), in stream order on its device.
+void increment(const Tensor& counter);
 
 // ---- copies ----------------------------------------------------------------------------
 

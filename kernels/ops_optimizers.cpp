@@ -44,22 +44,44 @@ void momentum_update(const Tensor& parameters, const Tensor& gradients, const Te
   run("momentum_update", args, parameters, gradients, &velocity, nullptr);
 }
 
-void adam_update(const Tensor& parameters, const Tensor& gradients, const Tensor& first_moment,
-                 const Tensor& second_moment, float learning_rate, std::int64_t step, float beta_1,
-                 float beta_2, float epsilon, float weight_decay) {
-  GYRE_CHECK(step >= 1, InvalidArgumentError, "adam_update: step ", step, " must count from 1");
+namespace {
+OptimizerArgs adam_args(float learning_rate, float beta_1, float beta_2, float epsilon,
+                        float weight_decay) {
   GYRE_CHECK(beta_1 >= 0.0f && beta_1 < 1.0f && beta_2 >= 0.0f && beta_2 < 1.0f,
              InvalidArgumentError, "adam_update: beta_1 ", beta_1, " and beta_2 ", beta_2,
              " must be in [0, 1)");
   OptimizerArgs args;
   args.optimizer = weight_decay != 0.0f ? Optimizer::adamw : Optimizer::adam;
   args.learning_rate = learning_rate;
-  args.step = step;
   args.beta_1 = beta_1;
   args.beta_2 = beta_2;
   args.epsilon = epsilon;
   args.weight_decay = weight_decay;
+  return args;
+}
+}  // namespace
+
+void adam_update(const Tensor& parameters, const Tensor& gradients, const Tensor& first_moment,
+                 const Tensor& second_moment, float learning_rate, std::int64_t step, float beta_1,
+                 float beta_2, float epsilon, float weight_decay) {
+  GYRE_CHECK(step >= 1, InvalidArgumentError, "adam_update: step ", step, " must count from 1");
+  OptimizerArgs args = adam_args(learning_rate, beta_1, beta_2, epsilon, weight_decay);
+  args.step = step;
   run("adam_update", args, parameters, gradients, &first_moment, &second_moment);
+}
+
+void adam_update(const Tensor& parameters, const Tensor& gradients, const Tensor& first_moment,
+                 const Tensor& second_moment, float learning_rate, const Tensor& step, float beta_1,
+                 float beta_2, float epsilon, float weight_decay) {
+  OptimizerArgs args = adam_args(learning_rate, beta_1, beta_2, epsilon, weight_decay);
+  args.step_counter = checks::counter("adam_update", step, parameters.device());
+  run("adam_update", args, parameters, gradients, &first_moment, &second_moment);
+}
+
+void increment(const Tensor& counter) {
+  checks::backend(counter.device())
+      .increment(checks::counter("increment", counter, counter.device()),
+                 checks::stream(counter.device()));
 }
 
 }  // namespace gyre::kernels

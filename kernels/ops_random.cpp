@@ -22,7 +22,19 @@ Tensor dropout(const Tensor& x, float p, std::uint64_t seed, std::uint64_t offse
              " must be in [0, 1)");
   Tensor y = checks::output("dropout", "out", out, x.shape(), DType::f32, x.device());
   checks::backend(x.device())
-      .dropout(checks::f32(x), checks::f32(y), x.numel(), p, seed, offset,
+      .dropout(checks::f32(x), checks::f32(y), x.numel(), p, seed, offset, nullptr,
+               checks::stream(x.device()));
+  return y;
+}
+
+Tensor dropout(const Tensor& x, float p, std::uint64_t seed, const Tensor& iteration, Tensor out) {
+  checks::float_operand("dropout", "x", x);
+  GYRE_CHECK(p >= 0.0f && p < 1.0f, InvalidArgumentError, "dropout: the drop probability ", p,
+             " must be in [0, 1)");
+  std::int64_t* counter = checks::counter("dropout", iteration, x.device());
+  Tensor y = checks::output("dropout", "out", out, x.shape(), DType::f32, x.device());
+  checks::backend(x.device())
+      .dropout(checks::f32(x), checks::f32(y), x.numel(), p, seed, 0, counter,
                checks::stream(x.device()));
   return y;
 }

@@ -8,20 +8,23 @@
 
 namespace gyre::kernels {
 
-/// Per-update constants (Adam's bias corrections), computed once on the host.
+/// Per-update constants (Adam's bias corrections): computed once on the host, or once per
+/// thread in a kernel that reads the step from device memory (args.step_counter).
 struct OptimizerConstants {
   float correction_1 = 1.0f;  // 1 / (1 − β1^t)
   float correction_2 = 1.0f;  // 1 / (1 − β2^t)
 };
 
-inline OptimizerConstants optimizer_constants(const OptimizerArgs& args) {
+GYRE_HOST_DEVICE OptimizerConstants optimizer_constants(const OptimizerArgs& args,
+                                                        std::int64_t step_count) {
+  using std::pow;
   OptimizerConstants constants;
   if (args.optimizer == Optimizer::adam || args.optimizer == Optimizer::adamw) {
-    const double step = static_cast<double>(args.step);
+    const double step = static_cast<double>(step_count);
     constants.correction_1 =
-        static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(args.beta_1), step)));
+        static_cast<float>(1.0 / (1.0 - pow(static_cast<double>(args.beta_1), step)));
     constants.correction_2 =
-        static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(args.beta_2), step)));
+        static_cast<float>(1.0 / (1.0 - pow(static_cast<double>(args.beta_2), step)));
   }
   return constants;
 }

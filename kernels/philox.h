@@ -42,6 +42,14 @@ GYRE_HOST_DEVICE Block generate(std::uint64_t seed, std::uint64_t counter) {
   return Block{{c0, c1, c2, c3}};
 }
 
+/// The key of iteration `iteration` under `key`: splitmix-style mixing, so that each
+/// training iteration draws its own stream (dropout). On the host or in a kernel that reads
+/// the iteration from device memory, so a replayed CUDA graph draws a new mask each time.
+GYRE_HOST_DEVICE std::uint64_t iteration_key(std::uint64_t key, std::uint64_t iteration) {
+  key ^= 0xBF58476D1CE4E5B9ull * (iteration + 1);
+  return key ^ (key >> 31);
+}
+
 /// The 32-bit random word of element `index` (four elements share one counter block).
 GYRE_HOST_DEVICE std::uint32_t word(std::uint64_t seed, std::uint64_t index) {
   return generate(seed, index >> 2).word[index & 3];

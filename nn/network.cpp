@@ -280,6 +280,8 @@ Network::Network(const NetworkConfig& config, Device device) : config_(config), 
   updater_state_ =
       Tensor::empty_detached({total * config.updater.state_per_parameter()}, DType::f32, device);
   last_loss_ = Tensor::empty_detached(Shape{}, DType::f32, device);
+  iteration_counter_ = Tensor::empty_detached(Shape{}, DType::i64, device);
+  kernels::fill(iteration_counter_, 0.0);
   kernels::fill(gradients_, 0.0);
   kernels::fill(updater_state_, 0.0);
   kernels::fill(last_loss_, 0.0);
@@ -292,6 +294,12 @@ Network::Network(const NetworkConfig& config, Device device) : config_(config), 
 }
 
 Network::~Network() = default;
+
+void Network::set_iteration(std::int64_t iteration) {
+  GYRE_CHECK(iteration >= 0, InvalidArgumentError, "set_iteration: ", iteration, " is negative");
+  iteration_ = iteration;
+  kernels::fill(iteration_counter_, static_cast<double>(iteration));
+}
 
 void Network::set_workspace_modes(WorkspaceMode training, WorkspaceMode inference) {
   config_.training_mode = training;
@@ -348,8 +356,19 @@ double Network::compute_gradients(const DataSet& batch) {
   return score();
 }
 
-// One training iteration under the training workspace mode (see nn/workspace_mode.h).
 void Network::train_iteration(const DataSet& given, DataSetIterator* source, bool update) {
+  const std::int64_t examples = cuda_graphs_ && update ? train_with_graph(given, source)
+                                                       : training_step(given, source, update);
+  if (!update) return;
+  ++iteration_;  // the kernels advanced iteration_counter_ in step
+  for (TrainingListener* listener : listeners_)
+    listener->iteration_done(*this, iteration_, epoch_, examples);
+}
+
+// One training iteration under the training workspace mode (see nn/workspace_mode.h). Its
+// host scalars are the same every iteration (the iteration itself is read on the device),
+// so that a CUDA graph of it can be replayed.
+std::int64_t Network::training_step(const DataSet& given, DataSetIterator* source, bool update) {
   namespace ids = workspace_ids;
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
   const WorkspaceMode mode = config_.training_mode;
@@ -357,7 +376,7 @@ void Network::train_iteration(const DataSet& given, DataSetIterator* source, boo
   context.manager = &manager;
   context.training = true;
   context.seed = config_.seed;
-  context.iteration = static_cast<std::uint64_t>(iteration_);
+  context.iteration = &iteration_counter_;
   const char* activations = mode == WorkspaceMode::SEPARATE ? ids::kActivations
                             : mode == WorkspaceMode::SINGLE ? ids::kAllLayers
                                                             : nullptr;
@@ -408,17 +427,13 @@ void Network::train_iteration(const DataSet& given, DataSetIterator* source, boo
   dy = Tensor();
   previous.close();
 
-  if (!update) return;
-  ++iteration_;
-  {
+  if (update) {
+    kernels::increment(iteration_counter_);  // Adam's step counts from 1
     WorkspaceScope updater_scope =
         open(mode == WorkspaceMode::SEPARATE ? ids::kUpdater : activations);
-    apply_update(config_.updater, parameters_, gradients_, updater_state_, iteration_);
+    apply_update(config_.updater, parameters_, gradients_, updater_state_, iteration_counter_);
   }
-  const std::int64_t examples = batch.examples();
-  iteration_scope.close();
-  for (TrainingListener* listener : listeners_)
-    listener->iteration_done(*this, iteration_, epoch_, examples);
+  return batch.examples();
 }
 
 double Network::score() const {
@@ -439,7 +454,6 @@ void Network::infer(const Tensor& features, Use use) {
   context.manager = &manager;
   context.training = false;
   context.seed = config_.seed;
-  context.iteration = static_cast<std::uint64_t>(iteration_);
   // SEPARATE: layer outputs alternate between two workspaces, so at most two layers'
   // activations exist at once; SINGLE: one workspace; NONE: detached.
   const char* alternate[2] = {mode == WorkspaceMode::SEPARATE ? ids::kInferenceA
@@ -484,13 +498,23 @@ Tensor Network::output_eager(const Tensor& features) {
   return result;
 }
 
+// Every allocation a step could make at an address that a replay would not see again:
+// workspace spills and resizes, and detached allocations (cache hits included).
 std::uint64_t Network::device_allocation_events() const {
-  std::uint64_t events = detached_resource(device_).statistics().misses;
+  const CachingStatistics detached = detached_resource(device_).statistics();
+  std::uint64_t events = detached.hits + detached.misses;
   for (const WorkspaceStatistics& workspace : WorkspaceManager::for_device(device_).statistics()) {
     for (const ArenaStatistics& arena : workspace.arenas)
       events += arena.spill_count + arena.resize_count;
   }
   return events;
+}
+
+void Network::make_graph_stream() {
+  if (graph_stream_ != nullptr) return;
+  graph_stream_ = std::make_unique<OwnedStream>(device_);
+  graph_input_ready_ = std::make_unique<Event>(device_);
+  graph_output_ready_ = std::make_unique<Event>(device_);
 }
 
 // The inference step as a CUDA graph: eager while the plan says so (learning, another
@@ -503,21 +527,23 @@ Tensor Network::output_with_graph(const Tensor& features) {
   signature.mode = config_.inference_mode;
   signature.input = features.shape();
   signature.allocations_last_step = allocations_last_output_;
+  signature.arenas_moved = Workspace::arena_moves(device_) != arena_moves_at_inference_capture_;
   const GraphAction action = inference_graph_plan_.next(signature);
   if (action == GraphAction::eager && !device_.is_cuda()) return output_eager(features);
-  auto eager = [&] {  // before a capture, the plan needs the step's allocation count
+  auto eager = [&] {
     if (inference_graph_plan_.has_graph()) return output_eager(features);
+    // Before a capture, the plan needs the allocations of the part a graph would hold.
     const std::uint64_t before = device_allocation_events();
-    Tensor result = output_eager(features);
-    allocations_last_output_ = device_allocation_events() - before;
-    last_output_shape_ = result.shape();
+    Tensor result;
+    infer(features, [&](const Tensor& predictions) {
+      allocations_last_output_ = device_allocation_events() - before;
+      last_output_shape_ = predictions.shape();
+      WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
+      result = predictions.detach();
+    });
     return result;
   };
-  if (graph_stream_ == nullptr) {
-    graph_stream_ = std::make_unique<OwnedStream>(device_);
-    graph_input_ready_ = std::make_unique<Event>(device_);
-    graph_output_ready_ = std::make_unique<Event>(device_);
-  }
+  make_graph_stream();
   const Stream caller = Stream::current(device_);
   graph_input_ready_->record(caller);  // the caller's kernels may still be writing features
   graph_input_ready_->wait(*graph_stream_);
@@ -539,6 +565,7 @@ Tensor Network::output_with_graph(const Tensor& features) {
         } catch (const Error& error) {
           failure = error.what();
         }
+        arena_moves_at_inference_capture_ = Workspace::arena_moves(device_);
         inference_graph_plan_.captured(!inference_graph_.empty(), failure);
       }
       if (inference_graph_.empty()) {
@@ -554,6 +581,86 @@ Tensor Network::output_with_graph(const Tensor& features) {
   graph_output_ready_->record(*graph_stream_);
   graph_output_ready_->wait(caller);  // the caller's next work sees the result
   return result;
+}
+
+// The training step as a CUDA graph. Every step copies its batch into fixed buffers
+// (graph_features_, graph_labels_) on the graph stream, so that learning, capture and
+// replays see the same input addresses; the step reads its iteration from the device, so
+// a replay is a whole new iteration: dropout masks, Adam's step and all.
+std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* source) {
+  if (!device_.is_cuda()) {
+    StepSignature signature;
+    signature.device = device_;
+    training_graph_plan_.next(signature);  // logs why, once
+    return training_step(given, source, true);
+  }
+  make_graph_stream();
+  const Stream caller = Stream::current(device_);
+  std::int64_t examples = 0;
+  {
+    // The batch: from the source (its own ring when it prefetches), copied into the fixed
+    // buffers, re-made when the shapes change.
+    WorkspaceScope batch_scope = open_network_scope(
+        WorkspaceManager::for_device(device_),
+        config_.training_mode == WorkspaceMode::SEPARATE ? workspace_ids::kActivations
+        : config_.training_mode == WorkspaceMode::SINGLE ? workspace_ids::kAllLayers
+                                                         : nullptr);
+    const DataSet batch = source != nullptr ? source->next() : given;
+    GYRE_CHECK(batch.features.device() == device_ && batch.labels.device() == device_, DeviceError,
+               "fit: the batch (", batch.features.description(), ", ", batch.labels.description(),
+               ") is not on the network's device ", device_);
+    if (!graph_features_.defined() || graph_features_.shape() != batch.features.shape() ||
+        graph_labels_.shape() != batch.labels.shape()) {
+      graph_features_ = Tensor::empty_detached(batch.features.shape(), DType::f32, device_);
+      graph_labels_ = Tensor::empty_detached(batch.labels.shape(), DType::f32, device_);
+    }
+    graph_input_ready_->record(caller);  // the caller's kernels may still be writing it
+    graph_input_ready_->wait(*graph_stream_);
+    const StreamGuard on_graph_stream(*graph_stream_);
+    copy_tensor(batch.features, graph_features_);
+    copy_tensor(batch.labels, graph_labels_);
+    examples = batch.examples();
+  }
+  const DataSet staged{graph_features_, graph_labels_};
+  StepSignature signature;
+  signature.device = device_;
+  signature.mode = config_.training_mode;
+  signature.input = graph_features_.shape();
+  signature.target = graph_labels_.shape();
+  signature.allocations_last_step = allocations_last_training_;
+  signature.arenas_moved = Workspace::arena_moves(device_) != arena_moves_at_training_capture_;
+  const GraphAction action = training_graph_plan_.next(signature);
+  {
+    const StreamGuard on_graph_stream(*graph_stream_);  // learning, capture and replays alike
+    auto eager = [&] {
+      const std::uint64_t before = device_allocation_events();
+      training_step(staged, nullptr, true);
+      allocations_last_training_ = device_allocation_events() - before;
+    };
+    if (action == GraphAction::eager) {
+      eager();
+    } else {
+      if (action == GraphAction::capture) {
+        std::string failure;
+        try {
+          training_graph_ =
+              CudaGraph::capture(*graph_stream_, [&] { training_step(staged, nullptr, true); });
+        } catch (const Error& error) {
+          failure = error.what();
+        }
+        arena_moves_at_training_capture_ = Workspace::arena_moves(device_);
+        training_graph_plan_.captured(!training_graph_.empty(), failure);
+      }
+      if (training_graph_.empty()) {
+        eager();
+      } else {
+        training_graph_.replay(*graph_stream_);  // the capture ran nothing: replay it too
+      }
+    }
+  }
+  graph_output_ready_->record(*graph_stream_);
+  graph_output_ready_->wait(caller);  // the caller's next work sees the new parameters
+  return examples;
 }
 
 void Network::evaluate(DataSetIterator& data, const std::vector<Evaluator*>& evaluators) {

@@ -93,11 +93,13 @@ class Network {
   /// in (kernels/batch_invariance.h); off by default: small batches cost more.
   void set_batch_invariant(bool on) { batch_invariant_ = on; }
   bool batch_invariant() const { return batch_invariant_; }
-  /// Opt-in: output() on a CUDA device runs as a replayed CUDA graph once its workspaces
-  /// have learned their sizes (nn/step_graph.h says when; anything else runs eagerly).
+  /// Opt-in: the training step (fit()) and the inference step (output()) on a CUDA device
+  /// run as replayed CUDA graphs once their workspaces have learned their sizes
+  /// (nn/step_graph.h says when; anything else runs eagerly, the reason logged once).
   void set_cuda_graphs(bool on) { cuda_graphs_ = on; }
-  /// The inference step's graph plan (why it is eager, how many replays).
+  /// The steps' graph plans (why a step is eager, how many replays).
   const StepGraphPlan& inference_graph_plan() const { return inference_graph_plan_; }
+  const StepGraphPlan& training_graph_plan() const { return training_graph_plan_; }
 
   /// Trains for `epochs` passes over the iterator (reset at each epoch start). A source
   /// that is async_supported() is read ahead by an AsyncDataSetIterator (config.prefetch
@@ -126,7 +128,7 @@ class Network {
   /// The prefetcher fit() used, or null if it has not used one.
   const AsyncDataSetIterator* prefetcher() const { return prefetcher_.get(); }
   /// Restores the iteration count (the Adam step) from a model file.
-  void set_iteration(std::int64_t iteration) { iteration_ = iteration; }
+  void set_iteration(std::int64_t iteration);
   std::int64_t parameter_count() const { return parameters_.numel(); }
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
   /// Named views of every layer's parameters ("0.W", "0.b", ...), for model files.
@@ -134,6 +136,11 @@ class Network {
 
  private:
   void train_iteration(const DataSet& batch, DataSetIterator* source, bool update = true);
+  /// The kernels of one iteration (forward, loss, backward and, with `update`, the step
+  /// counter and the updater) on a batch, or on source->next(); returns its examples.
+  std::int64_t training_step(const DataSet& given, DataSetIterator* source, bool update);
+  /// One training iteration as a CUDA graph, as the training plan says.
+  std::int64_t train_with_graph(const DataSet& given, DataSetIterator* source);
   /// Forward pass for inference; calls `use(labels, predictions)` while they are valid.
   template <typename Use>
   void infer(const Tensor& features, Use use);
@@ -145,20 +152,24 @@ class Network {
   Tensor parameters_, gradients_, updater_state_;
   Tensor last_loss_;  // a detached device scalar: the loss of the last iteration
   std::int64_t iteration_ = 0;
+  Tensor iteration_counter_;  // iteration_ as an i64 scalar on the device, for the kernels
   int epoch_ = 0;
   std::vector<TrainingListener*> listeners_;
   bool batch_invariant_ = false;
-  // CUDA graphs of the inference step: fixed input and output buffers, a stream of its own.
+  // CUDA graphs of the steps: fixed input and output buffers, a stream of their own.
   Tensor output_eager(const Tensor& features);
   Tensor output_with_graph(const Tensor& features);
   std::uint64_t device_allocation_events() const;
+  void make_graph_stream();
   bool cuda_graphs_ = false;
-  StepGraphPlan inference_graph_plan_{"inference"};
-  std::uint64_t allocations_last_output_ = 0;
+  StepGraphPlan inference_graph_plan_{"inference"}, training_graph_plan_{"training"};
+  std::uint64_t allocations_last_output_ = 0, allocations_last_training_ = 0;
+  std::uint64_t arena_moves_at_inference_capture_ = 0, arena_moves_at_training_capture_ = 0;
   std::unique_ptr<OwnedStream> graph_stream_;
   std::unique_ptr<Event> graph_input_ready_, graph_output_ready_;
-  CudaGraph inference_graph_;
+  CudaGraph inference_graph_, training_graph_;
   Tensor graph_input_, graph_output_;
+  Tensor graph_features_, graph_labels_;  // the training graph's batch
   Shape last_output_shape_;
   std::unique_ptr<AsyncDataSetIterator> prefetcher_;  // made by the first fit() that prefetches
 };

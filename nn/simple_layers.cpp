@@ -27,24 +27,26 @@ DropoutLayer::DropoutLayer(float probability) : probability_(probability) {
              "dropout layer: probability ", probability, " must be in [0, 1)");
 }
 
-std::uint64_t DropoutLayer::mask_seed(const LayerContext& context) const {
-  // A distinct Philox key per (seed, layer, iteration): splitmix-style mixing.
-  std::uint64_t key = context.seed ^ (0x9E3779B97F4A7C15ull *
-                                      (static_cast<std::uint64_t>(context.layer_index) + 1));
-  key ^= 0xBF58476D1CE4E5B9ull * (context.iteration + 1);
-  return key ^ (key >> 31);
+// The mask of (seed, layer, iteration): a Philox key per layer, mixed with the iteration by
+// the kernel (philox::iteration_key), which reads it from the network's counter.
+Tensor DropoutLayer::apply(const Tensor& x, const LayerContext& context) const {
+  GYRE_CHECK(context.iteration != nullptr, InvalidArgumentError, "dropout layer ",
+             context.layer_index, ": training needs the iteration counter");
+  const std::uint64_t layer_key =
+      context.seed ^
+      (0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(context.layer_index) + 1));
+  WorkspaceScope outputs = context.outputs();
+  return kernels::dropout(x, probability_, layer_key, *context.iteration);
 }
 
 Tensor DropoutLayer::forward(const Tensor& input, const LayerContext& context) {
   if (!context.training || probability_ == 0.0f) return input;
-  WorkspaceScope outputs = context.outputs();
-  return kernels::dropout(input, probability_, mask_seed(context));
+  return apply(input, context);
 }
 
 Tensor DropoutLayer::backward(const Tensor& output_gradient, const LayerContext& context) {
   if (probability_ == 0.0f) return output_gradient;
-  WorkspaceScope outputs = context.outputs();
-  return kernels::dropout(output_gradient, probability_, mask_seed(context));
+  return apply(output_gradient, context);
 }
 
 nlohmann::json DropoutLayer::config() const {

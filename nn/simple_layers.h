@@ -21,7 +21,8 @@ class ActivationLayer final : public Layer {
 };
 
 /// Inverted dropout in training (drop probability p), the identity in inference. The mask
-/// is drawn from (network seed, layer, iteration) by Philox: reproducible on every device.
+/// is drawn from (network seed, layer, iteration) by Philox: reproducible on every device;
+/// the iteration is read on the device (graph-capturable).
 class DropoutLayer final : public Layer {
  public:
   explicit DropoutLayer(float probability);
@@ -32,7 +33,7 @@ class DropoutLayer final : public Layer {
   nlohmann::json config() const override;
 
  private:
-  std::uint64_t mask_seed(const LayerContext& context) const;
+  Tensor apply(const Tensor& x, const LayerContext& context) const;
   float probability_;
 };
 

@@ -12,9 +12,10 @@ GraphAction StepGraphPlan::eager(const std::string& why) {
 }
 
 GraphAction StepGraphPlan::next(const StepSignature& signature) {
-  const Shape previous = last_input_;
-  const bool had_step = seen_step_;
+  const bool same_shapes =
+      seen_step_ && last_input_ == signature.input && last_target_ == signature.target;
   last_input_ = signature.input;
+  last_target_ = signature.target;
   seen_step_ = true;
   if (disabled_) return eager(reason_);
   if (!signature.device.is_cuda()) return eager(strcat(signature.device, " is not a CUDA device"));
@@ -24,8 +25,14 @@ GraphAction StepGraphPlan::next(const StepSignature& signature) {
     return eager(
         "its kernels take per-iteration host scalars (Adam's bias correction or dropout's "
         "seed), which a replay would repeat");
+  if (has_graph_ && signature.arenas_moved) {
+    has_graph_ = false;  // its addresses are gone: learn and capture again
+    return eager(
+        "a workspace arena moved since the capture (a resize, trim or destruction); "
+        "the graph is dropped and captured again");
+  }
   if (has_graph_) {
-    if (signature.input == graph_input_) {
+    if (signature.input == graph_input_ && signature.target == graph_target_) {
       reason_.clear();
       ++replays_;
       return GraphAction::replay;
@@ -33,10 +40,11 @@ GraphAction StepGraphPlan::next(const StepSignature& signature) {
     return eager(
         strcat("batch shape ", signature.input, " differs from the captured ", graph_input_));
   }
-  // Capture after one learning cycle of this shape that allocated nothing new.
-  if (!had_step || previous != signature.input || signature.allocations_last_step != 0)
+  // Capture after one learning cycle of these shapes that allocated nothing new.
+  if (!same_shapes || signature.allocations_last_step != 0)
     return eager("learning: the workspaces are still finding their sizes");
   graph_input_ = signature.input;
+  graph_target_ = signature.target;
   reason_.clear();
   return GraphAction::capture;
 }

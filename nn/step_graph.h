@@ -22,11 +22,17 @@ struct StepSignature {
   Device device;
   WorkspaceMode mode = WorkspaceMode::SEPARATE;
   Shape input;
-  /// The step hands its kernels scalars that change every iteration (Adam's bias
-  /// correction, dropout's seed): a replay would repeat the captured ones.
+  /// Training: the labels' shape (a replay needs both shapes as captured).
+  Shape target;
+  /// The step hands its kernels host scalars that change every iteration: a replay would
+  /// repeat the captured ones. (Gyre's training step reads its iteration from device
+  /// memory instead, so this is false for it.)
   bool per_iteration_scalars = false;
   /// Workspace spills, resizes and detached allocations during the previous step.
   std::uint64_t allocations_last_step = 0;
+  /// Whether a workspace arena was replaced or freed since the capture (Workspace::
+  /// arena_moves): the graph's addresses are stale, so it is dropped and re-learned.
+  bool arenas_moved = false;
 };
 
 class StepGraphPlan {
@@ -51,7 +57,7 @@ class StepGraphPlan {
 
   std::string step_;
   bool has_graph_ = false, disabled_ = false;
-  Shape graph_input_, last_input_;
+  Shape graph_input_, last_input_, graph_target_, last_target_;
   bool seen_step_ = false;
   std::string reason_;
   std::set<std::string> logged_;

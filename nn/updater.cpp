@@ -52,7 +52,7 @@ UpdaterConfig UpdaterConfig::from_json(const nlohmann::json& json) {
 }
 
 void apply_update(const UpdaterConfig& config, const Tensor& parameters, const Tensor& gradients,
-                  const Tensor& state, std::int64_t step) {
+                  const Tensor& state, const Tensor& step) {
   const std::int64_t count = parameters.numel();
   if (config.type == "sgd") {
     kernels::sgd_update(parameters, gradients, config.learning_rate);

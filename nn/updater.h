@@ -22,8 +22,10 @@ struct UpdaterConfig {
   static UpdaterConfig from_json(const nlohmann::json& json);
 };
 
-/// Applies one step: parameters −= f(gradients, state); `step` counts from 1.
+/// Applies one step: parameters −= f(gradients, state). `step` (an i64 scalar on the
+/// parameters' device, counting from 1) is read by the kernel when it runs, so that a
+/// replayed CUDA graph takes each new step.
 void apply_update(const UpdaterConfig& config, const Tensor& parameters, const Tensor& gradients,
-                  const Tensor& state, std::int64_t step);
+                  const Tensor& state, const Tensor& step);
 
 }  // namespace gyre::nn

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "runtime/tensor.h"
 #include "workspace/workspace_manager.h"
 
 namespace gyre::nn {
@@ -50,8 +51,11 @@ struct LayerContext {
   const char* output_id = nullptr;
   const char* working_id = nullptr;
   bool training = false;
-  std::uint64_t seed = 0;       // the network's seed
-  std::uint64_t iteration = 0;  // counts training iterations (dropout masks differ per step)
+  std::uint64_t seed = 0;  // the network's seed
+  /// Training iterations done (an i64 scalar on the network's device), read by the kernels
+  /// when they run, so that a replayed CUDA graph sees each new iteration: dropout masks
+  /// differ per iteration. Null outside training.
+  const Tensor* iteration = nullptr;
   int layer_index = 0;
   /// False for the first layer: nothing consumes d loss / d input, so it is not computed.
   bool need_input_gradient = true;

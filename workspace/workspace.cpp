@@ -123,6 +123,18 @@ Workspace::Workspace(std::string id, const WorkspaceConfig& config,
   }
 }
 
+namespace {
+std::atomic<std::uint64_t> arena_moves_per_device[kMaxDevices];
+
+void note_arena_moved(Device device) {
+  arena_moves_per_device[device_slot(device)].fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+
+std::uint64_t Workspace::arena_moves(Device device) {
+  return arena_moves_per_device[device_slot(device)].load(std::memory_order_relaxed);
+}
+
 Workspace::~Workspace() {
   if (depth_ > 0) {
     GYRE_LOG(workspace, error, where(), "destroyed with ", depth_,
@@ -130,6 +142,7 @@ Workspace::~Workspace() {
   }
   free_spills_through(UINT64_MAX);
   for (KindState& state : kinds_) memory_annotations::unregister_heap(state.annotation_heap);
+  note_arena_moved(resources_.device);
   for (const Fence& fence : fences_) resources_.ordering->forget(fence.token);
   for (const Fence& fence : release_fences_) resources_.ordering->forget(fence.token);
   for (const Fence& fence : released_fences_) resources_.ordering->forget(fence.token);
@@ -569,6 +582,7 @@ void Workspace::resize(KindState& state, std::size_t bytes) {
   }
   ++state.statistics.resize_count;
   state.statistics.learned_size = bytes;
+  if (old_size != 0) note_arena_moved(resources_.device);
   update_reserved_bytes();
   GYRE_LOG(workspace, debug, where(), name_of(state.kind), " arena resized from ", old_size, " to ",
            bytes, " bytes");

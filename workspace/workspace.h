@@ -55,6 +55,10 @@ class Workspace final : public MemoryScope {
   int thread() const { return thread_; }
   /// A process-unique number; never reused, even after destruction.
   std::uint64_t uid() const { return uid_; }
+  /// How many times an arena of any workspace on `device` was replaced or freed (resize,
+  /// trim, destruction), process-wide. A captured CUDA graph holds arena addresses: it is
+  /// stale once this number changes.
+  static std::uint64_t arena_moves(Device device);
 
   // ---- scopes (WorkspaceManager drives these; tests may call them directly) ----
   /// Opens a cycle, or re-enters the open one (a borrow: no new cycle).

@@ -37,10 +37,11 @@ class CpuBackend final : public Backend {
   void argmax(const float* x, std::int64_t* y, std::int64_t outer, std::int64_t axis,
               std::int64_t inner, Stream stream) override;
   void dropout(const float* x, float* y, std::int64_t count, float p, std::uint64_t seed,
-               std::uint64_t offset, Stream stream) override;
+               std::uint64_t offset, const std::int64_t* iteration, Stream stream) override;
   void fill_random(Distribution distribution, float* y, std::int64_t count, float a, float b,
                    std::uint64_t seed, Stream stream) override;
   void optimizer_update(const OptimizerArgs& args, Stream stream) override;
+  void increment(std::int64_t* counter, Stream stream) override;
   void cast(const void* x, DType from, void* y, DType to, std::int64_t count,
             Stream stream) override;
   void fill(void* y, DType dtype, std::int64_t count, double value, Stream stream) override;

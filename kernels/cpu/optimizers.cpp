@@ -35,7 +35,12 @@ GYRE_VECTOR_CLONES void update_all(const OptimizerArgs& args, const OptimizerCon
 }  // namespace
 
 void CpuBackend::optimizer_update(const OptimizerArgs& args, Stream) {
-  update_all(args, optimizer_constants(args));
+  const std::int64_t step = args.step_counter != nullptr ? *args.step_counter : args.step;
+  update_all(args, optimizer_constants(args, step));
+}
+
+void CpuBackend::increment(std::int64_t* counter, Stream) {
+  ++*counter;
 }
 
 }  // namespace gyre::kernels

@@ -47,7 +47,9 @@ void generate_lanes(std::uint64_t seed, std::uint64_t first_block,
 }  // namespace
 
 void CpuBackend::dropout(const float* x, float* y, std::int64_t count, float p, std::uint64_t seed,
-                         std::uint64_t offset, Stream) {
+                         std::uint64_t offset, const std::int64_t* iteration, Stream) {
+  if (iteration != nullptr)
+    seed = philox::iteration_key(seed, static_cast<std::uint64_t>(*iteration));
   const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   std::int64_t i = 0;
   // Element offset + i draws word (offset + i) % 4 of block (offset + i) / 4: one Philox

@@ -7,7 +7,10 @@ namespace gyre::kernels {
 namespace {
 
 __global__ void dropout_kernel(const float* x, float* y, std::int64_t count, float p, float scale,
-                               std::uint64_t seed, std::uint64_t offset) {
+                               std::uint64_t seed, std::uint64_t offset,
+                               const std::int64_t* iteration) {
+  if (iteration != nullptr)
+    seed = philox::iteration_key(seed, static_cast<std::uint64_t>(*iteration));
   GYRE_GRID_STRIDE_LOOP(i, count) {
     const bool keep = philox::uniform(seed, offset + static_cast<std::uint64_t>(i)) >= p;
     y[i] = keep ? x[i] * scale : 0.0f;
@@ -26,11 +29,11 @@ __global__ void fill_random_kernel(Distribution distribution, float* y, std::int
 }  // namespace
 
 void CudaBackend::dropout(const float* x, float* y, std::int64_t count, float p, std::uint64_t seed,
-                          std::uint64_t offset, Stream stream) {
+                          std::uint64_t offset, const std::int64_t* iteration, Stream stream) {
   if (count == 0) return;
   const float scale = p < 1.0f ? 1.0f / (1.0f - p) : 0.0f;
   dropout_kernel<<<cuda::blocks_for(count), cuda::kThreads, 0, cuda::native(stream)>>>(
-      x, y, count, p, scale, seed, offset);
+      x, y, count, p, scale, seed, offset, iteration);
   GYRE_CHECK_LAUNCH();
 }
 

@@ -65,6 +65,34 @@ TEST_CASE("Adam and AdamW match float64 with bias correction", "[kernels][optimi
   CHECK_THROWS_AS(adam_update(a, a, a, a, 0.1f, 0), InvalidArgumentError);
 }
 
+TEST_CASE(
+    "Adam with its step in a counter equals Adam with the step given, and the counter "
+    "advances in stream order",
+    "[kernels][optimizers]") {
+  const Tensor counter = Tensor::empty_detached(Shape{}, DType::i64);
+  fill(counter, 0.0);
+  const Tensor given = random_tensor({300}, 91), counted = copy_to(given, given.device());
+  Tensor m_given = Tensor::empty_detached({300}), v_given = Tensor::empty_detached({300}),
+         m_counted = Tensor::empty_detached({300}), v_counted = Tensor::empty_detached({300});
+  for (const Tensor& t : {m_given, v_given, m_counted, v_counted}) fill(t, 0.0);
+  for (std::int64_t step = 1; step <= 5; ++step) {
+    const Tensor gradients = random_tensor({300}, 92 + static_cast<std::uint32_t>(step));
+    increment(counter);
+    CHECK(counter.data<std::int64_t>()[0] == step);
+    adam_update(given, gradients, m_given, v_given, 1e-2f, step, 0.9f, 0.99f, 1e-8f, 0.01f);
+    adam_update(counted, gradients, m_counted, v_counted, 1e-2f, counter, 0.9f, 0.99f, 1e-8f,
+                0.01f);
+  }
+  CHECK(values_of(counted) == values_of(given));  // bit for bit
+  CHECK(values_of(v_counted) == values_of(v_given));
+  // The counter must be one i64 element on the parameters' device.
+  const Tensor wrong = Tensor::empty_detached({2}, DType::i64);
+  CHECK_THROWS_WITH(
+      adam_update(given, given, m_given, v_given, 1e-2f, wrong),
+      Catch::Matchers::Contains("step counter") && Catch::Matchers::Contains("one i64 element"));
+  CHECK_THROWS_AS(increment(Tensor::empty_detached(Shape{}, DType::f32)), InvalidArgumentError);
+}
+
 TEST_CASE("cast, fill and copy_to move values between dtypes and tensors", "[kernels][copies]") {
   const Tensor x = testing::tensor_from({4}, {1.5, -2.25, 3.0, 250.0});
   CHECK(values_of(cast(x, DType::f64)) == std::vector<double>{1.5, -2.25, 3.0, 250.0});

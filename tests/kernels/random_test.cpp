@@ -43,6 +43,24 @@ TEST_CASE("dropout keeps about 1 - p, scales by 1 / (1 - p), and is a function o
   CHECK_THROWS_AS(dropout(x, 1.0f, 1), InvalidArgumentError);
 }
 
+TEST_CASE("dropout with the iteration in a counter draws the mask of that iteration's key",
+          "[kernels][random]") {
+  const Tensor x = testing::random_tensor({37, 29}, 63);
+  const Tensor iteration = Tensor::empty_detached(Shape{}, DType::i64);
+  fill(iteration, 0.0);
+  std::vector<std::vector<double>> masks;
+  for (std::uint64_t step = 0; step < 3; ++step) {
+    const auto counted = values_of(dropout(x, 0.25f, 555, iteration));
+    CHECK(counted == values_of(dropout(x, 0.25f, philox::iteration_key(555, step))));
+    masks.push_back(counted);
+    increment(iteration);
+  }
+  CHECK(masks[0] != masks[1]);  // each iteration its own mask
+  CHECK(masks[1] != masks[2]);
+  CHECK_THROWS_AS(dropout(x, 0.25f, 555, Tensor::empty_detached({3}, DType::i64)),
+                  InvalidArgumentError);
+}
+
 TEST_CASE("initialisers have the asked moments and bounds", "[kernels][random]") {
   const Tensor t = Tensor::empty({100000});
   auto moments = [](const std::vector<double>& v) {

@@ -4,7 +4,10 @@
 
 #include <catch2/catch.hpp>
 
+#include "kernels/ops.h"
 #include "nn/network.h"
+#include "runtime/error.h"
+#include "runtime/tensor_copy.h"
 #include "tests/support/kernel_testing.h"
 
 using namespace gyre;
@@ -63,6 +66,31 @@ TEST_CASE("steps that cannot be replayed run eagerly, each reason said once", "[
   CHECK_THAT(plan.reason(), Contains("capture failed (operation not permitted"));
 }
 
+TEST_CASE("a training graph needs both shapes as captured and is dropped when arenas move",
+          "[nn][graphs]") {
+  StepGraphPlan plan("training");
+  StepSignature step = on_gpu({32, 784});
+  step.target = {32, 10};
+  CHECK(plan.next(step) == GraphAction::eager);
+  CHECK(plan.next(step) == GraphAction::capture);
+  plan.captured(true);
+  CHECK(plan.next(step) == GraphAction::replay);
+  StepSignature other_labels = step;
+  other_labels.target = {32, 5};
+  CHECK(plan.next(other_labels) == GraphAction::eager);
+  CHECK(plan.next(step) == GraphAction::replay);
+  // An arena replaced after the capture (an inference pass that grew a shared workspace,
+  // a trim, a destroyed workspace): the graph's addresses are gone. Learn, capture again.
+  StepSignature moved = step;
+  moved.arenas_moved = true;
+  CHECK(plan.next(moved) == GraphAction::eager);
+  CHECK_FALSE(plan.has_graph());
+  CHECK_THAT(plan.reason(), Contains("arena moved since the capture"));
+  CHECK(plan.next(step) == GraphAction::capture);
+  plan.captured(true);
+  CHECK(plan.next(step) == GraphAction::replay);
+}
+
 TEST_CASE("CUDA graphs asked of a CPU network fall back to the same answers", "[nn][graphs]") {
   Network plain(NetworkBuilder().input({6}).dense(5).output(3).seed(2).build());
   Network graphed(NetworkBuilder().input({6}).dense(5).output(3).seed(2).build());
@@ -74,4 +102,45 @@ TEST_CASE("CUDA graphs asked of a CPU network fall back to the same answers", "[
   }
   CHECK_FALSE(graphed.inference_graph_plan().has_graph());
   CHECK_THAT(graphed.inference_graph_plan().reason(), Contains("not a CUDA device"));
+}
+
+TEST_CASE("CUDA graphs asked of a CPU network train to the same parameters", "[nn][graphs]") {
+  const NetworkConfig config =
+      NetworkBuilder().input({6}).dense(5).dropout(0.2f).output(3).seed(4).build();
+  Network plain(config), graphed(config);
+  graphed.set_cuda_graphs(true);
+  const Tensor features = testing::random_tensor({24, 6}, 7);
+  Tensor labels = Tensor::empty_detached({24, 3});
+  for (int r = 0; r < 24; ++r) {
+    for (int c = 0; c < 3; ++c) labels.data<float>()[r * 3 + c] = r % 3 == c ? 1.0f : 0.0f;
+  }
+  for (int step = 0; step < 5; ++step) {
+    plain.fit(DataSet{features, labels});
+    graphed.fit(DataSet{features, labels});
+  }
+  testing::require_close(graphed.parameters(), testing::values_of(plain.parameters()), 0.0, 0.0);
+  CHECK(graphed.iteration() == 5);
+  CHECK_FALSE(graphed.training_graph_plan().has_graph());
+  CHECK_THAT(graphed.training_graph_plan().reason(), Contains("not a CUDA device"));
+}
+
+TEST_CASE("the iteration count restored into a network reaches its kernels", "[nn][graphs]") {
+  // Adam's step and dropout's mask come from the device counter: a network restored at
+  // iteration 7 takes step 8, as one trained 7 times does.
+  const NetworkConfig config =
+      NetworkBuilder().input({6}).dense(5).dropout(0.3f).output(3).seed(5).build();
+  const Tensor features = testing::random_tensor({12, 6}, 8);
+  Tensor labels = Tensor::empty_detached({12, 3});
+  for (int r = 0; r < 12; ++r) {
+    for (int c = 0; c < 3; ++c) labels.data<float>()[r * 3 + c] = r % 3 == c ? 1.0f : 0.0f;
+  }
+  Network trained(config), restored(config);
+  for (int step = 0; step < 7; ++step) trained.fit(DataSet{features, labels});
+  copy_tensor(trained.parameters(), restored.parameters());
+  copy_tensor(trained.updater_state(), restored.updater_state());
+  restored.set_iteration(7);
+  trained.fit(DataSet{features, labels});
+  restored.fit(DataSet{features, labels});
+  testing::require_close(restored.parameters(), testing::values_of(trained.parameters()), 0.0, 0.0);
+  CHECK_THROWS_AS(restored.set_iteration(-1), InvalidArgumentError);
 }

@@ -327,3 +327,25 @@ TEST_CASE("a leave() without enter() is logged and ignored", "[workspace][cycle]
   CHECK(workspace.depth() == 0);
   CHECK(workspace.cycle() == 0);
 }
+
+TEST_CASE("arena moves count every replaced or freed arena of a device", "[workspace][cycle]") {
+  WorkspaceConfig config;
+  config.learning = LearningPolicy::FIRST_LOOP;
+  config.initial_size = 1024;
+  const std::uint64_t before = Workspace::arena_moves(Device::cpu());
+  {
+    Workspace workspace("MOVES", config, Device::cpu());
+    CHECK(Workspace::arena_moves(Device::cpu()) == before);  // a first arena moves nothing
+    workspace.enter();
+    (void)workspace.allocate(4096, 256, Stream());  // spills: the cycle end resizes
+    workspace.leave();
+    CHECK(Workspace::arena_moves(Device::cpu()) == before + 1);
+    for (int cycle = 0; cycle < 3; ++cycle) {  // learned: steady cycles move nothing
+      workspace.enter();
+      (void)workspace.allocate(4096, 256, Stream());
+      workspace.leave();
+    }
+    CHECK(Workspace::arena_moves(Device::cpu()) == before + 1);
+  }
+  CHECK(Workspace::arena_moves(Device::cpu()) == before + 2);  // destruction frees it
+}

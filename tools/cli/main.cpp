@@ -5,6 +5,7 @@
 #include "runtime/build_info.h"
 #include "runtime/error.h"
 #include "tools/bench/alloc_bench.h"
+#include "tools/bench/gpu_bench.h"
 #include "tools/bench/kernels_bench.h"
 #include "tools/bench/parallel_bench.h"
 #include "tools/bench/prefetch_bench.h"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   gyre::bench::add_kernels_benchmark(*bench);
   gyre::bench::add_train_benchmark(*bench);
   gyre::bench::add_prefetch_benchmark(*bench);
+  gyre::bench::add_gpu_benchmark(*bench);
   gyre::bench::add_parallel_benchmark(*bench);
   gyre::bench::add_serve_benchmark(*bench);
   try {

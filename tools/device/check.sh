@@ -55,6 +55,13 @@ step "bench alloc (GPU rows)" bench_alloc.log bin/gyre bench alloc --repetitions
 step "bench kernels" bench_kernels.log bin/gyre bench kernels --benchmark_min_time=0.2 \
   --benchmark_out="$out/bench_kernels.json" --benchmark_out_format=json
 if bin/runtime_cuda_tests >/dev/null 2>&1; then
+  # PyTorch first, then Gyre, on the same card in the same run; gyre reads torch's JSON.
+  step "bench gpu: pytorch" bench_torch_gpu.log python3 "$root/tools/bench/torch_gpu_bench.py" \
+    --json "$out/torch_gpu.json"
+  torch_json=()
+  [[ -s $out/torch_gpu.json ]] && torch_json=(--torch "$out/torch_gpu.json")
+  step "bench gpu: gyre (eager, graphs)" bench_gpu.log bin/gyre bench gpu --json "$out/bench_gpu.json" \
+    "${torch_json[@]}"
   step "train MLP on cuda:0 (2 epochs)" train_cuda.log bin/gyre train --device cuda:0 --epochs 2 \
     --data "$work/data" --output "$out/model.safetensors"
 fi
@@ -63,5 +70,6 @@ echo
 printf '%-34s %-10s %6s  %s\n' "step" "result" "time" "log (under \$OUT)"
 printf '%s\n' "${rows[@]}"
 grep -h -E "ratio_vs_best|test accuracy" "$out/bench_alloc.log" "$out/train_cuda.log" 2>/dev/null | tail -4
+grep -h -E "^(train step|inference),|_over_torch_" "$out/bench_gpu.log" 2>/dev/null | head -12
 grep -h -A12 "^Summary" "$out/bench_kernels.log" 2>/dev/null | head -14
 rm -rf "$work"

@@ -121,6 +121,16 @@ TEST_CASE("CUDA draws the same dropout masks and initial weights as the CPU", "[
         return std::vector<Tensor>{dropout(in[0], 0.4f, 77, 12345)};
       },
       1e-6, 0.0);
+  // The iteration read from device memory (graph-capturable) draws the CPU's mask too.
+  same_on_both(
+      {random_tensor({1000, 33}, 15)},
+      [](const std::vector<Tensor>& in) {
+        const Tensor iteration = Tensor::empty_detached(Shape{}, DType::i64, in[0].device());
+        fill(iteration, 41.0);
+        increment(iteration);
+        return std::vector<Tensor>{dropout(in[0], 0.4f, 77, iteration)};
+      },
+      1e-6, 0.0);
   same_on_both(
       {random_tensor({5000}, 16)},
       [](const std::vector<Tensor>& in) {
@@ -139,6 +149,11 @@ TEST_CASE("CUDA optimizers, casts and fills equal the CPU's", "[cuda][kernels]")
                  std::vector<Tensor> p;
                  for (const Tensor& t : in) p.push_back(copy_to(t, t.device()));
                  adam_update(p[0], p[1], p[2], p[3], 1e-3f, 3, 0.9f, 0.999f, 1e-8f, 0.01f);
+                 // The step read from device memory (graph-capturable): step 4.
+                 const Tensor step = Tensor::empty_detached(Shape{}, DType::i64, p[0].device());
+                 fill(step, 3.0);
+                 increment(step);
+                 adam_update(p[0], p[1], p[2], p[3], 1e-3f, step, 0.9f, 0.999f, 1e-8f, 0.01f);
                  Tensor velocity = copy_to(in[2], in[2].device()),
                         sgd = copy_to(in[0], in[0].device());
                  momentum_update(sgd, in[1], velocity, 0.1f, 0.9f, true);

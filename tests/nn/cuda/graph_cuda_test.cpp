@@ -1,10 +1,12 @@
-// [cuda] the inference step as a replayed CUDA graph: the same answers as eager runs, and
-// replays once the workspaces have learned their sizes.
+// [cuda] the inference and training steps as replayed CUDA graphs: the same answers as
+// eager runs, and replays once the workspaces have learned their sizes.
 #include <catch2/catch.hpp>
+#include <vector>
 
 #include "nn/network.h"
 #include "runtime/tensor_copy.h"
 #include "tests/support/kernel_testing.h"
+#include "workspace/workspace.h"
 
 using namespace gyre;
 using namespace gyre::nn;
@@ -23,4 +25,61 @@ TEST_CASE("a graphed inference step answers as the eager one and replays", "[cud
   INFO("eager because: " << graphed.inference_graph_plan().reason());
   CHECK(graphed.inference_graph_plan().has_graph());
   CHECK(graphed.inference_graph_plan().replays() >= 5);
+}
+
+namespace {
+// Fashion-MNIST-shaped random batches with one-hot labels on the GPU, and a short last batch.
+std::vector<DataSet> gpu_batches(int count, std::int64_t batch) {
+  std::vector<DataSet> batches;
+  for (int b = 0; b < count; ++b) {
+    const std::int64_t rows = b + 1 == count ? batch / 2 : batch;
+    Tensor labels = Tensor::empty_detached({rows, 10});
+    for (std::int64_t r = 0; r < rows; ++r) {
+      for (int c = 0; c < 10; ++c) labels.data<float>()[r * 10 + c] = (r + b) % 10 == c;
+    }
+    DataSet set{testing::random_tensor({rows, 784}, 100 + b, 0.0f, 1.0f, Device::cuda(0)),
+                Tensor::empty_detached({rows, 10}, DType::f32, Device::cuda(0))};
+    copy_tensor(labels, set.labels);
+    batches.push_back(set);
+  }
+  return batches;
+}
+}  // namespace
+
+TEST_CASE("a graphed training step trains as the eager one, replays, and allocates nothing",
+          "[cuda][nn][graphs]") {
+  // Dropout and Adam: both read the iteration from the device, so replays are new steps.
+  const NetworkConfig config =
+      NetworkBuilder().input({784}).dense(256).dropout(0.2f).dense(128).output(10).seed(9).build();
+  Network eager(config, Device::cuda(0)), graphed(config, Device::cuda(0));
+  graphed.set_cuda_graphs(true);
+  const std::vector<DataSet> batches = gpu_batches(6, 128);
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    for (const DataSet& batch : batches) {
+      eager.fit(batch);
+      graphed.fit(batch);
+    }
+  }
+  INFO("eager because: " << graphed.training_graph_plan().reason());
+  CHECK(graphed.training_graph_plan().has_graph());
+  CHECK(graphed.training_graph_plan().replays() >= 10);
+  CHECK(graphed.iteration() == eager.iteration());
+  testing::require_close(graphed.parameters(), testing::values_of(eager.parameters()), 1e-4, 1e-6);
+  CHECK(graphed.score() == Approx(eager.score()).epsilon(1e-4));
+  // Steady state, with inference between steps: after one round to learn the inference
+  // sizes (which may grow a shared workspace, and so drop the training graph once), no
+  // arena moves, every full batch replays, and nothing is allocated.
+  auto round = [&] {
+    for (const DataSet& batch : batches) {
+      graphed.fit(batch);
+      (void)graphed.output(batch.features);
+    }
+  };
+  round();
+  round();
+  const std::uint64_t replays = graphed.training_graph_plan().replays();
+  const std::uint64_t moves = Workspace::arena_moves(Device::cuda(0));
+  round();
+  CHECK(Workspace::arena_moves(Device::cuda(0)) == moves);
+  CHECK(graphed.training_graph_plan().replays() == replays + 5);
 }

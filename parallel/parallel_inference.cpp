@@ -83,7 +83,7 @@ PendingOutput ParallelInference::submit(const Tensor& features) {
   request.features = features.is_detached() ? features : features.detach();
   request.arrival = Clock::now();
   if (features.device().is_cuda()) {  // the caller's kernels may still be writing it
-    request.ready = std::make_shared<Event>(features.device());
+    request.ready = event_pool(features.device()).acquire();
     request.ready->record(Stream::current(features.device()));
   }
   PendingOutput pending;
@@ -102,6 +102,14 @@ PendingOutput ParallelInference::submit(const Tensor& features) {
   }
   changed_.notify_one();
   return pending;
+}
+
+EventPool& ParallelInference::event_pool(Device device) {
+  std::lock_guard<std::mutex> lock(event_pools_mutex_);
+  if (event_pools_.empty()) event_pools_.resize(kMaxDevices);
+  std::unique_ptr<EventPool>& pool = event_pools_[device_slot(device)];
+  if (pool == nullptr) pool = std::make_unique<EventPool>(device);
+  return *pool;
 }
 
 Tensor ParallelInference::output(const Tensor& features) {
@@ -124,6 +132,10 @@ InferenceStatistics ParallelInference::statistics() const {
   std::lock_guard<std::mutex> lock(mutex_);
   InferenceStatistics copy = statistics_;
   copy.queue_depth = queue_.size();
+  std::lock_guard<std::mutex> pools(event_pools_mutex_);
+  for (const auto& pool : event_pools_) {
+    if (pool != nullptr) copy.handoff_events += pool->created();
+  }
   return copy;
 }
 
@@ -196,8 +208,11 @@ void ParallelInference::serve_batch(int index, std::vector<Request>& batch) {
   try {
     if (config_.before_batch) config_.before_batch(examples);
     std::shared_lock<std::shared_mutex> shared(weights_);
-    for (const Request& request : batch) {
-      if (request.ready) request.ready->wait(Stream::current(device));  // no host wait
+    for (Request& request : batch) {
+      if (!request.ready) continue;
+      request.ready->wait(Stream::current(device));  // no host wait
+      const Device from = request.ready->device();
+      event_pool(from).release(std::move(request.ready));  // the wait is bound: reusable
     }
     const Tensor& first = batch.front().features;
     if (batch.size() == 1 && first.device() == device) {

@@ -28,6 +28,7 @@
 #include "nn/network.h"
 #include "parallel/communicator.h"
 #include "runtime/error.h"
+#include "runtime/event_pool.h"
 #include "runtime/stream.h"
 
 namespace gyre::parallel {
@@ -70,6 +71,8 @@ struct InferenceStatistics {
   std::size_t queue_depth = 0;   // waiting now
   double queue_seconds = 0.0;    // total over requests: submit to start of their batch
   double compute_seconds = 0.0;  // total over batches
+  /// CUDA events made to hand inputs to the workers: pooled, so flat under a steady load.
+  std::uint64_t handoff_events = 0;
   /// Batches by size: bucket i counts batches of at most 2^i examples.
   std::vector<std::uint64_t> batch_size_buckets = std::vector<std::uint64_t>(12, 0);
 };
@@ -151,7 +154,7 @@ class ParallelInference {
     Tensor features;
     std::shared_ptr<PendingOutput::Completion> result;
     std::chrono::steady_clock::time_point arrival;
-    std::shared_ptr<Event> ready;  // CUDA inputs: recorded on the caller's stream
+    std::unique_ptr<Event> ready;  // CUDA inputs: recorded on the caller's stream (pooled)
   };
   void run_worker(int index);
   bool can_join(const Request& first, const Request& next, std::int64_t examples) const;
@@ -169,6 +172,10 @@ class ParallelInference {
   bool stopping_ = false;
   std::shared_mutex weights_;  // update_model() takes it exclusively, batches shared
   InferenceStatistics statistics_;
+  // Events that hand CUDA inputs to the workers, per device, reused request after request.
+  EventPool& event_pool(Device device);
+  mutable std::mutex event_pools_mutex_;
+  std::vector<std::unique_ptr<EventPool>> event_pools_;
 };
 
 }  // namespace gyre::parallel

@@ -609,10 +609,14 @@ std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* so
     GYRE_CHECK(batch.features.device() == device_ && batch.labels.device() == device_, DeviceError,
                "fit: the batch (", batch.features.description(), ", ", batch.labels.description(),
                ") is not on the network's device ", device_);
-    if (!graph_features_.defined() || graph_features_.shape() != batch.features.shape() ||
-        graph_labels_.shape() != batch.labels.shape()) {
-      graph_features_ = Tensor::empty_detached(batch.features.shape(), DType::f32, device_);
-      graph_labels_ = Tensor::empty_detached(batch.labels.shape(), DType::f32, device_);
+    auto same_layout = [](const Tensor& buffer, const Tensor& data) {
+      return buffer.defined() && buffer.shape() == data.shape() && buffer.dtype() == data.dtype();
+    };
+    if (!same_layout(graph_features_, batch.features) ||
+        !same_layout(graph_labels_, batch.labels)) {
+      graph_features_ =
+          Tensor::empty_detached(batch.features.shape(), batch.features.dtype(), device_);
+      graph_labels_ = Tensor::empty_detached(batch.labels.shape(), batch.labels.dtype(), device_);
     }
     graph_input_ready_->record(caller);  // the caller's kernels may still be writing it
     graph_input_ready_->wait(*graph_stream_);

@@ -2,6 +2,9 @@
 
 #include <cblas.h>
 
+#include <algorithm>
+#include <thread>
+
 namespace gyre::kernels {
 
 BlasInfo blas_info() {
@@ -9,6 +12,11 @@ BlasInfo blas_info() {
   info.library = openblas_get_config();
   info.threads = openblas_get_num_threads();
   return info;
+}
+
+bool blas_uses_every_core() {
+  static const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<unsigned>(openblas_get_num_threads()) >= cores;
 }
 
 }  // namespace gyre::kernels

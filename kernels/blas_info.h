@@ -10,5 +10,8 @@ struct BlasInfo {
 };
 
 BlasInfo blas_info();
+/// Whether OpenBLAS's threads take every core during a product: then no core idles while a
+/// step multiplies, and background work (preparing the next batch) slows the step down.
+bool blas_uses_every_core();
 
 }  // namespace gyre::kernels

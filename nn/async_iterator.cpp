@@ -64,6 +64,15 @@ AsyncDataSetIterator::~AsyncDataSetIterator() {
   for (Slot& slot : queue_) slot.data = DataSet{};
 }
 
+void AsyncDataSetIterator::allow_production(bool allowed) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (production_allowed_ == allowed) return;
+    production_allowed_ = allowed;
+  }
+  if (allowed) changed_.notify_all();
+}
+
 void AsyncDataSetIterator::produce() {
   // The ring learns its size from the first batch: slot = batch × 1.3, prefetch + 3 slots
   // (ND4J's sizing); it grows, logged, rather than overwrite a batch still in use.
@@ -88,7 +97,8 @@ void AsyncDataSetIterator::produce() {
     const bool full = count_ >= queue_.size();
     const auto start = Clock::now();
     changed_.wait(lock, [this] {
-      return stopping_ || (!paused_ && !finished_ && failure_ == nullptr && count_ < queue_.size());
+      return stopping_ || (!paused_ && !finished_ && failure_ == nullptr &&
+                           count_ < queue_.size() && (production_allowed_ || count_ == 0));
     });
     if (full) statistics_.producer_wait += Clock::now() - start;
     if (stopping_) break;
@@ -195,6 +205,7 @@ void AsyncDataSetIterator::restart(DataSetIterator& source) {
   source.reset();  // the producer is paused and out of its source
   lock.lock();
   paused_ = false;
+  production_allowed_ = true;
   changed_.notify_all();
 }
 

@@ -66,6 +66,11 @@ class AsyncDataSetIterator final : public DataSetIterator {
   /// Drops what was prefetched and leaves the producer idle, not touching its source, until
   /// restart(). has_next() is false meanwhile. Never throws (a failed release is logged).
   void pause() noexcept;
+  /// Holds production back (false) until allowed again (true), except while no batch is
+  /// ready (a consumer never waits for it). A consumer whose step keeps every core busy
+  /// for a while (multi-threaded BLAS) allows it for the phase that leaves a core idle, so
+  /// that preparing a batch does not slow the step down. restart() allows it again.
+  void allow_production(bool allowed);
 
   Device device() const { return device_; }
   AsyncIteratorStatistics statistics() const;
@@ -92,6 +97,7 @@ class AsyncDataSetIterator final : public DataSetIterator {
   std::vector<std::unique_ptr<Event>> copied_;  // per slot: its copy to the device is done
   std::size_t head_ = 0, count_ = 0;
   bool stopping_ = false, paused_, finished_;
+  bool production_allowed_ = true;
   bool busy_ = false;  // the producer is inside its source: pause() waits for it
   std::exception_ptr failure_;
   Workspace* ring_ = nullptr;  // owned by the producer thread's workspace manager

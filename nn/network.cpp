@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "kernels/batch_invariance.h"
+#include "kernels/blas_info.h"
 #include "kernels/ops.h"
 #include "nn/activations.h"
 #include "nn/async_iterator.h"
@@ -385,6 +386,20 @@ std::int64_t Network::training_step(const DataSet& given, DataSetIterator* sourc
 
   WorkspaceScope iteration_scope = open(activations);  // input and activations: the whole iteration
   const DataSet batch = source != nullptr ? source->next() : given;
+  // With every core multiplying, the prefetcher prepares the next batch while this step
+  // updates (one core's work) rather than during its products, which it would slow down.
+  struct PacedProduction {
+    AsyncDataSetIterator* prefetcher;
+    void resume() {
+      if (prefetcher != nullptr) prefetcher->allow_production(true);
+      prefetcher = nullptr;
+    }
+    ~PacedProduction() { resume(); }
+  } paced{source != nullptr && source == prefetcher_.get() && device_.is_cpu() &&
+                  kernels::blas_uses_every_core()
+              ? prefetcher_.get()
+              : nullptr};
+  if (paced.prefetcher != nullptr) paced.prefetcher->allow_production(false);
   GYRE_CHECK(batch.features.device() == device_ && batch.labels.device() == device_, DeviceError,
              "fit: the batch (", batch.features.description(), ", ", batch.labels.description(),
              ") is not on the network's device ", device_);
@@ -427,6 +442,7 @@ std::int64_t Network::training_step(const DataSet& given, DataSetIterator* sourc
   dy = Tensor();
   previous.close();
 
+  paced.resume();  // the rest of the step runs on one core
   if (update) {
     kernels::increment(iteration_counter_);  // Adam's step counts from 1
     WorkspaceScope updater_scope =

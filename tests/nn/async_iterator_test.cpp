@@ -300,3 +300,47 @@ TEST_CASE("a failure in training leaves the prefetcher idle and the next fit() w
   network.fit(source, 1);
   CHECK(network.iteration() == 3);
 }
+
+TEST_CASE("production held back resumes when allowed, and never starves the consumer",
+          "[nn][async][threads]") {
+  Data data;
+  InMemoryIterator plain(data.features, data.labels, 10, false, 0);
+  class Counting final : public DataSetIterator {  // counts the batches the producer pulls
+   public:
+    explicit Counting(DataSetIterator& source) : source_(source) {}
+    bool has_next() override { return source_.has_next(); }
+    DataSet next() override {
+      ++pulled;
+      return source_.next();
+    }
+    void reset() override { source_.reset(); }
+    std::int64_t batch() const override { return source_.batch(); }
+    std::int64_t total_examples() const override { return source_.total_examples(); }
+    std::atomic<int> pulled{0};
+
+   private:
+    DataSetIterator& source_;
+  } source(plain);
+  auto pulled_becomes = [&](int expected) {  // polls for up to 5 s
+    for (int i = 0; i < 500 && source.pulled.load() != expected; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return source.pulled.load() == expected;
+  };
+  AsyncDataSetIterator async(source, 3);
+  REQUIRE(pulled_becomes(3));  // the queue is full
+  async.allow_production(false);
+  (void)async.next();  // frees a slot, but production is held back with batches ready
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(source.pulled.load() == 3);
+  async.allow_production(true);
+  CHECK(pulled_becomes(4));
+  async.allow_production(false);
+  int consumed = 1;
+  while (async.has_next()) {  // held back, yet an empty queue is always refilled
+    (void)async.next();
+    ++consumed;
+  }
+  CHECK(consumed == 10);
+  async.reset();  // restart allows production again
+  CHECK(first_values(async).size() == 20);
+}

@@ -653,6 +653,10 @@ std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* so
   {
     const StreamGuard on_graph_stream(*graph_stream_);  // learning, capture and replays alike
     auto eager = [&] {
+      if (training_graph_plan_.has_graph()) {  // another shape: no capture to prepare
+        training_step(staged, nullptr, true);
+        return;
+      }
       const std::uint64_t before = device_allocation_events();
       training_step(staged, nullptr, true);
       allocations_last_training_ = device_allocation_events() - before;

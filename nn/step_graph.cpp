@@ -18,7 +18,11 @@ GraphAction StepGraphPlan::next(const StepSignature& signature) {
   last_target_ = signature.target;
   seen_step_ = true;
   if (disabled_) return eager(reason_);
-  if (!signature.device.is_cuda()) return eager(strcat(signature.device, " is not a CUDA device"));
+  if (!signature.device.is_cuda()) {
+    // Said once: a step on the CPU asks every time, and must not allocate to hear it again.
+    if (reason_.empty()) return eager(strcat(signature.device, " is not a CUDA device"));
+    return GraphAction::eager;
+  }
   if (signature.mode == WorkspaceMode::NONE)
     return eager("workspace mode NONE allocates every step, so addresses change");
   if (signature.per_iteration_scalars)

@@ -27,6 +27,7 @@
 
 #include "nn/network.h"
 #include "parallel/communicator.h"
+#include "parallel/config_builder.h"
 #include "runtime/error.h"
 #include "runtime/event_pool.h"
 #include "runtime/stream.h"
@@ -100,9 +101,10 @@ class PendingOutput {
 
 class ParallelInference {
  public:
-  class Builder {
+  class Builder : public ConfigBuilder<Builder, const nn::Network, ParallelInferenceConfig,
+                                       ParallelInference> {
    public:
-    explicit Builder(const nn::Network& model) : model_(model) {}
+    using ConfigBuilder::ConfigBuilder;
     Builder& workers(int count) { return set(config_.workers, count); }
     Builder& inference_mode(InferenceMode mode) { return set(config_.mode, mode); }
     Builder& batch_limit(std::int64_t examples) { return set(config_.batch_limit, examples); }
@@ -112,21 +114,8 @@ class ParallelInference {
     Builder& queue_limit(std::size_t requests) { return set(config_.queue_limit, requests); }
     Builder& batch_invariant(bool on) { return set(config_.batch_invariant, on); }
     Builder& before_batch(std::function<void(std::int64_t)> hook) {
-      config_.before_batch = std::move(hook);
-      return *this;
+      return set(config_.before_batch, std::move(hook));
     }
-    std::unique_ptr<ParallelInference> build() const {
-      return std::make_unique<ParallelInference>(model_, config_);
-    }
-
-   private:
-    template <typename T, typename V>
-    Builder& set(T& field, V value) {
-      field = value;
-      return *this;
-    }
-    const nn::Network& model_;
-    ParallelInferenceConfig config_;
   };
 
   /// Copies `model` (config and parameters) into each replica.

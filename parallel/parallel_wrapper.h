@@ -19,6 +19,7 @@
 
 #include "nn/async_iterator.h"
 #include "nn/network.h"
+#include "parallel/config_builder.h"
 #include "parallel/nccl_communicator.h"
 #include "parallel/thread_group.h"
 
@@ -53,9 +54,10 @@ struct ParallelStatistics {
 
 class ParallelWrapper {
  public:
-  class Builder {
+  class Builder
+      : public ConfigBuilder<Builder, nn::Network, ParallelWrapperConfig, ParallelWrapper> {
    public:
-    explicit Builder(nn::Network& model) : model_(model) {}
+    using ConfigBuilder::ConfigBuilder;
     Builder& workers(int count) { return set(config_.workers, count); }
     Builder& prefetch_buffer(int batches) { return set(config_.prefetch_buffer, batches); }
     Builder& averaging_frequency(int rounds) { return set(config_.averaging_frequency, rounds); }
@@ -63,25 +65,10 @@ class ParallelWrapper {
     Builder& report_score_after_averaging(bool on) {
       return set(config_.report_score_after_averaging, on);
     }
-    Builder& workspace_mode(nn::WorkspaceMode mode) {
-      config_.workspace_mode = mode;
-      return *this;
-    }
+    Builder& workspace_mode(nn::WorkspaceMode mode) { return set(config_.workspace_mode, mode); }
     Builder& across_processes(Communicator* communicator) {
       return set(config_.across_processes, communicator);
     }
-    std::unique_ptr<ParallelWrapper> build() const {
-      return std::make_unique<ParallelWrapper>(model_, config_);
-    }
-
-   private:
-    template <typename T, typename V>
-    Builder& set(T& field, V value) {
-      field = value;
-      return *this;
-    }
-    nn::Network& model_;
-    ParallelWrapperConfig config_;
   };
 
   /// Worker 0 trains `model` itself; the others train copies (identical at the start).

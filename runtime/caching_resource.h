@@ -20,9 +20,9 @@ struct CachingStatistics {
   std::uint64_t trimmed_bytes = 0;  // total bytes returned upstream by trim()
 };
 
-class CachingResource final : public MemoryResource {
+class CachingResource final : public AdaptorResource {
  public:
-  explicit CachingResource(MemoryResource& upstream) : upstream_(upstream) {}
+  explicit CachingResource(MemoryResource& upstream) : AdaptorResource(upstream) {}
   ~CachingResource() override;
 
   /// Returns every idle block to the upstream resource; the bytes returned.
@@ -33,8 +33,6 @@ class CachingResource final : public MemoryResource {
   /// 1 MiB, so that a block is reused by requests of nearby sizes.
   static std::size_t size_class(std::size_t bytes);
 
-  MemoryKind kind() const override { return upstream_.kind(); }
-  Device device() const override { return upstream_.device(); }
   std::string name() const override;
 
  private:
@@ -52,7 +50,6 @@ class CachingResource final : public MemoryResource {
     }
   };
 
-  MemoryResource& upstream_;
   mutable std::mutex mutex_;
   std::map<PoolKey, std::vector<void*>> pools_;
   CachingStatistics statistics_;

@@ -29,13 +29,11 @@ class FaultTrigger {
   std::atomic<bool> fired_{false};
 };
 
-class FaultInjectingResource final : public MemoryResource {
+class FaultInjectingResource final : public AdaptorResource {
  public:
   FaultInjectingResource(MemoryResource& upstream, FaultTrigger& trigger)
-      : upstream_(upstream), trigger_(trigger) {}
+      : AdaptorResource(upstream), trigger_(trigger) {}
 
-  MemoryKind kind() const override { return upstream_.kind(); }
-  Device device() const override { return upstream_.device(); }
   std::string name() const override;
 
  private:
@@ -43,7 +41,6 @@ class FaultInjectingResource final : public MemoryResource {
   void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
                      Stream stream) noexcept override;
 
-  MemoryResource& upstream_;
   FaultTrigger& trigger_;
 };
 

@@ -2,7 +2,8 @@
 // MemoryResource: the one allocation interface of Gyre (in the spirit of std::pmr and
 // RMM's device_memory_resource). A non-virtual public interface validates arguments and
 // calls the private virtual do_allocate/do_deallocate. Behaviour is added by adaptors
-// around an upstream resource (statistics, caching), never by flags.
+// around an upstream resource (statistics, caching, fault injection; AdaptorResource),
+// never by flags.
 #include <cstddef>
 #include <string>
 
@@ -43,6 +44,17 @@ class MemoryResource {
   virtual void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) = 0;
   virtual void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
                              Stream stream) noexcept = 0;
+};
+
+/// Base of the adaptors: the memory of `upstream`, whose kind and device it keeps.
+class AdaptorResource : public MemoryResource {
+ public:
+  explicit AdaptorResource(MemoryResource& upstream) : upstream_(upstream) {}
+  MemoryKind kind() const override { return upstream_.kind(); }
+  Device device() const override { return upstream_.device(); }
+
+ protected:
+  MemoryResource& upstream_;
 };
 
 /// Aligned host memory from the C library.

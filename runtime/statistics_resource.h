@@ -20,16 +20,14 @@ struct ResourceStatistics {
   std::uint64_t peak_count = 0;
 };
 
-class StatisticsResource final : public MemoryResource {
+class StatisticsResource final : public AdaptorResource {
  public:
-  explicit StatisticsResource(MemoryResource& upstream) : upstream_(upstream) {}
+  explicit StatisticsResource(MemoryResource& upstream) : AdaptorResource(upstream) {}
 
   ResourceStatistics statistics() const;
   /// Zeroes the totals and sets the peaks to the current values.
   void reset_peaks_and_totals();
 
-  MemoryKind kind() const override { return upstream_.kind(); }
-  Device device() const override { return upstream_.device(); }
   std::string name() const override;
 
  private:
@@ -37,7 +35,6 @@ class StatisticsResource final : public MemoryResource {
   void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
                      Stream stream) noexcept override;
 
-  MemoryResource& upstream_;
   mutable std::mutex mutex_;
   ResourceStatistics statistics_;
 };

@@ -8,6 +8,7 @@
 #include "nn/network.h"
 #include "runtime/error.h"
 #include "runtime/tensor_copy.h"
+#include "tests/support/allocation_counter.h"
 #include "tests/support/kernel_testing.h"
 
 using namespace gyre;
@@ -120,6 +121,14 @@ TEST_CASE("CUDA graphs asked of a CPU network train to the same parameters", "[n
   }
   testing::require_close(graphed.parameters(), testing::values_of(plain.parameters()), 0.0, 0.0);
   CHECK(graphed.iteration() == 5);
+  // The fallback costs nothing per step: no heap allocation, as without graphs.
+  const Tensor input = testing::random_tensor({4, 6}, 9);
+  (void)graphed.output(input);
+  {
+    testing::HeapAllocationCounter counter;
+    for (int step = 0; step < 3; ++step) graphed.fit(DataSet{features, labels});
+    CHECK(counter.count() == 0);
+  }
   CHECK_FALSE(graphed.training_graph_plan().has_graph());
   CHECK_THAT(graphed.training_graph_plan().reason(), Contains("not a CUDA device"));
 }

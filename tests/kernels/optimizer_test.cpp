@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <cfloat>
 #include <cmath>
 
 #include "kernels/ops.h"
@@ -63,6 +64,34 @@ TEST_CASE("Adam and AdamW match float64 with bias correction", "[kernels][optimi
   const Tensor a = random_tensor({4}, 1), b = random_tensor({5}, 2);
   CHECK_THROWS_WITH(sgd_update(a, b, 0.1f), Catch::Matchers::Contains("gradients [5] f32 cpu:0"));
   CHECK_THROWS_AS(adam_update(a, a, a, a, 0.1f, 0), InvalidArgumentError);
+}
+
+TEST_CASE("optimizer state decays to zero, never into the subnormal range",
+          "[kernels][optimizers]") {
+  // Zero gradients (a weight of an always-blank pixel): the moments shrink by β every step.
+  // Held as subnormals, each later operation on them would take a CPU microcode assist.
+  auto subnormals = [](const Tensor& t) {
+    int count = 0;
+    for (double x : values_of(t)) count += x != 0 && std::fabs(x) < FLT_MIN;
+    return count;
+  };
+  const Tensor zero_gradients = Tensor::empty({64});
+  fill(zero_gradients, 0.0);
+  const Tensor parameters = random_tensor({64}, 95), m = Tensor::empty({64}),
+               v = Tensor::empty({64}), velocity = Tensor::empty({64});
+  for (const Tensor& t : {m, v, velocity}) fill(t, 4.0 * FLT_MIN);
+  const auto parameters_before = values_of(parameters);
+  for (int step = 1; step <= 3000; ++step) {  // 0.999^3000 · 4 FLT_MIN < FLT_MIN / 8
+    adam_update(parameters, zero_gradients, m, v, 1e-2f, step);
+    momentum_update(parameters, zero_gradients, velocity, 1e-2f, 0.9f, false);
+    INFO("step " << step);
+    REQUIRE(subnormals(m) + subnormals(v) + subnormals(velocity) == 0);
+  }
+  CHECK(values_of(m) == std::vector<double>(64, 0.0));
+  CHECK(values_of(v) == std::vector<double>(64, 0.0));
+  CHECK(values_of(velocity) == std::vector<double>(64, 0.0));
+  // Updates of at most lr · m̂ / ε ~ 1e-29 leave parameters of magnitude ~1 as they were.
+  testing::require_close(parameters, parameters_before, 0.0, 1e-20);
 }
 
 TEST_CASE(

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <vector>
 
 #include "kernels/ops.h"
@@ -22,42 +23,120 @@ double milliseconds_since(Clock::time_point start) {
 }
 
 // The GEMMs one training step of the MLP needs, called straight on OpenBLAS: forward
-// x·W for three layers, backward dW = xᵀ·dz for three and dx = dz·Wᵀ for the upper two.
-double direct_gemm_ms(std::int64_t batch, int repetitions) {
-  const std::int64_t sizes[] = {784, 256, 128, 10};
-  std::vector<float> activations[4], weights[3], gradients[4], weight_gradients[3];
-  for (int l = 0; l < 4; ++l) {
-    activations[l].assign(static_cast<std::size_t>(batch * sizes[l]), 0.5f);
-    gradients[l].assign(activations[l].size(), 0.25f);
+// x·W for three layers, backward dW = xᵀ·dz for three and dx = dz·Wᵀ for the upper two,
+// on seeded random operands.
+class DirectGemmStep {
+ public:
+  explicit DirectGemmStep(std::int64_t batch) : batch_(batch) {
+    std::mt19937 random(7);
+    std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+    auto fill = [&](std::vector<float>& v, std::size_t n) {
+      v.resize(n);
+      for (float& x : v) x = uniform(random);
+    };
+    for (int l = 0; l < 4; ++l) {
+      fill(activations_[l], static_cast<std::size_t>(batch * kSizes[l]));
+      fill(gradients_[l], activations_[l].size());
+    }
+    for (int l = 0; l < 3; ++l) {
+      fill(weights_[l], static_cast<std::size_t>(kSizes[l] * kSizes[l + 1]));
+      fill(weight_gradients_[l], weights_[l].size());
+    }
   }
-  for (int l = 0; l < 3; ++l) {
-    weights[l].assign(static_cast<std::size_t>(sizes[l] * sizes[l + 1]), 0.01f);
-    weight_gradients[l].assign(weights[l].size(), 0.0f);
+
+  void operator()() {
+    for (int l = 0; l < 3; ++l) {
+      gemm(false, false, batch_, kSizes[l + 1], kSizes[l], activations_[l].data(),
+           weights_[l].data(), activations_[l + 1].data());
+    }
+    for (int l = 2; l >= 0; --l) {
+      gemm(true, false, kSizes[l], kSizes[l + 1], batch_, activations_[l].data(),
+           gradients_[l + 1].data(), weight_gradients_[l].data());
+      if (l > 0)
+        gemm(false, true, batch_, kSizes[l], kSizes[l + 1], gradients_[l + 1].data(),
+             weights_[l].data(), gradients_[l].data());
+    }
   }
-  auto gemm = [](bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a,
-                 const float* b, float* c) {
+
+ private:
+  static constexpr std::int64_t kSizes[] = {784, 256, 128, 10};
+
+  static void gemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a,
+                   const float* b, float* c) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), 1.0f, a,
                 static_cast<blasint>(ta ? m : k), b, static_cast<blasint>(tb ? k : n), 0.0f, c,
                 static_cast<blasint>(n));
-  };
-  auto step = [&] {
-    for (int l = 0; l < 3; ++l) {
-      gemm(false, false, batch, sizes[l + 1], sizes[l], activations[l].data(), weights[l].data(),
-           activations[l + 1].data());
+  }
+
+  std::int64_t batch_;
+  std::vector<float> activations_[4], weights_[3], gradients_[4], weight_gradients_[3];
+};
+
+// `count` full batches of `source`, which restarts when fewer remain: a part of an epoch
+// that fit() trains on through its prefetcher, as it would a whole epoch.
+class BatchWindow final : public nn::DataSetIterator {
+ public:
+  BatchWindow(nn::DataSetIterator& source, std::int64_t count)
+      : source_(source), count_(count), consumed_(source.total_examples()) {}
+  bool has_next() override { return taken_ < count_; }
+  nn::DataSet next() override {
+    ++taken_;
+    nn::DataSet batch = source_.next();
+    consumed_ += batch.features.shape().dim(0);
+    return batch;
+  }
+  void reset() override {
+    taken_ = 0;
+    if (source_.total_examples() - consumed_ < count_ * source_.batch()) {
+      source_.reset();
+      consumed_ = 0;
     }
-    for (int l = 2; l >= 0; --l) {
-      gemm(true, false, sizes[l], sizes[l + 1], batch, activations[l].data(),
-           gradients[l + 1].data(), weight_gradients[l].data());
-      if (l > 0)
-        gemm(false, true, batch, sizes[l], sizes[l + 1], gradients[l + 1].data(), weights[l].data(),
-             gradients[l].data());
+  }
+  std::int64_t batch() const override { return source_.batch(); }
+  std::int64_t total_examples() const override { return count_ * source_.batch(); }
+  bool async_supported() const override { return source_.async_supported(); }
+
+ private:
+  nn::DataSetIterator& source_;
+  std::int64_t count_;
+  std::int64_t consumed_;  // examples of the source's current epoch
+  std::int64_t taken_ = 0;
+};
+
+// The overhead ratio, measured as BENCHMARKS.md asks of an A/B comparison: windows of
+// training steps through fit() alternate with as many direct GEMM steps, and each pair
+// gives one ratio, so a change in the machine's speed between pairs cancels out.
+std::vector<double> overhead_ratios(nn::Network& network, nn::DataSetIterator& iterator,
+                                    std::int64_t batch, int pairs, int steps) {
+  DirectGemmStep gemms(batch);
+  for (int i = 0; i < 10; ++i) gemms();
+  BatchWindow window(iterator, steps);
+  std::vector<double> ratios;
+  for (int pair = 0; pair < pairs; ++pair) {
+    auto time_training = [&] {
+      const auto start = Clock::now();
+      network.fit(window, 1);
+      (void)network.score();
+      return milliseconds_since(start);
+    };
+    auto time_gemms = [&] {
+      const auto start = Clock::now();
+      for (int i = 0; i < steps; ++i) gemms();
+      return milliseconds_since(start);
+    };
+    // A B, then B A: neither side always runs first.
+    double training_ms = 0, gemm_ms = 0;
+    if (pair % 2 == 0) {
+      training_ms = time_training();
+      gemm_ms = time_gemms();
+    } else {
+      gemm_ms = time_gemms();
+      training_ms = time_training();
     }
-  };
-  for (int i = 0; i < 10; ++i) step();
-  const auto start = Clock::now();
-  for (int i = 0; i < repetitions; ++i) step();
-  return milliseconds_since(start) / repetitions;
+    ratios.push_back(training_ms / gemm_ms);
+  }
+  return ratios;
 }
 }  // namespace
 
@@ -96,6 +175,7 @@ std::string run_gyre_train_worker(const TrainWorkerOptions& options) {
   for (int i = 0; i < 100; ++i) network.output(batch256);
   const double inference_ms = milliseconds_since(inference_start);
 
+  const double peak_rss = peak_rss_mib();  // before the overhead pairs' own GEMM operands
   nlohmann::json result = {
       {"framework", "gyre"},
       {"batch", options.batch},
@@ -104,8 +184,9 @@ std::string run_gyre_train_worker(const TrainWorkerOptions& options) {
       {"samples_per_s", examples / (train_ms / 1000.0)},
       {"latency_batch1_us", latencies[500]},
       {"inference_batch256_samples_per_s", 256.0 * 100 / (inference_ms / 1000.0)},
-      {"gemm_ms", direct_gemm_ms(options.batch, 100)},
-      {"peak_rss_mib", peak_rss_mib()}};
+      {"overhead_ratios",
+       overhead_ratios(network, iterator, options.batch, options.overhead_pairs, 64)},
+      {"peak_rss_mib", peak_rss}};
   return result.dump();
 }
 

@@ -69,8 +69,18 @@ void AsyncDataSetIterator::allow_production(bool allowed) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (production_allowed_ == allowed) return;
     production_allowed_ = allowed;
+    if (allowed) keep_producer_off(CpuPlacement::current_cpu());
   }
   if (allowed) changed_.notify_all();
+}
+
+void AsyncDataSetIterator::keep_producer_off(int consumer_cpu) {
+  if (consumer_cpu < 0 || statistics_.producer_cpu != consumer_cpu || avoided_cpu_ == consumer_cpu)
+    return;
+  if (producer_placement_.avoid(consumer_cpu)) {
+    avoided_cpu_ = consumer_cpu;
+    ++statistics_.producer_moves;
+  }
 }
 
 void AsyncDataSetIterator::produce() {
@@ -84,6 +94,7 @@ void AsyncDataSetIterator::produce() {
   std::optional<OwnedStream> copy_stream;  // CUDA: copies overlap the consumer's compute
   std::optional<StreamGuard> on_copy_stream;
   std::unique_lock<std::mutex> lock(mutex_);
+  producer_placement_ = CpuPlacement::of_current_thread();
   try {
     if (device_.is_cuda()) {
       copy_stream.emplace(device_);
@@ -117,6 +128,7 @@ void AsyncDataSetIterator::produce() {
     } catch (...) {
       error = std::current_exception();
     }
+    const int cpu = CpuPlacement::current_cpu();
     lock.lock();
     busy_ = false;
     if (error != nullptr) {
@@ -135,6 +147,7 @@ void AsyncDataSetIterator::produce() {
       statistics_.ring_bytes = ring_bytes;
       queue_[index] = std::move(slot);
       ++count_;
+      statistics_.producer_cpu = cpu;
     }
     changed_.notify_all();
   }

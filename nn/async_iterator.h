@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "nn/data_set.h"
+#include "runtime/cpu_placement.h"
 #include "runtime/stream.h"
 #include "workspace/workspace.h"
 
@@ -39,6 +40,8 @@ struct AsyncIteratorStatistics {
   std::size_t ring_bytes = 0;                 // the ring's arena bytes now (all kinds)
   std::uint64_t ring_growths = 0;             // times the ring grew after its first sizing
   std::uint64_t batches = 0;                  // batches handed to the consumer
+  int producer_cpu = -1;                      // the CPU the last batch was made on
+  std::uint64_t producer_moves = 0;  // times allow_production moved it off the consumer's CPU
 };
 
 class AsyncDataSetIterator final : public DataSetIterator {
@@ -70,6 +73,9 @@ class AsyncDataSetIterator final : public DataSetIterator {
   /// ready (a consumer never waits for it). A consumer whose step keeps every core busy
   /// for a while (multi-threaded BLAS) allows it for the phase that leaves a core idle, so
   /// that preparing a batch does not slow the step down. restart() allows it again.
+  /// Allowing it from the CPU the producer last ran on moves the producer to the others
+  /// (runtime/cpu_placement.h): sharing the consumer's CPU, it would run only while the
+  /// consumer waits for it.
   void allow_production(bool allowed);
 
   Device device() const { return device_; }
@@ -84,6 +90,7 @@ class AsyncDataSetIterator final : public DataSetIterator {
   Slot make_batch(const std::string& id, const WorkspaceConfig& config, Workspace*& ring,
                   std::size_t index, Stream copy_stream);
   void drop_all(std::unique_lock<std::mutex>& lock);
+  void keep_producer_off(int consumer_cpu);
   void release_held() noexcept;
   void release_through(std::uint64_t cycle) noexcept;
 
@@ -98,7 +105,9 @@ class AsyncDataSetIterator final : public DataSetIterator {
   std::size_t head_ = 0, count_ = 0;
   bool stopping_ = false, paused_, finished_;
   bool production_allowed_ = true;
-  bool busy_ = false;  // the producer is inside its source: pause() waits for it
+  CpuPlacement producer_placement_;  // set by the producer as it starts
+  int avoided_cpu_ = -1;             // the CPU the producer was last moved off
+  bool busy_ = false;                // the producer is inside its source: pause() waits for it
   std::exception_ptr failure_;
   Workspace* ring_ = nullptr;  // owned by the producer thread's workspace manager
   bool unreleased_ = false;    // cycles up to newest_cycle_ are still held (queued or consumed)

@@ -1,6 +1,9 @@
 // The prefetching iterator's contract (issue "Asynchronous prefetch"), run under TSan in CI.
 #include "nn/async_iterator.h"
 
+#include <pthread.h>
+#include <sched.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -343,4 +346,43 @@ TEST_CASE("production held back resumes when allowed, and never starves the cons
   CHECK(consumed == 10);
   async.reset();  // restart allows production again
   CHECK(first_values(async).size() == 20);
+}
+
+TEST_CASE("allowing production from the producer's CPU moves the producer off it",
+          "[nn][async][threads]") {
+  // A producer sharing the consumer's CPU runs only while the consumer waits for it.
+  cpu_set_t all;
+  REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof all, &all) == 0);
+  struct RestoreAffinity {
+    cpu_set_t mask;
+    ~RestoreAffinity() { pthread_setaffinity_np(pthread_self(), sizeof mask, &mask); }
+  } restore{all};
+  if (CPU_COUNT(&all) < 2) {
+    WARN("one CPU: there is no other CPU to move the producer to");
+    return;
+  }
+  Data data;
+  InMemoryIterator source(data.features, data.labels, 2, false, 0);  // 50 batches
+  AsyncDataSetIterator async(source, 2);
+  (void)async.next();
+  int avoided = -1;
+  for (int attempt = 0; attempt < 20 && async.statistics().producer_moves == 0; ++attempt) {
+    // Join the producer on the CPU of its last batch (it may make one more meanwhile: retry).
+    avoided = async.statistics().producer_cpu;
+    REQUIRE(avoided >= 0);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(avoided, &one);
+    REQUIRE(pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0);
+    async.allow_production(false);
+    async.allow_production(true);
+  }
+  REQUIRE(async.statistics().producer_moves == 1);
+  for (int i = 0; i < 5; ++i) (void)async.next();  // batches made since the move
+  CHECK(async.statistics().producer_cpu != avoided);
+  async.allow_production(false);  // it is off this CPU now: no second move
+  async.allow_production(true);
+  CHECK(async.statistics().producer_moves == 1);
+  while (async.has_next()) (void)async.next();
+  CHECK(async.statistics().batches == 50);
 }

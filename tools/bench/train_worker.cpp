@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/ops.h"
+#include "nn/async_iterator.h"
 #include "nn/fashion_mnist.h"
 #include "nn/in_memory_iterator.h"
 #include "nn/network.h"
@@ -156,6 +157,9 @@ std::string run_gyre_train_worker(const TrainWorkerOptions& options) {
   network.fit(iterator, 1);
   (void)network.score();  // the last loss: waits for the work to finish
   const double train_ms = milliseconds_since(train_start);
+  // How long the steps waited for their batch, and whether the prefetcher had to be moved.
+  nn::AsyncIteratorStatistics prefetch;
+  if (network.prefetcher() != nullptr) prefetch = network.prefetcher()->statistics();
   const auto done = static_cast<double>(network.iteration() - iterations_before);
   const auto examples = static_cast<double>(iterator.total_examples());
 
@@ -182,6 +186,10 @@ std::string run_gyre_train_worker(const TrainWorkerOptions& options) {
       {"threads", options.threads},
       {"step_ms", train_ms / done},
       {"samples_per_s", examples / (train_ms / 1000.0)},
+      {"prefetch_wait_ms_per_step",
+       std::chrono::duration<double, std::milli>(prefetch.consumer_wait).count() /
+           static_cast<double>(std::max<std::uint64_t>(prefetch.batches, 1))},
+      {"prefetcher_moves", prefetch.producer_moves},
       {"latency_batch1_us", latencies[500]},
       {"inference_batch256_samples_per_s", 256.0 * 100 / (inference_ms / 1000.0)},
       {"overhead_ratios",

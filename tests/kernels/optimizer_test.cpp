@@ -1,8 +1,11 @@
 #include <catch2/catch.hpp>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
+#include <vector>
 
 #include "kernels/ops.h"
+#include "kernels/optimizer_math.h"
 #include "runtime/error.h"
 #include "tests/support/kernel_testing.h"
 
@@ -92,6 +95,54 @@ TEST_CASE("optimizer state decays to zero, never into the subnormal range",
   CHECK(values_of(velocity) == std::vector<double>(64, 0.0));
   // Updates of at most lr · m̂ / ε ~ 1e-29 leave parameters of magnitude ~1 as they were.
   testing::require_close(parameters, parameters_before, 0.0, 1e-20);
+}
+
+TEST_CASE(
+    "the CPU optimizer kernels compute the bits of the shared per-element formula, whichever "
+    "vector clone this CPU runs",
+    "[kernels][optimizers]") {
+  // This file is built for baseline x86-64: the loop below is the scalar formula, and the
+  // kernel is the clone the loader picked (AVX-512 or AVX2 where the CPU has them).
+  const std::int64_t n = 4099;  // not a multiple of any vector width: the tails run too
+  for (Optimizer kind :
+       {Optimizer::momentum, Optimizer::nesterov, Optimizer::adam, Optimizer::adamw}) {
+    INFO("optimizer " << static_cast<int>(kind));
+    const Tensor parameters = random_tensor({n}, 101), gradients = random_tensor({n}, 102),
+                 m = random_tensor({n}, 103), v = random_tensor({n}, 104);
+    std::vector<float> p(n), g(n), s1(n), s2(n);
+    for (std::int64_t i = 0; i < n; ++i) {
+      p[i] = parameters.data<float>()[i];
+      g[i] = gradients.data<float>()[i];
+      s1[i] = m.data<float>()[i] * 0.01f;
+      s2[i] = std::fabs(v.data<float>()[i]) * 1e-4f;
+      m.data<float>()[i] = s1[i];
+      v.data<float>()[i] = s2[i];
+    }
+    OptimizerArgs args;
+    args.optimizer = kind;
+    args.parameters = p.data();
+    args.gradients = g.data();
+    args.state_1 = s1.data();
+    args.state_2 = s2.data();
+    args.count = n;
+    args.learning_rate = 1e-2f;
+    args.momentum = 0.9f;
+    args.weight_decay = kind == Optimizer::adamw ? 0.01f : 0.0f;
+    args.step = 3;
+    const OptimizerConstants constants = optimizer_constants(args, args.step);
+    for (std::int64_t i = 0; i < n; ++i) {
+      with_optimizer(kind, [&](auto k) { update_element<decltype(k)::value>(args, constants, i); });
+    }
+    if (kind == Optimizer::momentum || kind == Optimizer::nesterov) {
+      momentum_update(parameters, gradients, m, 1e-2f, 0.9f, kind == Optimizer::nesterov);
+    } else {
+      adam_update(parameters, gradients, m, v, 1e-2f, 3, 0.9f, 0.999f, 1e-8f, args.weight_decay);
+    }
+    CHECK(std::memcmp(parameters.data<float>(), p.data(), n * sizeof(float)) == 0);
+    CHECK(std::memcmp(m.data<float>(), s1.data(), n * sizeof(float)) == 0);
+    if (kind == Optimizer::adam || kind == Optimizer::adamw)
+      CHECK(std::memcmp(v.data<float>(), s2.data(), n * sizeof(float)) == 0);
+  }
 }
 
 TEST_CASE(

@@ -17,7 +17,8 @@ struct TrainWorkerOptions {
 };
 
 /// The result as one JSON line (keys: framework, batch, threads, step_ms, samples_per_s,
-/// latency_batch1_us, inference_batch256_samples_per_s, overhead_ratios, peak_rss_mib).
+/// prefetch_wait_ms_per_step, prefetcher_moves, latency_batch1_us,
+/// inference_batch256_samples_per_s, overhead_ratios, peak_rss_mib).
 std::string run_gyre_train_worker(const TrainWorkerOptions& options);
 
 }  // namespace gyre::bench

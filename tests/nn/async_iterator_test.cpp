@@ -1,9 +1,6 @@
 // The prefetching iterator's contract (issue "Asynchronous prefetch"), run under TSan in CI.
 #include "nn/async_iterator.h"
 
-#include <pthread.h>
-#include <sched.h>
-
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -16,6 +13,7 @@
 #include "tests/support/allocation_counter.h"
 #include "tests/support/kernel_testing.h"
 #include "tests/support/strict_logging.h"
+#include "tests/support/thread_affinity.h"
 
 using namespace gyre;
 using namespace gyre::nn;
@@ -351,13 +349,9 @@ TEST_CASE("production held back resumes when allowed, and never starves the cons
 TEST_CASE("allowing production from the producer's CPU moves the producer off it",
           "[nn][async][threads]") {
   // A producer sharing the consumer's CPU runs only while the consumer waits for it.
-  cpu_set_t all;
-  REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof all, &all) == 0);
-  struct RestoreAffinity {
-    cpu_set_t mask;
-    ~RestoreAffinity() { pthread_setaffinity_np(pthread_self(), sizeof mask, &mask); }
-  } restore{all};
-  if (CPU_COUNT(&all) < 2) {
+  const testing::ScopedAffinity affinity;
+  REQUIRE(CPU_COUNT(&affinity.given()) > 0);  // the thread's CPUs were read
+  if (CPU_COUNT(&affinity.given()) < 2) {
     WARN("one CPU: there is no other CPU to move the producer to");
     return;
   }
@@ -370,10 +364,7 @@ TEST_CASE("allowing production from the producer's CPU moves the producer off it
     // Join the producer on the CPU of its last batch (it may make one more meanwhile: retry).
     avoided = async.statistics().producer_cpu;
     REQUIRE(avoided >= 0);
-    cpu_set_t one;
-    CPU_ZERO(&one);
-    CPU_SET(avoided, &one);
-    REQUIRE(pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0);
+    REQUIRE(testing::ScopedAffinity::pin_to(avoided));
     async.allow_production(false);
     async.allow_production(true);
   }

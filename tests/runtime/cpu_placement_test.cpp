@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "tests/support/thread_affinity.h"
+
 using namespace gyre;
 
 namespace {
@@ -20,21 +22,19 @@ bool same_cpus(const cpu_set_t& a, const cpu_set_t& b) {
 
 TEST_CASE("CpuPlacement moves a thread off one CPU, never beyond the CPUs it was given",
           "[runtime][placement]") {
-  const cpu_set_t given = affinity_of(pthread_self());
-  struct Restore {
-    cpu_set_t mask;
-    ~Restore() { pthread_setaffinity_np(pthread_self(), sizeof mask, &mask); }
-  } restore{given};
+  const testing::ScopedAffinity affinity;
+  const cpu_set_t& given = affinity.given();
+  REQUIRE(CPU_COUNT(&affinity.given()) > 0);  // the thread's CPUs were read
   CHECK(CpuPlacement::current_cpu() >= 0);
   CHECK(CPU_ISSET(CpuPlacement::current_cpu(), &given));
 
   // A thread confined to one CPU (a user's taskset) stays there.
   int first = 0;
   while (!CPU_ISSET(first, &given)) ++first;
+  REQUIRE(testing::ScopedAffinity::pin_to(first));
   cpu_set_t one;
   CPU_ZERO(&one);
   CPU_SET(first, &one);
-  REQUIRE(pthread_setaffinity_np(pthread_self(), sizeof one, &one) == 0);
   CpuPlacement confined = CpuPlacement::of_current_thread();
   CHECK_FALSE(confined.avoid(first));
   CHECK(same_cpus(one, affinity_of(pthread_self())));

@@ -154,6 +154,8 @@ class Backend {
 /// The backend for a device type (the CUDA one throws NotAvailableError without CUDA).
 Backend& backend_for(Device device);
 Backend& cpu_backend();
+/// The simulated device's: the CPU backend's kernels on sim streams (kernels/sim/).
+Backend& sim_backend();
 Backend& cuda_backend_instance();
 
 }  // namespace gyre::kernels

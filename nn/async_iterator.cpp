@@ -85,18 +85,21 @@ void AsyncDataSetIterator::keep_producer_off(int consumer_cpu) {
 
 void AsyncDataSetIterator::produce() {
   // The ring learns its size from the first batch: slot = batch × 1.3, prefetch + 3 slots
-  // (ND4J's sizing); it grows, logged, rather than overwrite a batch still in use.
+  // (ND4J's sizing); it grows, logged, rather than overwrite a batch still in use. On an
+  // accelerator it is a DEVICE_ONLY ring, fed from a pinned HOST_ONLY staging ring (a CYCLIC
+  // workspace is one ring of one memory kind).
   WorkspaceConfig config;
   config.reset = ResetPolicy::CYCLIC;
   config.overallocation = 1.3 * (prefetch_ + 3) - 1.0;
-  if (device_.is_cuda()) config.mirroring = MirroringPolicy::DEVICE_AND_PINNED_HOST;
   const std::string id = "ADSI_RING_" + std::to_string(next_ring_id.fetch_add(1));
-  std::optional<OwnedStream> copy_stream;  // CUDA: copies overlap the consumer's compute
+  std::optional<DeviceGuard> on_device;    // a new thread starts on device 0
+  std::optional<OwnedStream> copy_stream;  // accelerator: copies overlap the consumer's compute
   std::optional<StreamGuard> on_copy_stream;
   std::unique_lock<std::mutex> lock(mutex_);
   producer_placement_ = CpuPlacement::of_current_thread();
   try {
-    if (device_.is_cuda()) {
+    if (device_.is_accelerator()) {
+      on_device.emplace(device_);
       copy_stream.emplace(device_);
       on_copy_stream.emplace(copy_stream->view());
     }
@@ -139,7 +142,7 @@ void AsyncDataSetIterator::produce() {
       ring_ = ring;
       unreleased_ = true;
       newest_cycle_ = slot.cycle;
-      const std::size_t bytes = ring->reserved_bytes();
+      const std::size_t bytes = ring->reserved_bytes() + staging_bytes_;
       if (bytes > ring_bytes) {
         if (ring_bytes != 0) ++statistics_.ring_growths;
         ring_bytes = bytes;
@@ -166,13 +169,28 @@ AsyncDataSetIterator::Slot AsyncDataSetIterator::make_batch(const std::string& i
     slot.data = source_->next();
     return slot;
   }
+  // The source writes the batch into the pinned staging ring, the copy stream moves it into
+  // the device ring. The staging cycle is reused by host code, which no stream wait can
+  // order: it is released only once the host has seen the copy complete.
+  WorkspaceConfig staging_config = config;
+  staging_config.mirroring = MirroringPolicy::HOST_ONLY;
+  Workspace* staging = nullptr;
+  std::uint64_t staging_cycle = 0;
   DataSet host;
   {
-    PinnedMirrorScope pinned(*ring);
+    WorkspaceScope staging_scope =
+        WorkspaceManager::for_device(device_).activate(id + "_PINNED", staging_config);
+    staging = staging_scope.workspace();
+    staging_cycle = staging->cycle();
+    PinnedMirrorScope pinned(*staging);
     host = source_->next();
   }
   slot.data = {to_device(host.features, device_), to_device(host.labels, device_)};
+  host = DataSet{};
   copied_[index]->record(copy_stream);
+  copied_[index]->synchronize();
+  staging->release_through(staging_cycle);
+  staging_bytes_ = staging->reserved_bytes();
   return slot;
 }
 
@@ -242,7 +260,7 @@ DataSet AsyncDataSetIterator::next() {
     throw InvalidArgumentError(
         "AsyncDataSetIterator::next() after the end of the epoch; call reset()");
   }
-  copied_[head_]->wait(Stream::current(device_));  // CUDA: the consumer's stream waits
+  copied_[head_]->wait(Stream::current(device_));  // accelerator: the consumer's stream waits
   Slot& slot = queue_[head_];
   head_ = (head_ + 1) % queue_.size();
   --count_;

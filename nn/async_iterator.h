@@ -9,10 +9,11 @@
 // works mid-epoch; destroying the iterator never hangs, even while the producer waits for
 // a free slot.
 //
-// On a CUDA device the source's host batch is made in pinned memory (the ring's mirror),
-// copied asynchronously on the producer's own copy stream into the ring's device memory,
-// and an event marks the copy: next() makes the consumer's current stream wait on it (no
-// host synchronization), and the release of a batch is recorded on that stream.
+// On an accelerator (cuda, sim) the source's host batch is made in a pinned staging ring,
+// copied asynchronously on the producer's own copy stream into the device ring, and an
+// event marks the copy: next() makes the consumer's current stream wait on it (no host
+// synchronization of the consumer), and the release of a batch is recorded on that stream.
+// The producer waits for its own copy before reusing the staging memory.
 //
 // The thread and its ring live as long as the iterator: restart() points it at a source for
 // a new epoch, so a network keeps one across fit() calls and allocates nothing after the
@@ -110,6 +111,7 @@ class AsyncDataSetIterator final : public DataSetIterator {
   bool busy_ = false;                // the producer is inside its source: pause() waits for it
   std::exception_ptr failure_;
   Workspace* ring_ = nullptr;  // owned by the producer thread's workspace manager
+  std::size_t staging_bytes_ = 0;  // the pinned staging ring's bytes (producer thread only)
   bool unreleased_ = false;    // cycles up to newest_cycle_ are still held (queued or consumed)
   std::uint64_t newest_cycle_ = 0;
   bool holding_ = false;  // the consumer holds the batch of cycle `held_cycle_`

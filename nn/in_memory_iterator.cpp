@@ -41,7 +41,7 @@ InMemoryIterator::InMemoryIterator(Tensor features, Tensor labels, std::int64_t 
              " must be > 0");
   order_.resize(static_cast<std::size_t>(total_examples()));
   reset();
-  if (device_.is_cuda()) {
+  if (device_.is_accelerator()) {
     Shape feature_shape = features_.shape();
     std::int64_t dims[Shape::kMaxRank];
     for (int i = 0; i < feature_shape.rank(); ++i) dims[i] = feature_shape.dims()[i];
@@ -82,7 +82,7 @@ Tensor InMemoryIterator::gather(const Tensor& source, std::int64_t first, std::i
                   static_cast<std::size_t>(row) * sizeof(float));
     }
   }
-  if (device_.is_cuda()) copy_tensor(staging.slice(0, 0, count), batch);
+  if (device_.is_accelerator()) copy_tensor(staging.slice(0, 0, count), batch);
   return batch;
 }
 

@@ -252,8 +252,10 @@ NetworkConfig NetworkBuilder::build() const {
 
 // ---- network --------------------------------------------------------------------------------
 
+// Every public entry that touches the device makes it current first (DeviceGuard): the
+// calling thread may have any device current, and a new thread has device 0.
 Network::Network(const NetworkConfig& config, Device device) : config_(config), device_(device) {
-  check_device(device);
+  const DeviceGuard on_device(device);
   Shape shape = config.input;
   std::vector<std::int64_t> offsets;
   std::int64_t total = 0;
@@ -298,6 +300,7 @@ Network::~Network() = default;
 
 void Network::set_iteration(std::int64_t iteration) {
   GYRE_CHECK(iteration >= 0, InvalidArgumentError, "set_iteration: ", iteration, " is negative");
+  const DeviceGuard on_device(device_);
   iteration_ = iteration;
   kernels::fill(iteration_counter_, static_cast<double>(iteration));
 }
@@ -324,6 +327,7 @@ std::vector<std::pair<std::string, Tensor>> Network::named_parameters() const {
 
 void Network::fit(DataSetIterator& data, int epochs) {
   GYRE_CHECK(epochs >= 0, InvalidArgumentError, "fit: epochs ", epochs, " must be >= 0");
+  const DeviceGuard on_device(device_);
   const bool prefetch = config_.prefetch > 0 && data.async_supported();
   if (prefetch && prefetcher_ == nullptr) {
     // Idle until the first epoch's restart().
@@ -358,6 +362,7 @@ double Network::compute_gradients(const DataSet& batch) {
 }
 
 void Network::train_iteration(const DataSet& given, DataSetIterator* source, bool update) {
+  const DeviceGuard on_device(device_);
   const std::int64_t examples = cuda_graphs_ && update ? train_with_graph(given, source)
                                                        : training_step(given, source, update);
   if (!update) return;
@@ -454,6 +459,7 @@ std::int64_t Network::training_step(const DataSet& given, DataSetIterator* sourc
 
 double Network::score() const {
   float value = 0.0f;
+  const DeviceGuard on_device(device_);
   copy_tensor(last_loss_, Tensor::wrap(&value, Shape{}, DType::f32, Device::cpu()));
   Stream::current(device_).synchronize();
   return value;
@@ -501,6 +507,7 @@ void Network::infer(const Tensor& features, Use use) {
 Tensor Network::output(const Tensor& features) {
   GYRE_CHECK(features.device() == device_, DeviceError, "output: features ", features.description(),
              " are not on the network's device ", device_);
+  const DeviceGuard on_device(device_);
   if (cuda_graphs_) return output_with_graph(features);
   return output_eager(features);
 }
@@ -545,7 +552,7 @@ Tensor Network::output_with_graph(const Tensor& features) {
   signature.allocations_last_step = allocations_last_output_;
   signature.arenas_moved = Workspace::arena_moves(device_) != arena_moves_at_inference_capture_;
   const GraphAction action = inference_graph_plan_.next(signature);
-  if (action == GraphAction::eager && !device_.is_cuda()) return output_eager(features);
+  if (action == GraphAction::eager && !device_.is_accelerator()) return output_eager(features);
   auto eager = [&] {
     if (inference_graph_plan_.has_graph()) return output_eager(features);
     // Before a capture, the plan needs the allocations of the part a graph would hold.
@@ -604,7 +611,7 @@ Tensor Network::output_with_graph(const Tensor& features) {
 // replays see the same input addresses; the step reads its iteration from the device, so
 // a replay is a whole new iteration: dropout masks, Adam's step and all.
 std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* source) {
-  if (!device_.is_cuda()) {
+  if (!device_.is_accelerator()) {
     StepSignature signature;
     signature.device = device_;
     training_graph_plan_.next(signature);  // logs why, once
@@ -688,6 +695,7 @@ std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* so
 }
 
 void Network::evaluate(DataSetIterator& data, const std::vector<Evaluator*>& evaluators) {
+  const DeviceGuard on_device(device_);
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
   const bool detached = config_.inference_mode == WorkspaceMode::NONE;
   data.reset();

@@ -18,9 +18,9 @@ GraphAction StepGraphPlan::next(const StepSignature& signature) {
   last_target_ = signature.target;
   seen_step_ = true;
   if (disabled_) return eager(reason_);
-  if (!signature.device.is_cuda()) {
+  if (!signature.device.is_accelerator()) {
     // Said once: a step on the CPU asks every time, and must not allocate to hear it again.
-    if (reason_.empty()) return eager(strcat(signature.device, " is not a CUDA device"));
+    if (reason_.empty()) return eager(strcat(signature.device, " is not an accelerator"));
     return GraphAction::eager;
   }
   if (signature.mode == WorkspaceMode::NONE)

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "runtime/cuda_backend.h"
+#include "runtime/accelerator.h"
 #include "runtime/stream.h"
 
 namespace gyre::parallel {
@@ -51,7 +51,7 @@ MpiCommunicator::MpiCommunicator() {
 }
 
 MpiCommunicator::~MpiCommunicator() {
-  if (pinned_stage_ != nullptr) cuda_backend::free_pinned(pinned_stage_);
+  if (pinned_stage_ != nullptr) accelerator(pinned_type_).free_pinned(pinned_stage_);
 }
 
 float* MpiCommunicator::stage(const Tensor& buffer, std::size_t floats) {
@@ -59,10 +59,13 @@ float* MpiCommunicator::stage(const Tensor& buffer, std::size_t floats) {
     if (host_stage_.size() < floats) host_stage_.resize(floats);
     return host_stage_.data();
   }
-  if (pinned_floats_ < floats) {
-    if (pinned_stage_ != nullptr) cuda_backend::free_pinned(pinned_stage_);
+  if (pinned_floats_ < floats || pinned_type_ != buffer.device().type) {
+    if (pinned_stage_ != nullptr) accelerator(pinned_type_).free_pinned(pinned_stage_);
     pinned_stage_ = nullptr;
-    pinned_stage_ = static_cast<float*>(cuda_backend::malloc_pinned(floats * sizeof(float)));
+    pinned_floats_ = 0;
+    pinned_type_ = buffer.device().type;
+    pinned_stage_ =
+        static_cast<float*>(accelerator(pinned_type_).malloc_pinned(floats * sizeof(float)));
     pinned_floats_ = floats;
   }
   return pinned_stage_;
@@ -77,9 +80,9 @@ int MpiCommunicator::average(const Tensor& buffer, bool contributes) {
   if (!contributes)
     std::fill(staged, staged + count, 0.0f);
   else if (buffer.device().is_cpu())
-    std::memcpy(staged, buffer.data_ptr(), count * sizeof(float));
+    std::memcpy(staged, buffer.device_ptr(), count * sizeof(float));
   else
-    cuda_backend::copy_async(staged, buffer.data_ptr(), count * sizeof(float), stream.handle());
+    accelerator(buffer.device()).copy_async(staged, buffer.device_ptr(), count * sizeof(float), stream);
   stream.synchronize();
   staged[count] = contributes ? 1.0f : 0.0f;
   check_mpi(MPI_Allreduce(MPI_IN_PLACE, staged, static_cast<int>(count + 1), MPI_FLOAT, MPI_SUM,
@@ -90,9 +93,9 @@ int MpiCommunicator::average(const Tensor& buffer, bool contributes) {
              "average: no process contributed (every rank passed contributes = false)");
   for (std::size_t i = 0; i < count; ++i) staged[i] /= total;
   if (buffer.device().is_cpu()) {
-    std::memcpy(buffer.data_ptr(), staged, count * sizeof(float));
+    std::memcpy(buffer.device_ptr(), staged, count * sizeof(float));
   } else {
-    cuda_backend::copy_async(buffer.data_ptr(), staged, count * sizeof(float), stream.handle());
+    accelerator(buffer.device()).copy_async(buffer.device_ptr(), staged, count * sizeof(float), stream);
     stream.synchronize();  // the stage is reused by the next call
   }
   return static_cast<int>(total);
@@ -102,19 +105,19 @@ void MpiCommunicator::all_reduce_sum(const Tensor& buffer) {
   check_collective_buffer(buffer, "mpi");
   const auto count = static_cast<std::size_t>(buffer.numel());
   if (buffer.device().is_cpu()) {
-    check_mpi(MPI_Allreduce(MPI_IN_PLACE, buffer.data_ptr(), static_cast<int>(count), MPI_FLOAT,
+    check_mpi(MPI_Allreduce(MPI_IN_PLACE, buffer.device_ptr(), static_cast<int>(count), MPI_FLOAT,
                             MPI_SUM, MPI_COMM_WORLD),
               "MPI_Allreduce (sum)");
     return;
   }
   float* staged = stage(buffer, count);
   const Stream stream = Stream::current(buffer.device());
-  cuda_backend::copy_async(staged, buffer.data_ptr(), count * sizeof(float), stream.handle());
+  accelerator(buffer.device()).copy_async(staged, buffer.device_ptr(), count * sizeof(float), stream);
   stream.synchronize();
   check_mpi(MPI_Allreduce(MPI_IN_PLACE, staged, static_cast<int>(count), MPI_FLOAT, MPI_SUM,
                           MPI_COMM_WORLD),
             "MPI_Allreduce (sum)");
-  cuda_backend::copy_async(buffer.data_ptr(), staged, count * sizeof(float), stream.handle());
+  accelerator(buffer.device()).copy_async(buffer.device_ptr(), staged, count * sizeof(float), stream);
   stream.synchronize();
 }
 

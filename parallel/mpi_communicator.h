@@ -34,6 +34,7 @@ class MpiCommunicator final : public Communicator {
   std::vector<float> host_stage_;
   float* pinned_stage_ = nullptr;  // for device buffers: pinned host memory, kept and grown
   std::size_t pinned_floats_ = 0;
+  DeviceType pinned_type_ = DeviceType::cuda;  // the accelerator whose pinned memory it is
 };
 
 }  // namespace gyre::parallel

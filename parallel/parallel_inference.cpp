@@ -1,4 +1,5 @@
 #include "parallel/parallel_inference.h"
+#include "parallel/replica_devices.h"
 
 #include <algorithm>
 
@@ -36,15 +37,21 @@ ParallelInference::ParallelInference(const nn::Network& model,
     : config_(config) {
   config_.validate();
   const Device home = model.device();
-  const int devices = home.is_cuda() ? std::max(device_count(DeviceType::cuda), 1) : 1;
-  const int count = config_.workers > 0 ? config_.workers : devices;
-  for (int i = 0; i < count; ++i) {
-    const Device device = home.is_cuda() ? Device::cuda((home.index + i) % devices) : home;
+  {
+    DeviceGuard on_model(home);  // replicas copy its parameters on streams of their own
+    Stream::current(home).synchronize();
+  }
+  for (const Device device : replica_devices(home, config_.workers)) {
     auto replica = std::make_unique<nn::Network>(model.config(), device);
-    copy_tensor(model.parameters(), replica->parameters());
+    {
+      DeviceGuard on_replica(device);  // the copy runs on the replica's stream
+      copy_tensor(model.parameters(), replica->parameters());
+      Stream::current(device).synchronize();
+    }
     replica->set_batch_invariant(config_.batch_invariant);
     replicas_.push_back(std::move(replica));
   }
+  const int count = static_cast<int>(replicas_.size());
   for (int i = 0; i < count; ++i) threads_.emplace_back([this, i] { run_worker(i); });
 }
 
@@ -82,7 +89,8 @@ PendingOutput ParallelInference::submit(const Tensor& features) {
   Request request;
   request.features = features.is_detached() ? features : features.detach();
   request.arrival = Clock::now();
-  if (features.device().is_cuda()) {  // the caller's kernels may still be writing it
+  if (features.device().is_accelerator()) {  // the caller's kernels may still be writing it
+    const DeviceGuard on_features(features.device());  // its current stream, not device 0's
     request.ready = event_pool(features.device()).acquire();
     request.ready->record(Stream::current(features.device()));
   }
@@ -147,6 +155,7 @@ bool ParallelInference::can_join(const Request& first, const Request& next,
 }
 
 void ParallelInference::run_worker(int index) {
+  const DeviceGuard on_device(replicas_[static_cast<std::size_t>(index)]->device());
   std::vector<Request> batch;
   batch.reserve(static_cast<std::size_t>(config_.batch_limit));
   try {  // a full batch first: this thread's workspaces learn their size before any request
@@ -241,7 +250,7 @@ void ParallelInference::serve_batch(int index, std::vector<Request>& batch) {
       output = replica.output(input);
     }
     // A caller may read its answer on any stream or on the host: it is complete when handed.
-    if (device.is_cuda()) Stream::current(device).synchronize();
+    if (device.is_accelerator()) Stream::current(device).synchronize();
   } catch (const std::exception& exception) {
     failed = true;
     error = exception.what();

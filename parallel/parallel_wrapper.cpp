@@ -1,4 +1,5 @@
 #include "parallel/parallel_wrapper.h"
+#include "parallel/replica_devices.h"
 
 #include <chrono>
 
@@ -32,21 +33,29 @@ ParallelWrapper::ParallelWrapper(nn::Network& model, const ParallelWrapperConfig
     : config_(config) {
   config_.validate();
   const Device home = model.device();
-  const int devices = home.is_cuda() ? std::max(device_count(DeviceType::cuda), 1) : 1;
-  const int count = config_.workers > 0 ? config_.workers : devices;
+  const int devices = home.is_accelerator() ? std::max(device_count(home.type), 1) : 1;
+  devices_ = replica_devices(home, config_.workers);
+  const int count = static_cast<int>(devices_.size());
   if (config_.workspace_mode)
     model.set_workspace_modes(*config_.workspace_mode, model.config().inference_mode);
+  {
+    DeviceGuard on_model(home);  // replicas copy its parameters on streams of their own
+    Stream::current(home).synchronize();
+  }
   for (int i = 0; i < count; ++i) {
-    const Device device = home.is_cuda() ? Device::cuda((home.index + i) % devices) : home;
-    devices_.push_back(device);
+    const Device device = devices_[static_cast<std::size_t>(i)];
     if (i == 0) {
       replicas_.push_back(&model);
       continue;
     }
     auto replica = std::make_unique<nn::Network>(model.config(), device);
-    copy_tensor(model.parameters(), replica->parameters());
-    if (model.updater_state().numel() > 0)
-      copy_tensor(model.updater_state(), replica->updater_state());
+    {
+      DeviceGuard on_replica(device);  // the copies run on the replica's stream
+      copy_tensor(model.parameters(), replica->parameters());
+      if (model.updater_state().numel() > 0)
+        copy_tensor(model.updater_state(), replica->updater_state());
+      Stream::current(device).synchronize();
+    }
     replica->set_iteration(model.iteration());
     replicas_.push_back(replica.get());
     owned_replicas_.push_back(std::move(replica));

@@ -27,6 +27,8 @@ DeviceProperties properties(int device);
 int runtime_version() noexcept;
 int driver_version() noexcept;
 
+/// cudaGetDevice: the thread's current device (0 when it never set one, or without CUDA).
+int current_device() noexcept;
 void set_current_device(int device);
 void set_current_device_noexcept(int device) noexcept;
 

@@ -1,6 +1,6 @@
 #pragma once
 // CudaGraph: the work one function enqueues on a stream, captured once and replayed with a
-// single launch. Replays touch the same addresses as the capture: that is what workspaces
+// single launch (a CUDA graph, or the simulated device's recording of one). Replays touch the same addresses as the capture: that is what workspaces
 // give a step once they have learned their sizes.
 #include <functional>
 
@@ -17,8 +17,8 @@ class CudaGraph {
   CudaGraph(const CudaGraph&) = delete;
   CudaGraph& operator=(const CudaGraph&) = delete;
 
-  /// Captures what `work` enqueues on `stream` (a CUDA stream other than the legacy default
-  /// stream). Returns an empty graph if the capture failed (an operation that cannot be
+  /// Captures what `work` enqueues on `stream` (an accelerator stream other than the legacy
+  /// default stream). Returns an empty graph if the capture failed (an operation that cannot be
   /// captured, such as a synchronization or an allocation); rethrows what `work` threw.
   static CudaGraph capture(Stream stream, const std::function<void()>& work);
 
@@ -27,7 +27,8 @@ class CudaGraph {
   void replay(Stream stream) const;
 
  private:
-  void* exec_ = nullptr;  // cudaGraphExec_t
+  void* exec_ = nullptr;  // cudaGraphExec_t, or the simulated device's graph
+  Device device_ = Device::cpu();
 };
 
 }  // namespace gyre

@@ -1,10 +1,11 @@
 #include "runtime/device.h"
 
+#include <algorithm>
 #include <charconv>
 #include <fstream>
 #include <ostream>
 
-#include "runtime/cuda_backend.h"
+#include "runtime/accelerator.h"
 #include "runtime/error.h"
 
 namespace gyre {
@@ -12,8 +13,20 @@ namespace {
 thread_local Device tls_current_device = Device::cpu();
 }
 
+const char* name_of(DeviceType type) {
+  switch (type) {
+    case DeviceType::cpu:
+      return "cpu";
+    case DeviceType::cuda:
+      return "cuda";
+    case DeviceType::sim:
+      return "sim";
+  }
+  return "?";
+}
+
 std::string Device::to_string() const {
-  return strcat(type == DeviceType::cpu ? "cpu" : "cuda", ":", index);
+  return strcat(name_of(type), ":", index);
 }
 
 std::ostream& operator<<(std::ostream& out, Device device) {
@@ -37,11 +50,21 @@ Device Device::parse(std::string_view text) {
     return Device::cpu();
   }
   if (kind == "cuda") return Device::cuda(index);
-  throw DeviceError(strcat("bad device '", text, "': expected 'cpu' or 'cuda[:N]'"));
+  if (kind == "sim") return Device::sim(index);
+  throw DeviceError(strcat("bad device '", text, "': expected 'cpu', 'cuda[:N]' or 'sim[:N]'"));
 }
 
 int device_count(DeviceType type) {
-  return type == DeviceType::cpu ? 1 : cuda_backend::device_count();
+  return type == DeviceType::cpu ? 1 : accelerator(type).device_count();
+}
+
+std::vector<Device> accelerators() {
+  std::vector<Device> result;
+  for (DeviceType type : {DeviceType::cuda, DeviceType::sim}) {
+    const int count = std::min(device_count(type), kMaxDevicesPerType);
+    for (int index = 0; index < count; ++index) result.push_back(Device{type, index});
+  }
+  return result;
 }
 
 void check_device(Device device) {
@@ -50,33 +73,41 @@ void check_device(Device device) {
                " does not exist: the CPU is cpu:0");
     return;
   }
-  GYRE_CHECK(cuda_backend::compiled(), NotAvailableError, "device ", device,
-             " requested, but CUDA is not available in this build; configure with -DGYRE_CUDA=ON");
-  const int count = cuda_backend::device_count();
+  if (device.is_cuda()) {
+    GYRE_CHECK(cuda_backend::compiled(), NotAvailableError, "device ", device,
+               " requested, but CUDA is not available in this build; configure with "
+               "-DGYRE_CUDA=ON (or simulate one: GYRE_SIM_DEVICES=N and --device sim)");
+  }
+  const int count = device_count(device.type);
   GYRE_CHECK(device.index >= 0 && device.index < count, DeviceError, "device ", device,
-             " does not exist: this machine has ", count, " CUDA device(s)",
-             count == 0 ? "" : strcat(", cuda:0..cuda:", count - 1));
-  GYRE_CHECK(device.index < kMaxDevices - 1, DeviceError, "device ", device, " is beyond the ",
-             kMaxDevices - 1, " CUDA devices Gyre supports per process");
+             " does not exist: this machine has ", count, " ", name_of(device.type),
+             " device(s)",
+             count == 0 ? (device.is_sim() ? " (set GYRE_SIM_DEVICES=N to simulate N)" : "")
+                        : strcat(", ", name_of(device.type), ":0..", name_of(device.type), ":",
+                                 count - 1));
+  GYRE_CHECK(device.index < kMaxDevicesPerType, DeviceError, "device ", device,
+             " is beyond the ", kMaxDevicesPerType, " devices of one kind Gyre supports per "
+             "process");
 }
 
 Device current_device() {
   return tls_current_device;
 }
 
-DeviceGuard::DeviceGuard(Device device) : previous_(tls_current_device) {
+DeviceGuard::DeviceGuard(Device device) : previous_(tls_current_device), device_(device) {
   check_device(device);
-  if (device.is_cuda()) cuda_backend::set_current_device(device.index);
+  if (device.is_accelerator()) {
+    Accelerator& target = accelerator(device);
+    previous_accelerator_index_ = target.current_device();
+    target.set_current_device(device.index);
+  }
   tls_current_device = device;
 }
 
 DeviceGuard::~DeviceGuard() {
-  if (previous_.is_cuda()) cuda_backend::set_current_device_noexcept(previous_.index);
+  if (device_.is_accelerator())
+    accelerator(device_).set_current_device_noexcept(previous_accelerator_index_);
   tls_current_device = previous_;
-}
-
-int device_slot(Device device) {
-  return device.is_cpu() ? 0 : 1 + device.index;
 }
 
 }  // namespace gyre
@@ -85,7 +116,7 @@ namespace gyre {
 
 std::size_t free_memory(Device device) noexcept {
   try {
-    if (device.is_cuda()) return cuda_backend::properties(device.index).free_memory;
+    if (device.is_accelerator()) return accelerator(device).properties(device.index).free_memory;
     std::ifstream meminfo("/proc/meminfo");
     std::string key;
     std::size_t kibibytes = 0;

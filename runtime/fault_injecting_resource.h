@@ -45,9 +45,9 @@ class FaultInjectingResource final : public AdaptorResource {
 };
 
 /// The trigger of the process's `kind` memory: host (workspace arenas and detached host
-/// tensors), pinned host (workspace mirrors, pinned staging), or device memory of `device`
-/// (workspace arenas and detached device tensors). NotAvailableError for pinned or device
-/// memory in a build without CUDA.
+/// tensors), pinned host of `device`'s accelerator kind (workspace mirrors, pinned staging;
+/// CUDA's when `device` is the CPU), or device memory of `device` (workspace arenas and
+/// detached device tensors). NotAvailableError for CUDA memory in a build without CUDA.
 FaultTrigger& fault_injection(MemoryKind kind, Device device = Device::cpu());
 
 }  // namespace gyre

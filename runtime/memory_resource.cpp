@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-#include "runtime/cuda_backend.h"
+#include "runtime/accelerator.h"
 #include "runtime/error.h"
 
 namespace gyre {
@@ -11,8 +11,8 @@ bool is_power_of_two(std::size_t value) {
   return value != 0 && (value & (value - 1)) == 0;
 }
 
-// cudaMalloc and cudaHostAlloc align to at least 256 bytes; larger alignments are refused
-// rather than silently ignored.
+// cudaMalloc and cudaHostAlloc (and the simulated device) align to at least 256 bytes;
+// larger alignments are refused rather than silently ignored.
 constexpr std::size_t kCudaAlignment = 256;
 
 void check_cuda_alignment(const MemoryResource& resource, std::size_t alignment) {
@@ -66,54 +66,76 @@ void HostMemoryResource::do_deallocate(void* pointer, std::size_t, std::size_t, 
   std::free(pointer);
 }
 
+PinnedHostMemoryResource::PinnedHostMemoryResource(DeviceType accelerator)
+    : accelerator_(accelerator) {
+  GYRE_CHECK(accelerator != DeviceType::cpu, DeviceError,
+             "pinned host memory belongs to an accelerator (cuda or sim), not to the CPU");
+  if (accelerator == DeviceType::cuda) {
+    GYRE_CHECK(cuda_backend::compiled(), NotAvailableError,
+               "pinned host memory needs CUDA, which is not available in this build");
+  }
+}
+
+std::string PinnedHostMemoryResource::name() const {
+  return accelerator_ == DeviceType::cuda ? "pinned_host"
+                                          : strcat("pinned_host(", name_of(accelerator_), ")");
+}
+
 void* PinnedHostMemoryResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream) {
   check_cuda_alignment(*this, alignment);
-  return cuda_backend::malloc_pinned(bytes);
+  return gyre::accelerator(accelerator_).malloc_pinned(bytes);
 }
 
 void PinnedHostMemoryResource::do_deallocate(void* pointer, std::size_t, std::size_t,
                                              Stream) noexcept {
-  cuda_backend::free_pinned(pointer);
+  gyre::accelerator(accelerator_).free_pinned(pointer);
 }
 
-CudaMemoryResource::CudaMemoryResource(Device device) : device_(device) {
-  GYRE_CHECK(device.is_cuda(), DeviceError, "CudaMemoryResource needs a CUDA device, got ", device);
+DeviceMemoryResource::DeviceMemoryResource(Device device) : device_(device) {
+  GYRE_CHECK(device.is_accelerator(), DeviceError,
+             "DeviceMemoryResource needs an accelerator (cuda or sim), got ", device);
   check_device(device);
 }
 
-std::string CudaMemoryResource::name() const {
-  return strcat("cuda(", device_, ")");
+std::string DeviceMemoryResource::name() const {
+  return strcat(name_of(device_.type), "(", device_, ")");
 }
 
-void* CudaMemoryResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream) {
+void* DeviceMemoryResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream) {
   check_cuda_alignment(*this, alignment);
-  return cuda_backend::malloc_device(bytes, device_.index);
+  return accelerator(device_).malloc_device(bytes, device_.index);
 }
 
-void CudaMemoryResource::do_deallocate(void* pointer, std::size_t, std::size_t, Stream) noexcept {
-  cuda_backend::free_device(pointer, device_.index);
+void DeviceMemoryResource::do_deallocate(void* pointer, std::size_t, std::size_t,
+                                         Stream) noexcept {
+  accelerator(device_).free_device(pointer, device_.index);
 }
 
-CudaAsyncMemoryResource::CudaAsyncMemoryResource(Device device) : device_(device) {
-  GYRE_CHECK(device.is_cuda(), DeviceError, "CudaAsyncMemoryResource needs a CUDA device, got ",
-             device);
+AsyncDeviceMemoryResource::AsyncDeviceMemoryResource(Device device) : device_(device) {
+  GYRE_CHECK(device.is_accelerator(), DeviceError,
+             "AsyncDeviceMemoryResource needs an accelerator (cuda or sim), got ", device);
   check_device(device);
 }
 
-std::string CudaAsyncMemoryResource::name() const {
-  return strcat("cuda_async(", device_, ")");
+std::string AsyncDeviceMemoryResource::name() const {
+  return strcat(name_of(device_.type), "_async(", device_, ")");
 }
 
-void* CudaAsyncMemoryResource::do_allocate(std::size_t bytes, std::size_t alignment,
-                                           Stream stream) {
+void* AsyncDeviceMemoryResource::do_allocate(std::size_t bytes, std::size_t alignment,
+                                             Stream stream) {
   check_cuda_alignment(*this, alignment);
   check_stream_device(*this, stream);
-  return cuda_backend::malloc_device_async(bytes, stream.handle(), device_.index);
+  return accelerator(device_).malloc_device_async(bytes, on_device(stream));
 }
 
-void CudaAsyncMemoryResource::do_deallocate(void* pointer, std::size_t, std::size_t,
-                                            Stream stream) noexcept {
-  cuda_backend::free_device_async(pointer, stream.handle(), device_.index);
+void AsyncDeviceMemoryResource::do_deallocate(void* pointer, std::size_t, std::size_t,
+                                              Stream stream) noexcept {
+  accelerator(device_).free_device_async(pointer, on_device(stream));
+}
+
+// A CPU stream (no stream given) means the device's legacy stream.
+Stream AsyncDeviceMemoryResource::on_device(Stream stream) const {
+  return stream.device().is_cpu() ? Stream(device_, nullptr) : stream;
 }
 
 }  // namespace gyre

@@ -70,24 +70,29 @@ class HostMemoryResource final : public MemoryResource {
                      Stream stream) noexcept override;
 };
 
-/// Page-locked host memory (cudaHostAlloc, portable across devices): fast, asynchronous
-/// host-device copies. Throws NotAvailableError without CUDA.
+/// Page-locked host memory of an accelerator (cudaHostAlloc, portable across devices; the
+/// simulated device's own pinned memory): fast, asynchronous host-device copies. Throws
+/// NotAvailableError for CUDA in a build without it.
 class PinnedHostMemoryResource final : public MemoryResource {
  public:
+  explicit PinnedHostMemoryResource(DeviceType accelerator = DeviceType::cuda);
   MemoryKind kind() const override { return MemoryKind::pinned_host; }
   Device device() const override { return Device::cpu(); }
-  std::string name() const override { return "pinned_host"; }
+  std::string name() const override;
+  DeviceType accelerator() const { return accelerator_; }
 
  private:
   void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
   void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
                      Stream stream) noexcept override;
+  DeviceType accelerator_;
 };
 
-/// Device memory from cudaMalloc (synchronous; the stream is ignored).
-class CudaMemoryResource final : public MemoryResource {
+/// Device memory of an accelerator, allocated synchronously (cudaMalloc on CUDA; the stream
+/// is ignored).
+class DeviceMemoryResource final : public MemoryResource {
  public:
-  explicit CudaMemoryResource(Device device);
+  explicit DeviceMemoryResource(Device device);
   MemoryKind kind() const override { return MemoryKind::device; }
   Device device() const override { return device_; }
   std::string name() const override;
@@ -99,10 +104,10 @@ class CudaMemoryResource final : public MemoryResource {
   Device device_;
 };
 
-/// Stream-ordered device memory from cudaMallocAsync / cudaFreeAsync.
-class CudaAsyncMemoryResource final : public MemoryResource {
+/// Stream-ordered device memory (cudaMallocAsync / cudaFreeAsync on CUDA).
+class AsyncDeviceMemoryResource final : public MemoryResource {
  public:
-  explicit CudaAsyncMemoryResource(Device device);
+  explicit AsyncDeviceMemoryResource(Device device);
   MemoryKind kind() const override { return MemoryKind::device; }
   Device device() const override { return device_; }
   std::string name() const override;
@@ -111,6 +116,7 @@ class CudaAsyncMemoryResource final : public MemoryResource {
   void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
   void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
                      Stream stream) noexcept override;
+  Stream on_device(Stream stream) const;
   Device device_;
 };
 

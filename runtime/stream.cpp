@@ -1,6 +1,6 @@
 #include "runtime/stream.h"
 
-#include "runtime/cuda_backend.h"
+#include "runtime/accelerator.h"
 #include "runtime/error.h"
 
 namespace gyre {
@@ -10,7 +10,7 @@ thread_local void* tls_current_streams[kMaxDevices] = {};
 }  // namespace
 
 void Stream::synchronize() const {
-  if (device_.is_cuda()) cuda_backend::synchronize_stream(handle_);
+  if (device_.is_accelerator()) accelerator(device_).synchronize(*this);
 }
 
 Stream Stream::current(Device device) {
@@ -20,11 +20,13 @@ Stream Stream::current(Device device) {
 
 OwnedStream::OwnedStream(Device device) {
   check_device(device);
-  stream_ = Stream(device, device.is_cuda() ? cuda_backend::create_stream(device.index) : nullptr);
+  stream_ = Stream(device, device.is_accelerator()
+                               ? accelerator(device).create_stream(device.index)
+                               : nullptr);
 }
 
 OwnedStream::~OwnedStream() {
-  if (stream_.handle() != nullptr) cuda_backend::destroy_stream(stream_.handle());
+  if (stream_.handle() != nullptr) accelerator(stream_.device()).destroy_stream(stream_.handle());
 }
 
 StreamGuard::StreamGuard(Stream stream) : previous_(Stream::current(stream.device())) {
@@ -37,33 +39,36 @@ StreamGuard::~StreamGuard() {
 
 Event::Event(Device device) : device_(device) {
   check_device(device);
-  if (device.is_cuda()) handle_ = cuda_backend::create_event(device.index);
+  if (device.is_accelerator()) handle_ = accelerator(device).create_event(device.index);
 }
 
 Event::~Event() {
-  if (handle_ != nullptr) cuda_backend::destroy_event(handle_);
+  if (handle_ != nullptr) accelerator(device_).destroy_event(handle_);
 }
 
 void Event::record(Stream stream) {
   GYRE_CHECK(stream.device() == device_, DeviceError, "cannot record an event of ", device_,
              " on a stream of ", stream.device());
-  if (handle_ != nullptr) cuda_backend::record_event(handle_, stream.handle());
+  if (handle_ != nullptr) accelerator(device_).record_event(handle_, stream);
 }
 
 void Event::wait(Stream stream) const {
   if (handle_ == nullptr) return;  // CPU work is complete when recorded
-  if (stream.device().is_cuda())
-    cuda_backend::stream_wait_event(stream.handle(), handle_);
-  else
-    cuda_backend::synchronize_event(handle_);  // a CPU consumer can only block
+  if (stream.device().is_cpu()) {
+    accelerator(device_).synchronize_event(handle_);  // a CPU consumer can only block
+    return;
+  }
+  GYRE_CHECK(stream.device().type == device_.type, DeviceError, "a stream of ", stream.device(),
+             " cannot wait on an event of ", device_);
+  accelerator(device_).stream_wait_event(stream, handle_);
 }
 
 bool Event::completed() const {
-  return handle_ == nullptr || cuda_backend::event_completed(handle_);
+  return handle_ == nullptr || accelerator(device_).event_completed(handle_);
 }
 
 void Event::synchronize() const {
-  if (handle_ != nullptr) cuda_backend::synchronize_event(handle_);
+  if (handle_ != nullptr) accelerator(device_).synchronize_event(handle_);
 }
 
 }  // namespace gyre

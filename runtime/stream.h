@@ -1,6 +1,7 @@
 #pragma once
 // Streams: ordered queues of device work. On the CPU a stream is synchronous (work is done
-// when the call returns). On CUDA each thread has a current stream per device.
+// when the call returns). On an accelerator (cuda, sim) each thread has a current stream per
+// device.
 #include <cstddef>
 
 #include "runtime/device.h"
@@ -8,14 +9,16 @@
 namespace gyre {
 
 /// A non-owning view of a stream (like RMM's cuda_stream_view): cheap to copy.
-/// A null handle on CUDA is the device's default stream.
+/// A null handle on an accelerator is the legacy default stream of the thread's current
+/// device, as in CUDA: use it only under a DeviceGuard of its device.
 class Stream {
  public:
   constexpr Stream() = default;
   constexpr Stream(Device device, void* handle) : device_(device), handle_(handle) {}
 
   Device device() const { return device_; }
-  /// The native handle (cudaStream_t on CUDA, null on the CPU).
+  /// The native handle (cudaStream_t on CUDA, a simulated stream's id on sim, null on the
+  /// CPU).
   void* handle() const { return handle_; }
 
   /// Blocks the host until the stream's work is done (a no-op on the CPU).
@@ -36,8 +39,8 @@ class Stream {
   void* handle_ = nullptr;
 };
 
-/// Owns a stream: on CUDA a non-blocking stream created for the device; on the CPU a
-/// synchronous stream. Destroying it does not wait for its work.
+/// Owns a stream: on an accelerator a non-blocking stream created for the device; on the CPU
+/// a synchronous stream. Destroying it does not wait for its work.
 class OwnedStream {
  public:
   explicit OwnedStream(Device device);

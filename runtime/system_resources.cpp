@@ -22,11 +22,12 @@ struct Wrapped {
 
 struct Resources {
   std::mutex mutex;
-  FaultTrigger host_trigger, pinned_trigger, device_trigger[kMaxDevices];
+  // Pinned memory per accelerator type: [0] CUDA's, [1] the simulated device's.
+  FaultTrigger host_trigger, pinned_trigger[2], device_trigger[kMaxDevices];
   Wrapped<HostMemoryResource> host{host_trigger};
-  std::unique_ptr<Wrapped<PinnedHostMemoryResource>> pinned;
-  std::unique_ptr<Wrapped<CudaMemoryResource>> device[kMaxDevices];
-  std::unique_ptr<Wrapped<CudaAsyncMemoryResource>> async_device[kMaxDevices];
+  std::unique_ptr<Wrapped<PinnedHostMemoryResource>> pinned[2];
+  std::unique_ptr<Wrapped<DeviceMemoryResource>> device[kMaxDevices];
+  std::unique_ptr<Wrapped<AsyncDeviceMemoryResource>> async_device[kMaxDevices];
 };
 
 Resources& resources() {
@@ -34,16 +35,22 @@ Resources& resources() {
   return *instance;
 }
 
-void check_cuda_device(Device device) {
-  GYRE_CHECK(device.is_cuda(), DeviceError, "a device memory resource needs a CUDA device, got ",
-             device);
+void check_accelerator(Device device) {
+  GYRE_CHECK(device.is_accelerator(), DeviceError,
+             "a device memory resource needs an accelerator (cuda or sim), got ", device);
   check_device(device);
+}
+
+int pinned_index(Device device) {
+  GYRE_CHECK(device.is_accelerator(), DeviceError,
+             "pinned host memory belongs to an accelerator (cuda or sim), got ", device);
+  return device.is_cuda() ? 0 : 1;
 }
 
 template <typename Resource>
 MemoryResource& per_device(std::unique_ptr<Wrapped<Resource>> (&table)[kMaxDevices],
                            Device device) {
-  check_cuda_device(device);
+  check_accelerator(device);
   Resources& all = resources();
   std::lock_guard<std::mutex> lock(all.mutex);
   const int slot = device_slot(device);
@@ -57,12 +64,15 @@ MemoryResource& host_resource() {
   return resources().host.faulty;
 }
 
-MemoryResource& pinned_host_resource() {
+MemoryResource& pinned_host_resource(Device accelerator) {
+  const int index = pinned_index(accelerator);
   Resources& all = resources();
   std::lock_guard<std::mutex> lock(all.mutex);
-  if (!all.pinned)
-    all.pinned = std::make_unique<Wrapped<PinnedHostMemoryResource>>(all.pinned_trigger);
-  return all.pinned->faulty;
+  if (!all.pinned[index]) {
+    all.pinned[index] = std::make_unique<Wrapped<PinnedHostMemoryResource>>(
+        all.pinned_trigger[index], accelerator.type);
+  }
+  return all.pinned[index]->faulty;
 }
 
 MemoryResource& device_resource(Device device) {
@@ -78,12 +88,14 @@ FaultTrigger& fault_injection(MemoryKind kind, Device device) {
   switch (kind) {
     case MemoryKind::host:
       return all.host_trigger;
-    case MemoryKind::pinned_host:
-      GYRE_CHECK(cuda_backend::compiled(), NotAvailableError,
+    case MemoryKind::pinned_host: {
+      const Device owner = device.is_cpu() ? Device::cuda(0) : device;  // the CPU: CUDA's
+      GYRE_CHECK(!owner.is_cuda() || cuda_backend::compiled(), NotAvailableError,
                  "pinned memory faults need CUDA, which is not available in this build");
-      return all.pinned_trigger;
+      return all.pinned_trigger[pinned_index(owner)];
+    }
     case MemoryKind::device:
-      check_cuda_device(device);
+      check_accelerator(device);
       return all.device_trigger[device_slot(device)];
   }
   throw InvalidArgumentError("fault_injection: unknown memory kind");

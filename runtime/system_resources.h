@@ -10,11 +10,12 @@ namespace gyre {
 
 /// Aligned host memory.
 MemoryResource& host_resource();
-/// Page-locked host memory (cudaHostAlloc); NotAvailableError without CUDA.
-MemoryResource& pinned_host_resource();
-/// cudaMalloc memory of `device` (a CUDA device).
+/// Page-locked host memory of `accelerator`'s kind (cudaHostAlloc for cuda devices, the
+/// simulated pinned memory for sim devices; one resource per kind).
+MemoryResource& pinned_host_resource(Device accelerator);
+/// Device memory of `device` (an accelerator), allocated synchronously (cudaMalloc).
 MemoryResource& device_resource(Device device);
-/// cudaMallocAsync memory of `device` (a CUDA device).
+/// Stream-ordered device memory of `device` (cudaMallocAsync).
 MemoryResource& async_device_resource(Device device);
 
 }  // namespace gyre

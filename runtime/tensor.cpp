@@ -161,3 +161,11 @@ void Tensor::throw_stale() const {
 }
 
 }  // namespace gyre
+
+namespace gyre {
+void Tensor::throw_not_on_host() const {
+  throw DeviceError(strcat("tensor ", description(), " is in the memory of ", device_,
+                           ": host code cannot read or write it; copy it to a CPU tensor first "
+                           "(copy_tensor, then synchronize the stream)"));
+}
+}  // namespace gyre

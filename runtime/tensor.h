@@ -67,12 +67,20 @@ class Tensor {
     }
   }
 
-  /// The data pointer, after validate().
+  /// The data pointer for host code, after validate(). An accelerator's tensor (cuda, sim)
+  /// throws DeviceError: its memory is not the host's; copy it to the CPU first.
   void* data_ptr() const {
+    validate();
+    if (device_.is_accelerator()) throw_not_on_host();
+    return data_;
+  }
+  /// The data pointer for work on the tensor's own device (kernels, copies, collectives),
+  /// after validate(): never dereference it on the host.
+  void* device_ptr() const {
     validate();
     return data_;
   }
-  /// The data as T*, after validate() and a dtype check.
+  /// The data as T* for host code, after validate(), the host check and a dtype check.
   template <typename T>
   T* data() const {
     GYRE_CHECK(dtype_of<T>() == dtype_, InvalidArgumentError, "tensor ", description(), " read as ",
@@ -110,6 +118,7 @@ class Tensor {
         epoch_(epoch) {}
   Tensor with_layout(const Shape& shape, std::int64_t element_offset) const;
   [[noreturn]] void throw_stale() const;
+  [[noreturn]] void throw_not_on_host() const;
 
   void* data_ = nullptr;
   Shape shape_;

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "runtime/cuda_backend.h"
+#include "runtime/accelerator.h"
 #include "runtime/stream.h"
 
 namespace gyre {
@@ -35,8 +35,8 @@ void copy_tensor(const Tensor& source, const Tensor& destination) {
   GYRE_CHECK(source.shape() == destination.shape() && source.dtype() == destination.dtype(),
              InvalidArgumentError, "cannot copy tensor ", source.description(), " into ",
              destination.description(), ": shapes and dtypes must match");
-  const char* from = static_cast<const char*>(source.data_ptr());
-  char* to = static_cast<char*>(destination.data_ptr());
+  const char* from = static_cast<const char*>(source.device_ptr());
+  char* to = static_cast<char*>(destination.device_ptr());
   if (source.numel() == 0) return;
   const bool both_contiguous = source.is_contiguous() && destination.is_contiguous();
   if (source.device().is_cpu() && destination.device().is_cpu()) {
@@ -48,10 +48,14 @@ void copy_tensor(const Tensor& source, const Tensor& destination) {
   }
   GYRE_CHECK(both_contiguous, InvalidArgumentError, "copying the non-contiguous tensor ",
              source.is_contiguous() ? destination.description() : source.description(),
-             " to or from a CUDA device is not supported; copy it to a contiguous tensor first");
+             " to or from an accelerator is not supported; copy it to a contiguous tensor first");
   const Device stream_device =
-      destination.device().is_cuda() ? destination.device() : source.device();
-  cuda_backend::copy_async(to, from, source.nbytes(), Stream::current(stream_device).handle());
+      destination.device().is_accelerator() ? destination.device() : source.device();
+  GYRE_CHECK(!source.device().is_accelerator() || !destination.device().is_accelerator() ||
+                 source.device().type == destination.device().type,
+             DeviceError, "cannot copy ", source.description(), " into ",
+             destination.description(), ": the devices are of different kinds");
+  accelerator(stream_device).copy_async(to, from, source.nbytes(), Stream::current(stream_device));
 }
 
 }  // namespace gyre

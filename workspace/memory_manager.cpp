@@ -17,9 +17,7 @@ MemoryManager::~MemoryManager() {
 
 std::size_t MemoryManager::trim() {
   std::size_t freed = detached_resource(Device::cpu()).trim();
-  for (int index = 0; index < device_count(DeviceType::cuda); ++index) {
-    freed += detached_resource(Device::cuda(index)).trim();
-  }
+  for (const Device device : accelerators()) freed += detached_resource(device).trim();
   std::lock_guard<std::mutex> lock(mutex_);
   ++trims_;
   return freed;

@@ -11,7 +11,7 @@ namespace {
 class EventOrdering final : public StreamOrdering {
  public:
   std::uint64_t record(Stream stream) override {
-    if (!stream.device().is_cuda()) return 0;
+    if (!stream.device().is_accelerator()) return 0;
     std::lock_guard<std::mutex> lock(mutex_);
     std::size_t slot;
     if (!free_slots_.empty()) {

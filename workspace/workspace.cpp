@@ -46,7 +46,7 @@ WorkspaceResources WorkspaceResources::make_default(Device device) {
   WorkspaceResources resources;
   resources.device = device;
   resources.primary = device.is_cpu() ? &host_resource() : &device_resource(device);
-  if (device.is_cuda()) resources.mirror = &pinned_host_resource();
+  if (device.is_accelerator()) resources.mirror = &pinned_host_resource(device);
   resources.ordering = &default_stream_ordering();
   return resources;
 }

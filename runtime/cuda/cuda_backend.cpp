@@ -81,6 +81,15 @@ int driver_version() noexcept {
   return cudaDriverGetVersion(&version) == cudaSuccess ? version : 0;
 }
 
+int current_device() noexcept {
+  int device = 0;
+  if (cudaGetDevice(&device) != cudaSuccess) {
+    cudaGetLastError();
+    return 0;
+  }
+  return device;
+}
+
 void set_current_device(int device) {
   GYRE_CUDA_CHECK(cudaSetDevice(device));
 }

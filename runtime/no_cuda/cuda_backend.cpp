@@ -28,6 +28,9 @@ int runtime_version() noexcept {
 int driver_version() noexcept {
   return 0;
 }
+int current_device() noexcept {
+  return 0;
+}
 void set_current_device(int) {
   unavailable("set the CUDA device");
 }

@@ -110,15 +110,17 @@ TEST_CASE("a block freed on one stream is reused only on that stream", "[runtime
 
 TEST_CASE("the CUDA resources say what is missing on a machine without CUDA", "[runtime][memory]") {
   if (device_count(DeviceType::cuda) > 0) return;  // covered by runtime_cuda_tests
-  CHECK_THROWS_AS(CudaMemoryResource(Device::cuda(0)), Error);
-  CHECK_THROWS_WITH(CudaAsyncMemoryResource(Device::cuda(0)), Contains("cuda:0"));
-  CHECK_THROWS_AS(CudaMemoryResource(Device::cpu()), DeviceError);
-  PinnedHostMemoryResource pinned;
-  CHECK_THROWS_AS(pinned.allocate(64), Error);
+  CHECK_THROWS_AS(DeviceMemoryResource(Device::cuda(0)), Error);
+  CHECK_THROWS_WITH(AsyncDeviceMemoryResource(Device::cuda(0)), Contains("cuda:0"));
+  CHECK_THROWS_AS(DeviceMemoryResource(Device::cpu()), DeviceError);
   if (!cuda_backend::compiled()) {
-    CHECK_THROWS_AS(pinned.allocate(64), NotAvailableError);
-    CHECK_THROWS_WITH(pinned.allocate(64), Contains("CUDA is not available in this build"));
+    CHECK_THROWS_AS(PinnedHostMemoryResource(DeviceType::cuda), NotAvailableError);
+    CHECK_THROWS_WITH(PinnedHostMemoryResource(), Contains("not available in this build"));
+  } else {
+    PinnedHostMemoryResource pinned;
+    CHECK_THROWS_AS(pinned.allocate(64), Error);
   }
+  CHECK_THROWS_AS(PinnedHostMemoryResource(DeviceType::cpu), DeviceError);
 }
 
 TEST_CASE("detached memory comes from one caching resource per device", "[runtime][memory]") {

@@ -61,7 +61,7 @@ TEST_CASE("contradictory or negative settings are refused, never fixed", "[works
   refused(config, "initial_size > 0");
   config = {};
   config.mirroring = MirroringPolicy::DEVICE_AND_PINNED_HOST;
-  refused(config, "needs a CUDA device");
+  refused(config, "needs an accelerator");
   config.reset = ResetPolicy::CYCLIC;
   CHECK_THROWS_WITH(config.validate("R", Device::cuda(0)), Contains("two workspaces"));
   config = {};

@@ -262,10 +262,10 @@ void add_alloc_benchmark(CLI::App& bench) {
     else if (*allocator == "workspace_cuda")
       ns = measure_workspace_cuda(*worker_cycles, *worker_samples);
     else if (*allocator == "cuda_malloc") {
-      CudaMemoryResource resource(Device::cuda(0));
+      DeviceMemoryResource resource(Device::cuda(0));
       ns = measure_cuda(resource, *worker_cycles, *worker_samples);
     } else if (*allocator == "cuda_malloc_async") {
-      CudaAsyncMemoryResource resource(Device::cuda(0));
+      AsyncDeviceMemoryResource resource(Device::cuda(0));
       ns = measure_cuda(resource, *worker_cycles, *worker_samples);
     } else {
       ns = measure_malloc(*worker_cycles, *worker_samples);  // glibc, or the preloaded allocator

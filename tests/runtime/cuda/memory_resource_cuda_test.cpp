@@ -17,17 +17,17 @@ TEST_CASE("pinned host memory meets the resource contract", "[cuda][memory]") {
 }
 
 TEST_CASE("cudaMalloc memory meets the resource contract", "[cuda][memory]") {
-  CudaMemoryResource device(Device::cuda(0));
+  DeviceMemoryResource device(Device::cuda(0));
   testing::check_memory_resource_contract(device);
 }
 
 TEST_CASE("cudaMallocAsync memory meets the resource contract", "[cuda][memory]") {
-  CudaAsyncMemoryResource device(Device::cuda(0));
+  AsyncDeviceMemoryResource device(Device::cuda(0));
   testing::check_memory_resource_contract(device);
 }
 
 TEST_CASE("stream-ordered memory round-trips data on a side stream", "[cuda][memory]") {
-  CudaAsyncMemoryResource resource(Device::cuda(0));
+  AsyncDeviceMemoryResource resource(Device::cuda(0));
   OwnedStream stream(Device::cuda(0));
   std::vector<float> host(4096), back(4096);
   for (std::size_t i = 0; i < host.size(); ++i) host[i] = static_cast<float>(i) * 0.5f;
@@ -53,6 +53,6 @@ TEST_CASE("a detached CUDA tensor lives in device memory", "[cuda][tensor]") {
 }
 
 TEST_CASE("CUDA refuses alignments it cannot give", "[cuda][memory]") {
-  CudaMemoryResource device(Device::cuda(0));
+  DeviceMemoryResource device(Device::cuda(0));
   CHECK_THROWS_WITH(device.allocate(64, 4096), Catch::Matchers::Contains("4096"));
 }

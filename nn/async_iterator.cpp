@@ -35,6 +35,20 @@ class PinnedMirrorScope final : public MemoryScope {
   MemoryScope* previous_;
 };
 
+// While alive, new tensors of `device` land in `scope` (restored on exit).
+class ScopeOverride {
+ public:
+  ScopeOverride(Device device, MemoryScope* scope)
+      : device_(device), previous_(MemoryScope::exchange_current(device, scope)) {}
+  ~ScopeOverride() { MemoryScope::exchange_current(device_, previous_); }
+  ScopeOverride(const ScopeOverride&) = delete;
+  ScopeOverride& operator=(const ScopeOverride&) = delete;
+
+ private:
+  Device device_;
+  MemoryScope* previous_;
+};
+
 // The host tensor's twin in the current (device) scope, filled on the current stream.
 Tensor to_device(const Tensor& host, Device device) {
   if (!host.defined() || host.device() == device) return host;
@@ -142,7 +156,8 @@ void AsyncDataSetIterator::produce() {
       ring_ = ring;
       unreleased_ = true;
       newest_cycle_ = slot.cycle;
-      const std::size_t bytes = ring->reserved_bytes() + staging_bytes_;
+      const std::size_t bytes =
+          ring->reserved_bytes() + (staging_ != nullptr ? staging_->reserved_bytes() : 0);
       if (bytes > ring_bytes) {
         if (ring_bytes != 0) ++statistics_.ring_growths;
         ring_bytes = bytes;
@@ -170,27 +185,32 @@ AsyncDataSetIterator::Slot AsyncDataSetIterator::make_batch(const std::string& i
     return slot;
   }
   // The source writes the batch into the pinned staging ring, the copy stream moves it into
-  // the device ring. The staging cycle is reused by host code, which no stream wait can
-  // order: it is released only once the host has seen the copy complete.
+  // the device ring, and the consumer's stream waits for the copy (next()). The staging
+  // memory is rewritten by host code, which no stream wait can order: the previous batch's
+  // staging cycle is released only once the host has seen its copy complete.
+  if (staging_held_) {
+    copied_[staging_slot_]->synchronize();
+    staging_->release_through(staging_cycle_);
+    staging_held_ = false;
+  }
   WorkspaceConfig staging_config = config;
   staging_config.mirroring = MirroringPolicy::HOST_ONLY;
-  Workspace* staging = nullptr;
-  std::uint64_t staging_cycle = 0;
   DataSet host;
   {
     WorkspaceScope staging_scope =
         WorkspaceManager::for_device(device_).activate(id + "_PINNED", staging_config);
-    staging = staging_scope.workspace();
-    staging_cycle = staging->cycle();
-    PinnedMirrorScope pinned(*staging);
+    staging_ = staging_scope.workspace();
+    staging_cycle_ = staging_->cycle();
+    staging_slot_ = index;
+    staging_held_ = true;
+    // The source's host tensors go to the staging ring, its device tensors (a source that
+    // moves its batches itself) to the device ring, never to the pinned one.
+    const ScopeOverride device_tensors(device_, ring);
+    PinnedMirrorScope pinned(*staging_);
     host = source_->next();
   }
   slot.data = {to_device(host.features, device_), to_device(host.labels, device_)};
-  host = DataSet{};
   copied_[index]->record(copy_stream);
-  copied_[index]->synchronize();
-  staging->release_through(staging_cycle);
-  staging_bytes_ = staging->reserved_bytes();
   return slot;
 }
 

@@ -13,7 +13,8 @@
 // copied asynchronously on the producer's own copy stream into the device ring, and an
 // event marks the copy: next() makes the consumer's current stream wait on it (no host
 // synchronization of the consumer), and the release of a batch is recorded on that stream.
-// The producer waits for its own copy before reusing the staging memory.
+// The producer makes sure (on the host) that a batch's copy is done before the staging memory
+// it read is reused, one batch later.
 //
 // The thread and its ring live as long as the iterator: restart() points it at a source for
 // a new epoch, so a network keeps one across fit() calls and allocates nothing after the
@@ -111,7 +112,11 @@ class AsyncDataSetIterator final : public DataSetIterator {
   bool busy_ = false;                // the producer is inside its source: pause() waits for it
   std::exception_ptr failure_;
   Workspace* ring_ = nullptr;  // owned by the producer thread's workspace manager
-  std::size_t staging_bytes_ = 0;  // the pinned staging ring's bytes (producer thread only)
+  // The pinned staging ring (producer thread only): the batch whose copy may still read it.
+  Workspace* staging_ = nullptr;
+  std::uint64_t staging_cycle_ = 0;
+  std::size_t staging_slot_ = 0;
+  bool staging_held_ = false;
   bool unreleased_ = false;    // cycles up to newest_cycle_ are still held (queued or consumed)
   std::uint64_t newest_cycle_ = 0;
   bool holding_ = false;  // the consumer holds the batch of cycle `held_cycle_`

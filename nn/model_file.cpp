@@ -61,6 +61,7 @@ void save_model(const Network& network, const std::string& path) {
   text.append((8 - text.size() % 8) % 8, ' ');  // align the data to 8 bytes
   // Gather the data on the host (one copy per tensor from the device).
   std::vector<float> data(offset / sizeof(float));
+  const DeviceGuard on_device(network.device());  // the copies run on its current stream
   std::size_t position = 0;
   for (const auto& [name, tensor] : tensors) {
     copy_tensor(tensor,
@@ -152,6 +153,7 @@ std::unique_ptr<Network> parse_model(const unsigned char* data, std::size_t size
     }
     std::vector<float> values(static_cast<std::size_t>(tensor.numel()));
     std::memcpy(values.data(), payload + begin, tensor.nbytes());
+    const DeviceGuard on_device(device);
     copy_tensor(Tensor::wrap(values.data(), tensor.shape(), DType::f32, Device::cpu()), tensor);
     Stream::current(device).synchronize();
   }

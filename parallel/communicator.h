@@ -36,6 +36,14 @@ class Communicator {
   virtual void all_reduce_sum(const Tensor& buffer) = 0;
 };
 
+/// A communicator whose collectives run in device stream order (NCCL on GPUs, its twin on
+/// the simulated devices): abort() ends the collectives in flight, so that no stream waits
+/// forever for a failed peer; the communicator is unusable afterwards.
+class DeviceCommunicator : public Communicator {
+ public:
+  virtual void abort() noexcept = 0;
+};
+
 /// Checks a buffer handed to a collective: contiguous f32 (the flat parameter buffers).
 void check_collective_buffer(const Tensor& buffer, const char* backend);
 

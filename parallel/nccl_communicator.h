@@ -14,7 +14,7 @@ namespace gyre::parallel {
 
 class MpiCommunicator;
 
-class NcclCommunicator final : public Communicator {
+class NcclCommunicator final : public DeviceCommunicator {
  public:
   /// One communicator per device of this process (ncclCommInitAll): member i on
   /// devices[i]. Devices must be distinct (NCCL puts one rank on a GPU).
@@ -38,7 +38,7 @@ class NcclCommunicator final : public Communicator {
   void all_reduce_sum(const Tensor& buffer) override;
   /// Ends every collective in flight on this communicator (ncclCommAbort): for a failed
   /// peer, so that no stream waits forever. The communicator is unusable afterwards.
-  void abort() noexcept;
+  void abort() noexcept override;
 
  private:
   NcclCommunicator(void* comm, int rank, int size, Device device);

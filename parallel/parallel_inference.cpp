@@ -155,7 +155,7 @@ bool ParallelInference::can_join(const Request& first, const Request& next,
 }
 
 void ParallelInference::run_worker(int index) {
-  const DeviceGuard on_device(replicas_[static_cast<std::size_t>(index)]->device());
+  const DeviceGuard on_replica_device(replicas_[static_cast<std::size_t>(index)]->device());
   std::vector<Request> batch;
   batch.reserve(static_cast<std::size_t>(config_.batch_limit));
   try {  // a full batch first: this thread's workspaces learn their size before any request
@@ -251,6 +251,14 @@ void ParallelInference::serve_batch(int index, std::vector<Request>& batch) {
     }
     // A caller may read its answer on any stream or on the host: it is complete when handed.
     if (device.is_accelerator()) Stream::current(device).synchronize();
+    const Device home = replicas_.front()->device();
+    if (device != home) {  // answers are on the model's device, whichever replica served
+      const DeviceGuard on_home(home);
+      const Tensor moved = Tensor::empty_detached(output.shape(), DType::f32, home);
+      copy_tensor(output, moved);
+      Stream::current(home).synchronize();
+      output = moved;
+    }
   } catch (const std::exception& exception) {
     failed = true;
     error = exception.what();

@@ -1,5 +1,6 @@
 #include "parallel/parallel_wrapper.h"
 #include "parallel/replica_devices.h"
+#include "parallel/sim_communicator.h"
 
 #include <chrono>
 
@@ -61,13 +62,15 @@ ParallelWrapper::ParallelWrapper(nn::Network& model, const ParallelWrapperConfig
     owned_replicas_.push_back(std::move(replica));
   }
   group_ = std::make_unique<ThreadGroup>(count, config_.across_processes);
-  // NCCL where every rank has a GPU of its own: distinct GPUs of this process, or one GPU
-  // per MPI process; otherwise device replicas average through host mirrors.
-  const bool distinct_gpus =
-      home.is_cuda() && count > 1 && count <= devices && config_.across_processes == nullptr;
+  // A device collective where every rank has an accelerator of its own: distinct devices of
+  // this process (NCCL, or its sim twin), or one GPU per MPI process (NCCL, truly CUDA);
+  // otherwise device replicas average through host mirrors.
+  const bool distinct_devices = home.is_accelerator() && count > 1 && count <= devices &&
+                                config_.across_processes == nullptr;
   const bool gpu_per_process = home.is_cuda() && count == 1 &&
                                dynamic_cast<MpiCommunicator*>(config_.across_processes) != nullptr;
-  use_nccl_ = (distinct_gpus || gpu_per_process) && NcclCommunicator::available();
+  use_device_group_ = (distinct_devices && home.is_sim()) ||
+                      ((distinct_devices || gpu_per_process) && NcclCommunicator::available());
   workers_.resize(static_cast<std::size_t>(count));
 }
 
@@ -83,11 +86,15 @@ ParallelStatistics ParallelWrapper::statistics() const {
 void ParallelWrapper::start_workers() {
   if (running_) return;
   group_->reset();
-  if (use_nccl_ && nccl_.empty()) {
-    if (config_.across_processes == nullptr) {
-      nccl_ = NcclCommunicator::create_group(devices_);
+  if (use_device_group_ && device_group_.empty()) {
+    if (devices_.front().is_sim()) {
+      for (auto& member : SimCommunicator::create_group(devices_))
+        device_group_.push_back(std::move(member));
+    } else if (config_.across_processes == nullptr) {
+      for (auto& member : NcclCommunicator::create_group(devices_))
+        device_group_.push_back(std::move(member));
     } else {  // one GPU per process: NCCL over MPI
-      nccl_.push_back(NcclCommunicator::create_across(
+      device_group_.push_back(NcclCommunicator::create_across(
           dynamic_cast<MpiCommunicator&>(*config_.across_processes), devices_.front()));
     }
   }
@@ -127,11 +134,12 @@ void ParallelWrapper::run_worker(int index) {
         train_on(index, *batch);
       } else {  // average: parameters, then updater state, of whoever trained since the last
         Communicator& communicator =
-            use_nccl_ ? static_cast<Communicator&>(*nccl_[static_cast<std::size_t>(index)])
+            use_device_group_
+                ? static_cast<Communicator&>(*device_group_[static_cast<std::size_t>(index)])
                       : group_->member(index);
         nn::Network& replica = *replicas_[static_cast<std::size_t>(index)];
         auto average = [&](const Tensor& buffer, Tensor& host) {
-          if (buffer.device().is_cpu() || use_nccl_) {  // NCCL averages device memory in place
+          if (buffer.device().is_cpu() || use_device_group_) {  // device memory, in place
             communicator.average(buffer, self.trained_since_average);
             return;
           }
@@ -150,7 +158,7 @@ void ParallelWrapper::run_worker(int index) {
       }
     } catch (const std::exception& error) {
       group_->abort(strcat("worker ", index, " failed: ", error.what()));
-      for (auto& communicator : nccl_) communicator->abort();  // no stream waits for this worker
+      for (auto& communicator : device_group_) communicator->abort();  // no stream waits
       lock.lock();
       if (failure_ == nullptr) failure_ = std::current_exception();
       lock.unlock();
@@ -284,7 +292,7 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
     }
     prefetcher_.reset();
     stop_workers();  // no thread outlives a failed fit(), the prefetcher's included
-    nccl_.clear();   // aborted communicators are remade by the next fit()
+    device_group_.clear();  // aborted communicators are remade by the next fit()
     rounds_since_average_ = 0;
     throw;
   }

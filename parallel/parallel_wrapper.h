@@ -110,9 +110,10 @@ class ParallelWrapper {
   std::vector<std::unique_ptr<nn::Network>> owned_replicas_;
   std::vector<Device> devices_;
   std::unique_ptr<ThreadGroup> group_;
-  // CUDA replicas on distinct GPUs of one process average with NCCL on their own streams.
-  std::vector<std::unique_ptr<NcclCommunicator>> nccl_;
-  bool use_nccl_ = false;
+  // Replicas on distinct accelerators of one process average on their own streams: NCCL on
+  // GPUs, SimCommunicator on sim devices (also NCCL across MPI processes, one GPU each).
+  std::vector<std::unique_ptr<DeviceCommunicator>> device_group_;
+  bool use_device_group_ = false;
   std::unique_ptr<nn::AsyncDataSetIterator> prefetcher_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;

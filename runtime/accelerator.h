@@ -55,6 +55,8 @@ class Accelerator {
   /// Graph capture of `stream`'s work (thread-local mode); end_capture returns the
   /// instantiated graph, or null when the capture failed.
   virtual void begin_capture(Stream stream) = 0;
+  /// Whether `stream` is capturing a graph now (cudaStreamIsCapturing).
+  virtual bool is_capturing(Stream stream) = 0;
   virtual void* end_capture(Stream stream) noexcept = 0;
   virtual void launch_graph(void* graph, Stream stream) = 0;
   virtual void destroy_graph(void* graph) noexcept = 0;

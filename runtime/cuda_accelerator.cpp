@@ -88,6 +88,9 @@ void CudaAccelerator::synchronize_event(void* event) {
 void CudaAccelerator::begin_capture(Stream stream) {
   cuda_backend::begin_capture(handle(stream));
 }
+bool CudaAccelerator::is_capturing(Stream stream) {
+  return cuda_backend::is_capturing(handle(stream));
+}
 void* CudaAccelerator::end_capture(Stream stream) noexcept {
   return cuda_backend::end_capture(handle(stream));
 }

@@ -30,6 +30,7 @@ class CudaAccelerator final : public Accelerator {
   bool event_completed(void* event) override;
   void synchronize_event(void* event) override;
   void begin_capture(Stream stream) override;
+  bool is_capturing(Stream stream) override;
   void* end_capture(Stream stream) noexcept override;
   void launch_graph(void* graph, Stream stream) override;
   void destroy_graph(void* graph) noexcept override;

@@ -45,6 +45,8 @@ void memset_async(void* destination, int value, std::size_t bytes, void* stream)
 
 // CUDA graphs: capture a stream's work (thread-local mode), instantiate, replay.
 void begin_capture(void* stream);
+/// Whether the stream is capturing (cudaStreamIsCapturing).
+bool is_capturing(void* stream);
 /// Ends the capture; returns the instantiated graph, or null if the capture failed (the
 /// stream has left capture mode either way and the error slot is clear).
 void* end_capture(void* stream) noexcept;

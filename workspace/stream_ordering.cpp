@@ -4,6 +4,8 @@
 #include <mutex>
 #include <vector>
 
+#include "runtime/accelerator.h"
+
 namespace gyre {
 namespace {
 
@@ -32,6 +34,10 @@ class EventOrdering final : public StreamOrdering {
     if (fence == 0) return;
     std::lock_guard<std::mutex> lock(mutex_);
     events_[fence - 1]->wait(stream);
+  }
+
+  bool capturing(Stream stream) override {
+    return stream.device().is_accelerator() && accelerator(stream.device()).is_capturing(stream);
   }
 
   void forget(std::uint64_t fence) override {

@@ -18,6 +18,10 @@ class StreamOrdering {
   virtual void wait(Stream stream, std::uint64_t fence) = 0;
   /// The fence is no longer needed; its resources may be reused.
   virtual void forget(std::uint64_t fence) = 0;
+  /// Whether `stream` is capturing a graph: a fence can then be neither recorded for eager
+  /// work nor waited on (CUDA's capture isolation), and the graph's owner orders the
+  /// capture's stream against the others (the graph steps do it with events).
+  virtual bool capturing(Stream /*stream*/) { return false; }
 };
 
 /// The real ordering: CUDA events for CUDA streams (pooled, so the steady state creates

@@ -223,6 +223,9 @@ void Workspace::end_cycle() {
   fences_.clear();
   for (Stream stream : streams_this_cycle_) {
     if (stream.device().is_cpu()) continue;  // CPU streams are synchronous: nothing to order
+    // A capturing stream's fence would be a node of the graph, which eager work may not wait
+    // on: the graph's owner orders its replays against the other streams instead.
+    if (resources_.ordering->capturing(stream)) continue;
     const std::uint64_t token = resources_.ordering->record(stream);
     if (token != 0) fences_.push_back({stream, token});
   }
@@ -428,9 +431,12 @@ void Workspace::note_stream(Stream stream) {
     if (seen == stream) return;
   }
   // The first use of `stream` in this cycle: it must not touch memory that the previous
-  // cycle's other streams may still be using.
-  for (const Fence& fence : fences_) {
-    if (fence.stream != stream) resources_.ordering->wait(stream, fence.token);
+  // cycle's other streams may still be using. A capture may not wait on fences recorded
+  // outside it: its owner made the capturing stream wait for the others before it began.
+  if (!fences_.empty() && !resources_.ordering->capturing(stream)) {
+    for (const Fence& fence : fences_) {
+      if (fence.stream != stream) resources_.ordering->wait(stream, fence.token);
+    }
   }
   streams_this_cycle_.push_back(stream);
   last_stream_ = stream;

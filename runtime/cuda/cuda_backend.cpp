@@ -176,6 +176,11 @@ void record_event(void* event, void* stream) {
 void begin_capture(void* stream) {
   GYRE_CUDA_CHECK(cudaStreamBeginCapture(as_stream(stream), cudaStreamCaptureModeThreadLocal));
 }
+bool is_capturing(void* stream) {
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  GYRE_CUDA_CHECK(cudaStreamIsCapturing(as_stream(stream), &status));
+  return status != cudaStreamCaptureStatusNone;
+}
 void* end_capture(void* stream) noexcept {
   cudaGraph_t graph = nullptr;
   const cudaError_t ended = cudaStreamEndCapture(as_stream(stream), &graph);

@@ -56,6 +56,9 @@ void memset_async(void*, int, std::size_t, void*) {
 void begin_capture(void*) {
   unavailable("graph capture");
 }
+bool is_capturing(void*) {
+  return false;
+}
 void* end_capture(void*) noexcept {
   return nullptr;
 }

@@ -36,14 +36,19 @@ struct SimStream {
   std::shared_ptr<Capture> capture;  // guarded by the registry's mutex
 };
 
+// One record of an event: done once the work queued before it has run. A wait binds the
+// newest record at the time of the call; a later record (on any stream) does not release it.
+struct Record {
+  bool done = false;  // guarded by the event's mutex
+};
+
 struct SimEvent {
   std::uint64_t id = 0;
   int device = 0;
   std::mutex mutex;
   std::condition_variable changed;
-  std::uint64_t recorded = 0;   // generation of the newest record
-  std::uint64_t completed = 0;  // newest generation whose work has run
-  std::uint64_t capture = 0;    // the capture its newest record was made in (0: eager)
+  std::shared_ptr<Record> newest;  // null: never recorded (complete, as in CUDA)
+  std::uint64_t capture = 0;       // the capture its newest record was made in (0: eager)
 };
 
 struct SimGraph {
@@ -466,15 +471,15 @@ void SimAccelerator::record_event(void* handle, Stream stream) {
     event->capture = capture->id;  // a node of the graph: only the capture may wait on it
     return;
   }
-  std::uint64_t generation;
+  auto record = std::make_shared<Record>();
   {
     std::lock_guard<std::mutex> lock(event->mutex);
-    generation = ++event->recorded;
+    event->newest = record;
     event->capture = 0;
   }
-  submit(*target, [event, generation] {
+  submit(*target, [event, record] {
     std::lock_guard<std::mutex> lock(event->mutex);
-    event->completed = std::max(event->completed, generation);
+    record->done = true;
     event->changed.notify_all();
   });
 }
@@ -483,10 +488,11 @@ void SimAccelerator::stream_wait_event(Stream stream, void* handle) {
   std::shared_ptr<SimEvent> event = event_of(handle);
   std::shared_ptr<SimStream> target = stream_of(stream, Use::refer);
   std::shared_ptr<Capture> capture = capture_of(*target);
-  std::uint64_t generation, captured_in;
+  std::shared_ptr<Record> record;
+  std::uint64_t captured_in;
   {
     std::lock_guard<std::mutex> lock(event->mutex);
-    generation = event->recorded;
+    record = event->newest;
     captured_in = event->capture;
   }
   if (captured_in != 0) {
@@ -498,16 +504,16 @@ void SimAccelerator::stream_wait_event(Stream stream, void* handle) {
     if (capture != nullptr) fail_capture(*capture, why);
     throw DeviceError(strcat("sim: ", why));
   }
-  if (generation == 0) return;  // never recorded: nothing to wait for, as in CUDA
+  if (record == nullptr) return;  // never recorded: nothing to wait for, as in CUDA
   if (capture != nullptr) {
     fail_capture(*capture, strcat(describe(*target), " waits during capture on event #",
                                   event->id,
                                   ", which was recorded outside the capture (CUDA: "
                                   "cudaErrorStreamCaptureIsolation)"));
   }
-  submit(*target, [event, generation] {
+  submit(*target, [event, record] {
     std::unique_lock<std::mutex> lock(event->mutex);
-    event->changed.wait(lock, [&] { return event->completed >= generation; });
+    event->changed.wait(lock, [&] { return record->done; });
   });
 }
 
@@ -517,7 +523,7 @@ bool SimAccelerator::event_completed(void* handle) {
   GYRE_CHECK(event->capture == 0, DeviceError, "sim: querying event #", event->id,
              ", which was recorded inside a graph capture (CUDA: "
              "cudaErrorStreamCaptureUnsupported)");
-  return event->completed >= event->recorded;
+  return event->newest == nullptr || event->newest->done;
 }
 
 void SimAccelerator::synchronize_event(void* handle) {
@@ -527,8 +533,8 @@ void SimAccelerator::synchronize_event(void* handle) {
   GYRE_CHECK(event->capture == 0, DeviceError, "sim: synchronizing event #", event->id,
              ", which was recorded inside a graph capture (CUDA: "
              "cudaErrorStreamCaptureUnsupported)");
-  const std::uint64_t generation = event->recorded;
-  event->changed.wait(lock, [&] { return event->completed >= generation; });
+  const std::shared_ptr<Record> record = event->newest;
+  if (record != nullptr) event->changed.wait(lock, [&] { return record->done; });
 }
 
 void SimAccelerator::begin_capture(Stream stream) {
@@ -544,6 +550,10 @@ void SimAccelerator::begin_capture(Stream stream) {
   capture->id = all.next_id++;
   target->capture = capture;
   tls_captures.push_back(std::move(capture));
+}
+
+bool SimAccelerator::is_capturing(Stream stream) {
+  return capture_of(*stream_of(stream, Use::refer)) != nullptr;
 }
 
 void* SimAccelerator::end_capture(Stream stream) noexcept {

@@ -16,6 +16,7 @@ Tensor random_tensor(const Shape& shape, std::uint32_t seed, float low, float hi
   float* data = host.data<float>();
   for (std::int64_t i = 0; i < host.numel(); ++i) data[i] = distribution(random);
   if (device.is_cpu()) return host;
+  const DeviceGuard on_device(device);
   Tensor result = Tensor::empty_detached(shape, DType::f32, device);
   copy_tensor(host, result);
   Stream::current(device).synchronize();
@@ -36,7 +37,8 @@ Tensor tensor_from(const Shape& shape, const std::vector<double>& values, Device
 
 std::vector<double> values_of(const Tensor& tensor) {
   Tensor host = tensor;
-  if (tensor.device().is_cuda()) {
+  if (tensor.device().is_accelerator()) {
+    const DeviceGuard on_device(tensor.device());
     host = Tensor::empty_detached(tensor.shape(), tensor.dtype(), Device::cpu());
     copy_tensor(tensor, host);
     Stream::current(tensor.device()).synchronize();

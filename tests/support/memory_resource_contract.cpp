@@ -6,7 +6,7 @@
 #include <random>
 #include <vector>
 
-#include "runtime/cuda_backend.h"
+#include "runtime/accelerator.h"
 #include "runtime/error.h"
 #include "runtime/statistics_resource.h"
 
@@ -21,9 +21,12 @@ void write_and_verify(const MemoryResource& resource, void* pointer, std::size_t
   for (auto& byte : pattern) byte = static_cast<std::uint8_t>(random());
   std::vector<std::uint8_t> readback(bytes);
   if (resource.kind() == MemoryKind::device) {
-    cuda_backend::copy_async(pointer, pattern.data(), bytes, nullptr);
-    cuda_backend::copy_async(readback.data(), pointer, bytes, nullptr);
-    cuda_backend::synchronize_stream(nullptr);
+    const DeviceGuard on_device(resource.device());
+    const Stream stream(resource.device(), nullptr);
+    Accelerator& device = accelerator(resource.device());
+    device.copy_async(pointer, pattern.data(), bytes, stream);
+    device.copy_async(readback.data(), pointer, bytes, stream);
+    device.synchronize(stream);
   } else {
     std::memcpy(pointer, pattern.data(), bytes);
     std::memcpy(readback.data(), pointer, bytes);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "kernels/blas_info.h"
+#include "runtime/accelerator.h"
 #include "runtime/build_info.h"
 #include "runtime/cuda_backend.h"
 #include "runtime/device.h"
@@ -64,6 +65,13 @@ void print_text(const nlohmann::json& info) {
               << device["compute_capability"].get<std::string>() << ", "
               << device["multiprocessors"].get<int>() << " SMs\n";
   }
+  if (info["sim_devices"].empty()) std::cout << "  no sim device (GYRE_SIM_DEVICES=N simulates N)\n";
+  for (const auto& device : info["sim_devices"]) {
+    std::cout << "  " << device["device"].get<std::string>() << "  "
+              << device["name"].get<std::string>() << ", "
+              << device["total_memory_gib"].get<double>() << " GiB ("
+              << device["free_memory_gib"].get<double>() << " free)\n";
+  }
   std::cout << "Threads: " << info["threads"]["hardware"].get<unsigned>() << " hardware, "
             << info["threads"]["blas"].get<int>() << " OpenBLAS\n";
 }
@@ -95,6 +103,16 @@ nlohmann::json collect_info() {
          {"compute_capability", std::to_string(properties.compute_major) + "." +
                                     std::to_string(properties.compute_minor)},
          {"multiprocessors", properties.multiprocessors}});
+  }
+  // Simulated devices (GYRE_SIM_DEVICES): CUDA's rules, the CPU's kernels.
+  info["sim_devices"] = nlohmann::json::array();
+  for (int index = 0; index < device_count(DeviceType::sim); ++index) {
+    const cuda_backend::DeviceProperties properties =
+        accelerator(DeviceType::sim).properties(index);
+    info["sim_devices"].push_back({{"device", Device::sim(index).to_string()},
+                                   {"name", properties.name},
+                                   {"total_memory_gib", gibibytes(properties.total_memory)},
+                                   {"free_memory_gib", gibibytes(properties.free_memory)}});
   }
   info["threads"] = {{"hardware", std::thread::hardware_concurrency()}, {"blas", blas.threads}};
   return info;

@@ -74,7 +74,7 @@ void add_serve_command(CLI::App& app) {
   command->add_option("--host", options->server.host, "Address to bind (default: loopback only)");
   command->add_option("--port", options->server.port, "Port (0: any free one)")
       ->check(CLI::Range(0, 65535));
-  command->add_option("--device", options->device, "cpu or cuda[:N]");
+  command->add_option("--device", options->device, "cpu, cuda[:N] or sim[:N]");
   command->add_option("--workers", options->workers, "Model replicas (0: one per device)")
       ->check(CLI::Range(0, 256));
   command->add_option("--mode", options->mode, "batched or sequential")

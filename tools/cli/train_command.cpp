@@ -170,7 +170,8 @@ void add_train_command(CLI::App& app) {
   command->add_option("--seed", options->seed, "Seed of initialisation, shuffling and dropout")
       ->each([options](const std::string&) { options->seed_given = true; });
   command->add_option("--output", options->output, "Where to write the model (safetensors)");
-  command->add_option("--device", options->device, "cpu or cuda[:N]");
+  command->add_option("--device", options->device,
+                      "cpu, cuda[:N] or sim[:N] (simulated: GYRE_SIM_DEVICES=N)");
   command->add_option("--data", options->data, "Directory of the Fashion-MNIST IDX files");
   command
       ->add_option("--workers", options->workers,
@@ -197,7 +198,7 @@ void add_eval_command(CLI::App& app) {
   command->add_option("model", *model, "The model file written by gyre train")
       ->required()
       ->check(CLI::ExistingFile);
-  command->add_option("--device", *device, "cpu or cuda[:N]");
+  command->add_option("--device", *device, "cpu, cuda[:N] or sim[:N]");
   command->add_option("--data", *data, "Directory of the Fashion-MNIST IDX files");
   command->callback([model, device, data] {
     const Device target = Device::parse(*device);

@@ -1,26 +1,41 @@
-// [cuda] the inference and training steps as replayed CUDA graphs: the same answers as
-// eager runs, and replays once the workspaces have learned their sizes.
+// [device] the inference and training steps as replayed graphs (CUDA graphs; captured and
+// replayed by sim streams on sim): the same answers as eager runs, and replays once the
+// workspaces have learned their sizes.
 #include <catch2/catch.hpp>
 #include <vector>
 
 #include "nn/network.h"
+#include "runtime/stream.h"
 #include "runtime/tensor_copy.h"
 #include "tests/support/kernel_testing.h"
+#include "tests/support/test_device.h"
 #include "workspace/workspace.h"
 
 using namespace gyre;
 using namespace gyre::nn;
 
-TEST_CASE("a graphed inference step answers as the eager one and replays", "[cuda][nn][graphs]") {
+namespace {
+// A CPU copy of a tensor of any device, once the device's work on it is done (values_of
+// copies only CUDA tensors to the host).
+Tensor on_host(const Tensor& tensor) {
+  if (tensor.device().is_cpu()) return tensor;
+  const DeviceGuard on_its_device(tensor.device());
+  const Tensor host = Tensor::empty_detached(tensor.shape(), tensor.dtype(), Device::cpu());
+  copy_tensor(tensor, host);
+  Stream::current(tensor.device()).synchronize();
+  return host;
+}
+}  // namespace
+
+TEST_CASE("a graphed inference step answers as the eager one and replays", "[device][nn][graphs]") {
+  const Device device = testing::test_device();
   const NetworkConfig config = NetworkConfig::mlp();
-  Network eager(config, Device::cuda(0)), graphed(config, Device::cuda(0));
+  Network eager(config, device), graphed(config, device);
   graphed.set_cuda_graphs(true);
   for (std::uint32_t i = 0; i < 8; ++i) {
-    const Tensor host = testing::random_tensor({128, 784}, i, 0.0f, 1.0f);
-    const Tensor input = Tensor::empty_detached({128, 784}, DType::f32, Device::cuda(0));
-    copy_tensor(host, input);
-    testing::require_close(graphed.output(input), testing::values_of(eager.output(input)), 1e-6,
-                           1e-7);
+    const Tensor input = testing::random_tensor({128, 784}, i, 0.0f, 1.0f, device);
+    const std::vector<double> expected = testing::values_of(on_host(eager.output(input)));
+    testing::require_close(on_host(graphed.output(input)), expected, 1e-6, 1e-7);
   }
   INFO("eager because: " << graphed.inference_graph_plan().reason());
   CHECK(graphed.inference_graph_plan().has_graph());
@@ -28,18 +43,20 @@ TEST_CASE("a graphed inference step answers as the eager one and replays", "[cud
 }
 
 namespace {
-// Fashion-MNIST-shaped random batches with one-hot labels on the GPU, and a short last batch.
-std::vector<DataSet> gpu_batches(int count, std::int64_t batch) {
+// Fashion-MNIST-shaped random batches with one-hot labels on `device`, and a short last batch.
+std::vector<DataSet> device_batches(Device device, int count, std::int64_t batch) {
   std::vector<DataSet> batches;
   for (int b = 0; b < count; ++b) {
     const std::int64_t rows = b + 1 == count ? batch / 2 : batch;
-    Tensor labels = Tensor::empty_detached({rows, 10});
+    Tensor labels = Tensor::empty_detached({rows, 10}, DType::f32, Device::cpu());
     for (std::int64_t r = 0; r < rows; ++r) {
       for (int c = 0; c < 10; ++c) labels.data<float>()[r * 10 + c] = (r + b) % 10 == c;
     }
-    DataSet set{testing::random_tensor({rows, 784}, 100 + b, 0.0f, 1.0f, Device::cuda(0)),
-                Tensor::empty_detached({rows, 10}, DType::f32, Device::cuda(0))};
+    DataSet set{testing::random_tensor({rows, 784}, 100 + b, 0.0f, 1.0f, device),
+                Tensor::empty_detached({rows, 10}, DType::f32, device)};
+    const DeviceGuard on_device(device);
     copy_tensor(labels, set.labels);
+    Stream::current(device).synchronize();
     batches.push_back(set);
   }
   return batches;
@@ -47,13 +64,14 @@ std::vector<DataSet> gpu_batches(int count, std::int64_t batch) {
 }  // namespace
 
 TEST_CASE("a graphed training step trains as the eager one, replays, and allocates nothing",
-          "[cuda][nn][graphs]") {
+          "[device][nn][graphs]") {
+  const Device device = testing::test_device();
   // Dropout and Adam: both read the iteration from the device, so replays are new steps.
   const NetworkConfig config =
       NetworkBuilder().input({784}).dense(256).dropout(0.2f).dense(128).output(10).seed(9).build();
-  Network eager(config, Device::cuda(0)), graphed(config, Device::cuda(0));
+  Network eager(config, device), graphed(config, device);
   graphed.set_cuda_graphs(true);
-  const std::vector<DataSet> batches = gpu_batches(6, 128);
+  const std::vector<DataSet> batches = device_batches(device, 6, 128);
   for (int epoch = 0; epoch < 3; ++epoch) {
     for (const DataSet& batch : batches) {
       eager.fit(batch);
@@ -64,7 +82,8 @@ TEST_CASE("a graphed training step trains as the eager one, replays, and allocat
   CHECK(graphed.training_graph_plan().has_graph());
   CHECK(graphed.training_graph_plan().replays() >= 10);
   CHECK(graphed.iteration() == eager.iteration());
-  testing::require_close(graphed.parameters(), testing::values_of(eager.parameters()), 1e-4, 1e-6);
+  testing::require_close(on_host(graphed.parameters()),
+                         testing::values_of(on_host(eager.parameters())), 1e-4, 1e-6);
   CHECK(graphed.score() == Approx(eager.score()).epsilon(1e-4));
   // Steady state, with inference between steps: after one round to learn the inference
   // sizes (which may grow a shared workspace, and so drop the training graph once), no
@@ -78,8 +97,8 @@ TEST_CASE("a graphed training step trains as the eager one, replays, and allocat
   round();
   round();
   const std::uint64_t replays = graphed.training_graph_plan().replays();
-  const std::uint64_t moves = Workspace::arena_moves(Device::cuda(0));
+  const std::uint64_t moves = Workspace::arena_moves(device);
   round();
-  CHECK(Workspace::arena_moves(Device::cuda(0)) == moves);
+  CHECK(Workspace::arena_moves(device) == moves);
   CHECK(graphed.training_graph_plan().replays() == replays + 5);
 }

@@ -1,11 +1,16 @@
-// [cuda] kernel tests: the CPU is the oracle. Every case runs the same op on the same
-// seeded inputs on cuda:0 and on the CPU and compares the results.
+// [device] kernel tests: the CPU is the oracle. Every case runs the same op on the same
+// seeded inputs on the test device (tests/support/test_device.h) and on the CPU and compares
+// the results. On sim the device runs the CPU's kernels behind its launch path (the stream's
+// executor, the current-device and pointer checks); on CUDA, CUDA's own kernels.
 #include <catch2/catch.hpp>
 #include <functional>
 #include <vector>
 
 #include "kernels/ops.h"
+#include "runtime/stream.h"
+#include "runtime/tensor_copy.h"
 #include "tests/support/kernel_testing.h"
+#include "tests/support/test_device.h"
 
 using namespace gyre;
 using namespace gyre::kernels;
@@ -13,30 +18,40 @@ using testing::random_tensor;
 using testing::values_of;
 
 namespace {
-const Device kGpu = Device::cuda(0);
-
-std::vector<Tensor> on_gpu(const std::vector<Tensor>& tensors) {
+std::vector<Tensor> on_device(const std::vector<Tensor>& tensors) {
   std::vector<Tensor> result;
-  for (const Tensor& tensor : tensors) result.push_back(copy_to(tensor, kGpu));
+  for (const Tensor& tensor : tensors) result.push_back(copy_to(tensor, testing::test_device()));
   return result;
 }
 
-// Runs `op` on CPU inputs and on their GPU copies; compares every returned tensor.
+// A CPU copy of a tensor of any device, once the device's work on it is done (values_of
+// copies only CUDA tensors to the host).
+Tensor on_host(const Tensor& tensor) {
+  if (tensor.device().is_cpu()) return tensor;
+  const DeviceGuard on_its_device(tensor.device());
+  const Tensor host = Tensor::empty_detached(tensor.shape(), tensor.dtype(), Device::cpu());
+  copy_tensor(tensor, host);
+  Stream::current(tensor.device()).synchronize();
+  return host;
+}
+
+// Runs `op` on CPU inputs and on their device copies; compares every returned tensor.
 void same_on_both(const std::vector<Tensor>& inputs,
                   const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& op,
                   double relative = 1e-4, double absolute = 1e-5) {
   const std::vector<Tensor> expected = op(inputs);
-  const std::vector<Tensor> actual = op(on_gpu(inputs));
+  const std::vector<Tensor> actual = op(on_device(inputs));
   REQUIRE(actual.size() == expected.size());
   for (std::size_t i = 0; i < actual.size(); ++i) {
     INFO("result " << i);
-    REQUIRE(actual[i].device() == kGpu);
-    testing::require_close(actual[i], values_of(expected[i]), relative, absolute);
+    REQUIRE(expected[i].device() == Device::cpu());
+    REQUIRE(actual[i].device() == testing::test_device());
+    testing::require_close(on_host(actual[i]), values_of(expected[i]), relative, absolute);
   }
 }
 }  // namespace
 
-TEST_CASE("CUDA gemm equals the CPU's", "[cuda][kernels]") {
+TEST_CASE("device gemm equals the CPU's", "[device][kernels]") {
   for (bool ta : {false, true}) {
     for (bool tb : {false, true}) {
       const Tensor a = random_tensor(ta ? Shape{65, 33} : Shape{33, 65}, 1),
@@ -54,7 +69,7 @@ TEST_CASE("CUDA gemm equals the CPU's", "[cuda][kernels]") {
                });
 }
 
-TEST_CASE("CUDA elementwise ops and activations equal the CPU's", "[cuda][kernels]") {
+TEST_CASE("device elementwise ops and activations equal the CPU's", "[device][kernels]") {
   const Tensor x = random_tensor({37, 129}, 6, -3.0f, 3.0f),
                positive = random_tensor({37, 129}, 7, 0.1f, 2.0f);
   for (UnaryOp op : {UnaryOp::negate, UnaryOp::exp, UnaryOp::log, UnaryOp::sqrt, UnaryOp::abs,
@@ -83,7 +98,7 @@ TEST_CASE("CUDA elementwise ops and activations equal the CPU's", "[cuda][kernel
   }
 }
 
-TEST_CASE("CUDA losses and reductions equal the CPU's", "[cuda][kernels]") {
+TEST_CASE("device losses and reductions equal the CPU's", "[device][kernels]") {
   std::vector<double> one_hot(64 * 10, 0.0);
   for (int r = 0; r < 64; ++r) one_hot[r * 10 + r % 10] = 1.0;
   same_on_both({random_tensor({64, 10}, 11, -4.0f, 4.0f), testing::tensor_from({64, 10}, one_hot)},
@@ -114,7 +129,8 @@ TEST_CASE("CUDA losses and reductions equal the CPU's", "[cuda][kernels]") {
       0.0, 0.0);
 }
 
-TEST_CASE("CUDA draws the same dropout masks and initial weights as the CPU", "[cuda][kernels]") {
+TEST_CASE("the device draws the same dropout masks and initial weights as the CPU",
+          "[device][kernels]") {
   same_on_both(
       {random_tensor({1000, 33}, 15)},
       [](const std::vector<Tensor>& in) {
@@ -142,7 +158,7 @@ TEST_CASE("CUDA draws the same dropout masks and initial weights as the CPU", "[
       1e-5, 1e-6);
 }
 
-TEST_CASE("CUDA optimizers, casts and fills equal the CPU's", "[cuda][kernels]") {
+TEST_CASE("device optimizers, casts and fills equal the CPU's", "[device][kernels]") {
   same_on_both({random_tensor({4096}, 17), random_tensor({4096}, 18),
                 random_tensor({4096}, 19, 0.0f, 0.1f), random_tensor({4096}, 20, 0.0f, 0.1f)},
                [](const std::vector<Tensor>& in) {
@@ -168,12 +184,17 @@ TEST_CASE("CUDA optimizers, casts and fills equal the CPU's", "[cuda][kernels]")
       },
       1e-6, 0.0);
   // f16 and bf16 exist on CUDA only: a round trip keeps values within their precision.
-  const Tensor x = copy_to(random_tensor({100}, 22), kGpu);
-  testing::require_close(cast(cast(x, DType::f16), DType::f32), values_of(x), 1e-3, 1e-3);
-  testing::require_close(cast(cast(x, DType::bf16), DType::f32), values_of(x), 1e-2, 1e-2);
+  if (testing::device_kind() == DeviceType::cuda) {
+    const Tensor host = random_tensor({100}, 22);
+    const Tensor x = copy_to(host, testing::test_device());
+    testing::require_close(on_host(cast(cast(x, DType::f16), DType::f32)), values_of(host), 1e-3,
+                           1e-3);
+    testing::require_close(on_host(cast(cast(x, DType::bf16), DType::f32)), values_of(host), 1e-2,
+                           1e-2);
+  }
 }
 
-TEST_CASE("cuDNN convolution, pooling and batch norm equal the CPU's", "[cuda][kernels]") {
+TEST_CASE("device convolution, pooling and batch norm equal the CPU's", "[device][kernels]") {
   const Conv2dOptions conv{2, 1, 1, 2};
   same_on_both(
       {random_tensor({4, 3, 17, 13}, 23), random_tensor({6, 3, 5, 3}, 24)},
@@ -221,7 +242,7 @@ TEST_CASE("cuDNN convolution, pooling and batch norm equal the CPU's", "[cuda][k
       1e-4, 1e-4);
 }
 
-TEST_CASE("CUDA channel bias add and channel sum equal the CPU's", "[cuda][kernels]") {
+TEST_CASE("device channel bias add and channel sum equal the CPU's", "[device][kernels]") {
   same_on_both({random_tensor({4, 6, 5, 3}, 32), random_tensor({6}, 33)},
                [](const std::vector<Tensor>& in) {
                  return std::vector<Tensor>{channel_bias_add(in[0], in[1]), channel_sum(in[0])};

@@ -1,0 +1,100 @@
+// [device] ParallelInference on the test device's kind (tests/support/test_device.h), one
+// replica per device, with device inputs written on the callers' own streams: the hand-off
+// through events gives the CPU's answers, and the events come from a pool.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <exception>
+#include <thread>
+#include <vector>
+
+#include "kernels/ops.h"
+#include "parallel/parallel_inference.h"
+#include "runtime/stream.h"
+#include "runtime/tensor_copy.h"
+#include "tests/support/kernel_testing.h"
+#include "tests/support/test_device.h"
+
+using namespace gyre;
+using namespace gyre::nn;
+using namespace gyre::parallel;
+
+namespace {
+// A CPU copy of a tensor of any device, ordered after the work of this thread's current
+// stream of its device (values_of copies only CUDA tensors to the host).
+Tensor on_host(const Tensor& tensor) {
+  if (tensor.device().is_cpu()) return tensor;
+  const DeviceGuard on_its_device(tensor.device());
+  const Tensor host = Tensor::empty_detached(tensor.shape(), tensor.dtype(), Device::cpu());
+  copy_tensor(tensor, host);
+  Stream::current(tensor.device()).synchronize();
+  return host;
+}
+}  // namespace
+
+TEST_CASE(
+    "device inputs handed over from other streams are answered as on the CPU, with pooled "
+    "events",
+    "[device][parallel]") {
+  const Device device = testing::test_device();
+  const NetworkConfig config =
+      NetworkBuilder().input({20}).dense(16).dense(12).output(5).seed(3).build();
+  Network cpu(config), accelerated(config, device);
+  auto inference = ParallelInference::Builder(accelerated)
+                       .inference_mode(InferenceMode::BATCHED)
+                       .batch_limit(16)
+                       .build();
+  CHECK(inference->workers() == testing::test_device_count());
+  const int clients = 4, per_client = 50;
+  std::vector<std::thread> threads;
+  std::vector<std::vector<double>> answers(clients * per_client);
+  std::vector<Device> answered_on(clients * per_client);
+  std::vector<std::exception_ptr> failures(clients);
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      try {
+        const DeviceGuard on_device(device);
+        OwnedStream stream(device);
+        const StreamGuard on_own_stream(stream);
+        for (int i = 0; i < per_client; ++i) {
+          const int index = c * per_client + i;
+          // Written by a kernel on this client's stream, still running at submit().
+          const Tensor input = Tensor::empty_detached({2, 20}, DType::f32, device);
+          kernels::fill_uniform(input, -1.0f, 1.0f, static_cast<std::uint64_t>(index));
+          const Tensor output = inference->output(input);
+          answered_on[index] = output.device();
+          answers[index] = testing::values_of(on_host(output));
+        }
+      } catch (...) {
+        failures[c] = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const std::exception_ptr& failure : failures) {
+    if (failure == nullptr) continue;
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& error) {
+      FAIL("a client failed: " << error.what());
+    }
+  }
+  // Answers are detached on the model's device, whichever replica computed them.
+  const auto elsewhere = std::find_if(answered_on.begin(), answered_on.end(),
+                                      [&](Device answered) { return answered != device; });
+  if (elsewhere != answered_on.end()) {
+    UNSCOPED_INFO("e.g. request " << (elsewhere - answered_on.begin()) << " was answered on "
+                                  << *elsewhere);
+  }
+  CHECK(std::count(answered_on.begin(), answered_on.end(), device) == clients * per_client);
+  // At most one event per request in flight at once (one per client), reused after.
+  const InferenceStatistics statistics = inference->statistics();
+  CHECK(statistics.requests == static_cast<std::uint64_t>(clients * per_client));
+  CHECK(statistics.handoff_events >= 1);
+  CHECK(statistics.handoff_events <= static_cast<std::uint64_t>(clients));
+  for (int index = 0; index < clients * per_client; ++index) {
+    const Tensor input = Tensor::empty_detached({2, 20}, DType::f32, Device::cpu());
+    kernels::fill_uniform(input, -1.0f, 1.0f, static_cast<std::uint64_t>(index));
+    INFO("request " << index << ", answered on " << answered_on[index]);
+    testing::require_close(answers[index], testing::values_of(cpu.output(input)), 1e-5, 1e-6);
+  }
+}

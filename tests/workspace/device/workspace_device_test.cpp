@@ -1,0 +1,111 @@
+// [device] workspace tests on an accelerator (tests/support/test_device.h): device and
+// pinned arenas, stream-ordered reuse.
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "runtime/accelerator.h"
+#include "runtime/memory_resource.h"
+#include "runtime/statistics_resource.h"
+#include "runtime/stream.h"
+#include "runtime/tensor.h"
+#include "tests/support/test_device.h"
+#include "workspace/workspace_manager.h"
+
+using namespace gyre;
+
+TEST_CASE("a device workspace hands out device memory at the same addresses every cycle",
+          "[device][workspace]") {
+  const Device device = testing::test_device();
+  const DeviceGuard on_device(device);  // the copies run on the device's default stream
+  Accelerator& accelerator = gyre::accelerator(device);
+  const Stream stream = Stream::current(device);
+  WorkspaceManager& manager = WorkspaceManager::for_device(device);
+  void* first = nullptr;
+  for (int cycle = 0; cycle < 5; ++cycle) {
+    WorkspaceScope scope = manager.activate("WS_DEVICE");
+    Tensor tensor = Tensor::empty({256, 256}, DType::f32, device);
+    CHECK(tensor.is_attached());
+    CHECK(tensor.device() == device);
+    std::vector<float> host(256 * 256, static_cast<float>(cycle)), back(256 * 256);
+    accelerator.copy_async(tensor.device_ptr(), host.data(), tensor.nbytes(), stream);
+    accelerator.copy_async(back.data(), tensor.device_ptr(), tensor.nbytes(), stream);
+    accelerator.synchronize(stream);
+    CHECK(back == host);
+    if (cycle == 1) first = tensor.unchecked_data();
+    if (cycle > 1) CHECK(tensor.unchecked_data() == first);
+  }
+  const WorkspaceStatistics statistics = manager.get("WS_DEVICE")->statistics();
+  CHECK(statistics.arenas[0].kind == MemoryKind::device);
+  CHECK(statistics.spilling_cycles == 1);
+  manager.destroy_all();
+}
+
+TEST_CASE("a mirrored device workspace has a pinned host arena the device can copy from",
+          "[device][workspace]") {
+  const Device device = testing::test_device();
+  const DeviceGuard on_device(device);
+  WorkspaceConfig config;
+  config.mirroring = MirroringPolicy::DEVICE_AND_PINNED_HOST;
+  config.initial_size = 1 << 20;
+  config.learning = LearningPolicy::NONE;
+  Workspace workspace("WS_MIRROR", config, device);
+  OwnedStream stream(device);
+  workspace.enter();
+  auto* staging =
+      static_cast<float*>(workspace.allocate(4096 * 4, MemoryKind::pinned_host, 256, stream).data);
+  auto* memory =
+      static_cast<float*>(workspace.allocate(4096 * 4, MemoryKind::device, 256, stream).data);
+  REQUIRE(staging != nullptr);
+  REQUIRE(memory != nullptr);
+  REQUIRE(static_cast<void*>(staging) != static_cast<void*>(memory));
+  for (int i = 0; i < 4096; ++i) staging[i] = static_cast<float>(i);
+  std::vector<float> back(4096, -1.0f);
+  gyre::accelerator(device).copy_async(memory, staging, 4096 * 4, stream);
+  gyre::accelerator(device).copy_async(back.data(), memory, 4096 * 4, stream);
+  workspace.leave();  // never synchronizes: the copies may still run
+  stream.view().synchronize();
+  for (int i = 0; i < 4096; ++i) REQUIRE(back[i] == static_cast<float>(i));
+}
+
+TEST_CASE("memory a second stream used is reused only after that stream's work",
+          "[device][workspace]") {
+  const Device device = testing::test_device();
+  const DeviceGuard on_device(device);
+  Accelerator& accelerator = gyre::accelerator(device);
+  WorkspaceConfig config;
+  config.initial_size = 64 << 20;
+  config.learning = LearningPolicy::NONE;
+  Workspace workspace("WS_STREAMS", config, device);
+  OwnedStream compute(device), copy(device);
+  std::vector<float> host(16 << 20, 1.0f);
+  const std::size_t bytes = host.size() * 4;
+  // Pinned, so that the device-to-host copies are truly asynchronous.
+  PinnedHostMemoryResource pinned(testing::device_kind());
+  auto* back = static_cast<float*>(pinned.allocate(bytes));
+  auto* ballast = static_cast<float*>(pinned.allocate(bytes));
+  back[0] = back[host.size() - 1] = 0.0f;
+  workspace.enter();
+  void* buffer = workspace.allocate(bytes, 256, compute).data;
+  accelerator.copy_async(buffer, host.data(), bytes, compute);
+  compute.view().synchronize();
+  workspace.record_stream_use(copy);
+  // The reader on `copy` starts only after a queue of unrelated copies: were the reuse below
+  // not ordered after `copy`'s work, the overwrite would surely come first.
+  for (int i = 0; i < 8; ++i) accelerator.copy_async(ballast, buffer, bytes, copy);
+  accelerator.copy_async(back, buffer, bytes, copy);  // delayed reader
+  workspace.leave();
+  workspace.enter();
+  void* reused = workspace.allocate(bytes, 256, compute).data;  // waits for `copy`
+  REQUIRE(reused == buffer);
+  accelerator.memset_async(reused, 0, bytes, compute);
+  std::vector<float> overwritten(4, -1.0f);  // the overwrite does happen
+  accelerator.copy_async(overwritten.data(), static_cast<char*>(reused) + bytes - 16, 16, compute);
+  workspace.leave();
+  compute.view().synchronize();
+  copy.view().synchronize();
+  CHECK(overwritten == std::vector<float>(4, 0.0f));
+  CHECK(back[0] == 1.0f);
+  CHECK(back[host.size() - 1] == 1.0f);  // the overwrite came after the copy
+  pinned.deallocate(ballast, bytes);
+  pinned.deallocate(back, bytes);
+}

@@ -81,6 +81,7 @@ struct TrainOptions {
   int workers = 0;  // > 0: a ParallelWrapper with this many worker threads
   int averaging_frequency = 1;
   std::string distributed;  // "mpi": one of several processes started by mpirun
+  std::string lr_scaling = "linear";  // data-parallel: learning rate × replicas, or "none"
 };
 
 void train(const TrainOptions& options) {
@@ -106,6 +107,18 @@ void train(const TrainOptions& options) {
   if (options.distributed == "mpi") mpi = std::make_unique<parallel::MpiCommunicator>();
   const bool parallel = options.workers > 0 || mpi != nullptr;
   const bool leader = mpi == nullptr || mpi->rank() == 0;  // prints and writes the model
+  // Each averaging round takes one step with the replicas' batches together, N times the
+  // examples of a plain step: the linear scaling rule (Goyal et al., Horovod's advice)
+  // keeps the progress per example.
+  const int planned_replicas = std::max(options.workers, 1) * (mpi != nullptr ? mpi->size() : 1);
+  if (parallel && planned_replicas > 1 && options.lr_scaling == "linear") {
+    const float base = config.updater.learning_rate;
+    config.updater.learning_rate = base * static_cast<float>(planned_replicas);
+    if (leader)
+      std::cerr << "learning rate " << base << " x " << planned_replicas << " replicas = "
+                << config.updater.learning_rate << " (linear scaling; --lr-scaling none keeps "
+                << base << ")\n";
+  }
   // The wrapper's workers copy host batches to their devices.
   nn::InMemoryIterator train_iterator(train_data.features, train_data.labels, options.batch, true,
                                       config.seed, parallel ? Device::cpu() : device);
@@ -186,6 +199,11 @@ void add_train_command(CLI::App& app) {
                    "mpi: this process is one of several started by mpirun (mpirun -np P gyre "
                    "train --distributed mpi)")
       ->check(CLI::IsMember({"mpi"}));
+  command
+      ->add_option("--lr-scaling", options->lr_scaling,
+                   "Data-parallel learning rate: linear (x the number of replicas, the "
+                   "default) or none")
+      ->check(CLI::IsMember({"linear", "none"}));
   command->callback([options] { train(*options); });
 }
 

@@ -117,7 +117,7 @@ class AsyncDataSetIterator final : public DataSetIterator {
   std::uint64_t staging_cycle_ = 0;
   std::size_t staging_slot_ = 0;
   bool staging_held_ = false;
-  bool unreleased_ = false;    // cycles up to newest_cycle_ are still held (queued or consumed)
+  bool unreleased_ = false;  // cycles up to newest_cycle_ are still held (queued or consumed)
   std::uint64_t newest_cycle_ = 0;
   bool holding_ = false;  // the consumer holds the batch of cycle `held_cycle_`
   std::uint64_t held_cycle_ = 0;

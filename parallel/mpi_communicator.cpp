@@ -82,7 +82,8 @@ int MpiCommunicator::average(const Tensor& buffer, bool contributes) {
   else if (buffer.device().is_cpu())
     std::memcpy(staged, buffer.device_ptr(), count * sizeof(float));
   else
-    accelerator(buffer.device()).copy_async(staged, buffer.device_ptr(), count * sizeof(float), stream);
+    accelerator(buffer.device())
+        .copy_async(staged, buffer.device_ptr(), count * sizeof(float), stream);
   stream.synchronize();
   staged[count] = contributes ? 1.0f : 0.0f;
   check_mpi(MPI_Allreduce(MPI_IN_PLACE, staged, static_cast<int>(count + 1), MPI_FLOAT, MPI_SUM,
@@ -95,7 +96,8 @@ int MpiCommunicator::average(const Tensor& buffer, bool contributes) {
   if (buffer.device().is_cpu()) {
     std::memcpy(buffer.device_ptr(), staged, count * sizeof(float));
   } else {
-    accelerator(buffer.device()).copy_async(buffer.device_ptr(), staged, count * sizeof(float), stream);
+    accelerator(buffer.device())
+        .copy_async(buffer.device_ptr(), staged, count * sizeof(float), stream);
     stream.synchronize();  // the stage is reused by the next call
   }
   return static_cast<int>(total);
@@ -112,12 +114,14 @@ void MpiCommunicator::all_reduce_sum(const Tensor& buffer) {
   }
   float* staged = stage(buffer, count);
   const Stream stream = Stream::current(buffer.device());
-  accelerator(buffer.device()).copy_async(staged, buffer.device_ptr(), count * sizeof(float), stream);
+  accelerator(buffer.device())
+      .copy_async(staged, buffer.device_ptr(), count * sizeof(float), stream);
   stream.synchronize();
   check_mpi(MPI_Allreduce(MPI_IN_PLACE, staged, static_cast<int>(count), MPI_FLOAT, MPI_SUM,
                           MPI_COMM_WORLD),
             "MPI_Allreduce (sum)");
-  accelerator(buffer.device()).copy_async(buffer.device_ptr(), staged, count * sizeof(float), stream);
+  accelerator(buffer.device())
+      .copy_async(buffer.device_ptr(), staged, count * sizeof(float), stream);
   stream.synchronize();
 }
 

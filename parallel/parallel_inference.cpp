@@ -1,8 +1,8 @@
 #include "parallel/parallel_inference.h"
-#include "parallel/replica_devices.h"
 
 #include <algorithm>
 
+#include "parallel/replica_devices.h"
 #include "runtime/log.h"
 #include "runtime/tensor_copy.h"
 #include "workspace/workspace_manager.h"

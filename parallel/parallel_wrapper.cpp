@@ -1,10 +1,10 @@
 #include "parallel/parallel_wrapper.h"
-#include "parallel/replica_devices.h"
-#include "parallel/sim_communicator.h"
 
 #include <chrono>
 
 #include "parallel/mpi_communicator.h"
+#include "parallel/replica_devices.h"
+#include "parallel/sim_communicator.h"
 #include "runtime/log.h"
 #include "runtime/tensor_copy.h"
 #include "workspace/workspace_manager.h"
@@ -65,8 +65,8 @@ ParallelWrapper::ParallelWrapper(nn::Network& model, const ParallelWrapperConfig
   // A device collective where every rank has an accelerator of its own: distinct devices of
   // this process (NCCL, or its sim twin), or one GPU per MPI process (NCCL, truly CUDA);
   // otherwise device replicas average through host mirrors.
-  const bool distinct_devices = home.is_accelerator() && count > 1 && count <= devices &&
-                                config_.across_processes == nullptr;
+  const bool distinct_devices =
+      home.is_accelerator() && count > 1 && count <= devices && config_.across_processes == nullptr;
   const bool gpu_per_process = home.is_cuda() && count == 1 &&
                                dynamic_cast<MpiCommunicator*>(config_.across_processes) != nullptr;
   use_device_group_ = (distinct_devices && home.is_sim()) ||
@@ -136,7 +136,7 @@ void ParallelWrapper::run_worker(int index) {
         Communicator& communicator =
             use_device_group_
                 ? static_cast<Communicator&>(*device_group_[static_cast<std::size_t>(index)])
-                      : group_->member(index);
+                : group_->member(index);
         nn::Network& replica = *replicas_[static_cast<std::size_t>(index)];
         auto average = [&](const Tensor& buffer, Tensor& host) {
           if (buffer.device().is_cpu() || use_device_group_) {  // device memory, in place
@@ -291,7 +291,7 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
       wait_idle(lock);
     }
     prefetcher_.reset();
-    stop_workers();  // no thread outlives a failed fit(), the prefetcher's included
+    stop_workers();         // no thread outlives a failed fit(), the prefetcher's included
     device_group_.clear();  // aborted communicators are remade by the next fit()
     rounds_since_average_ = 0;
     throw;

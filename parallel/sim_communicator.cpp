@@ -73,8 +73,7 @@ std::vector<std::unique_ptr<SimCommunicator>> SimCommunicator::create_group(
                " is not a sim device");
     check_device(device);
     GYRE_CHECK(seen.insert(device.index).second, InvalidArgumentError,
-               "sim communicator group: ", device,
-               " appears twice; one rank per device, as NCCL");
+               "sim communicator group: ", device, " appears twice; one rank per device, as NCCL");
   }
   auto group = std::make_shared<Group>(static_cast<int>(devices.size()));
   std::vector<std::unique_ptr<SimCommunicator>> members;

@@ -54,8 +54,7 @@ void CudaAccelerator::copy_async(void* destination, const void* source, std::siz
                                  Stream stream) {
   cuda_backend::copy_async(destination, source, bytes, handle(stream));
 }
-void CudaAccelerator::memset_async(void* destination, int value, std::size_t bytes,
-                                   Stream stream) {
+void CudaAccelerator::memset_async(void* destination, int value, std::size_t bytes, Stream stream) {
   cuda_backend::memset_async(destination, value, bytes, handle(stream));
 }
 void* CudaAccelerator::create_stream(int device) {

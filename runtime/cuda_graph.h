@@ -1,7 +1,7 @@
 #pragma once
 // CudaGraph: the work one function enqueues on a stream, captured once and replayed with a
-// single launch (a CUDA graph, or the simulated device's recording of one). Replays touch the same addresses as the capture: that is what workspaces
-// give a step once they have learned their sizes.
+// single launch (a CUDA graph, or the simulated device's recording of one). Replays touch the same
+// addresses as the capture: that is what workspaces give a step once they have learned their sizes.
 #include <functional>
 
 #include "runtime/stream.h"

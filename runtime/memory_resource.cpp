@@ -106,8 +106,7 @@ void* DeviceMemoryResource::do_allocate(std::size_t bytes, std::size_t alignment
   return accelerator(device_).malloc_device(bytes, device_.index);
 }
 
-void DeviceMemoryResource::do_deallocate(void* pointer, std::size_t, std::size_t,
-                                         Stream) noexcept {
+void DeviceMemoryResource::do_deallocate(void* pointer, std::size_t, std::size_t, Stream) noexcept {
   accelerator(device_).free_device(pointer, device_.index);
 }
 

@@ -20,9 +20,8 @@ Stream Stream::current(Device device) {
 
 OwnedStream::OwnedStream(Device device) {
   check_device(device);
-  stream_ = Stream(device, device.is_accelerator()
-                               ? accelerator(device).create_stream(device.index)
-                               : nullptr);
+  stream_ = Stream(
+      device, device.is_accelerator() ? accelerator(device).create_stream(device.index) : nullptr);
 }
 
 OwnedStream::~OwnedStream() {

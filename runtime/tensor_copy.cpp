@@ -53,8 +53,8 @@ void copy_tensor(const Tensor& source, const Tensor& destination) {
       destination.device().is_accelerator() ? destination.device() : source.device();
   GYRE_CHECK(!source.device().is_accelerator() || !destination.device().is_accelerator() ||
                  source.device().type == destination.device().type,
-             DeviceError, "cannot copy ", source.description(), " into ",
-             destination.description(), ": the devices are of different kinds");
+             DeviceError, "cannot copy ", source.description(), " into ", destination.description(),
+             ": the devices are of different kinds");
   accelerator(stream_device).copy_async(to, from, source.nbytes(), Stream::current(stream_device));
 }
 

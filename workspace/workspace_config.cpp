@@ -81,7 +81,8 @@ void WorkspaceConfig::validate(const std::string& id, Device device) const {
              "pinned ring and a DEVICE_ONLY ring) instead of DEVICE_AND_PINNED_HOST");
   if (device.is_cpu()) {
     GYRE_CHECK(mirroring != MirroringPolicy::DEVICE_AND_PINNED_HOST, WorkspaceError, where,
-               "mirroring DEVICE_AND_PINNED_HOST needs an accelerator (cuda or sim); a CPU workspace has one "
+               "mirroring DEVICE_AND_PINNED_HOST needs an accelerator (cuda or sim); a CPU "
+               "workspace has one "
                "host arena (use DEVICE_ONLY)");
   }
 }

@@ -100,8 +100,8 @@ int NcclCommunicator::average(const Tensor& buffer, bool contributes) {
   check_nccl(ncclAllReduce(stage_, stage_, count + 1, ncclFloat, ncclSum, as_comm(comm_),
                            static_cast<cudaStream_t>(stream)),
              "ncclAllReduce (average)");
-  divide_by_count(static_cast<float*>(buffer.device_ptr()), stage_, static_cast<std::int64_t>(count),
-                  stream);
+  divide_by_count(static_cast<float*>(buffer.device_ptr()), stage_,
+                  static_cast<std::int64_t>(count), stream);
   // The caller learns how many contributed: one float back (the only host wait).
   cuda_backend::copy_async(flag_, stage_ + count, sizeof(float), stream);
   Stream::current(device_).synchronize();
@@ -117,8 +117,8 @@ void NcclCommunicator::all_reduce_sum(const Tensor& buffer) {
              " but the buffer is on ", buffer.device());
   cuda_backend::set_current_device(device_.index);
   check_nccl(
-      ncclAllReduce(buffer.device_ptr(), buffer.device_ptr(), static_cast<std::size_t>(buffer.numel()),
-                    ncclFloat, ncclSum, as_comm(comm_),
+      ncclAllReduce(buffer.device_ptr(), buffer.device_ptr(),
+                    static_cast<std::size_t>(buffer.numel()), ncclFloat, ncclSum, as_comm(comm_),
                     static_cast<cudaStream_t>(Stream::current(device_).handle())),
       "ncclAllReduce (sum)");
 }

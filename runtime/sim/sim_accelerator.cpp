@@ -111,7 +111,7 @@ Registry& registry() {
   return *instance;
 }
 
-thread_local int tls_device = 0;                                 // as cudaSetDevice, per thread
+thread_local int tls_device = 0;                                  // as cudaSetDevice, per thread
 thread_local std::vector<std::shared_ptr<Capture>> tls_captures;  // captures this thread runs
 
 std::string describe(const SimStream& stream) {
@@ -124,9 +124,8 @@ std::shared_ptr<SimStream> make_stream(Registry& all, int device, bool is_defaul
   stream->id = all.next_id++;
   stream->device = device;
   stream->is_default = is_default;
-  const std::uint64_t seed = config().chaos_seed == 0
-                                 ? 0
-                                 : config().chaos_seed ^ (stream->id * 0x9E3779B97F4A7C15ull);
+  const std::uint64_t seed =
+      config().chaos_seed == 0 ? 0 : config().chaos_seed ^ (stream->id * 0x9E3779B97F4A7C15ull);
   stream->executor = std::make_unique<SimExecutor>(
       strcat("sim", device, is_default ? "-default" : strcat("-s", stream->id)), seed);
   return stream;
@@ -165,16 +164,14 @@ std::shared_ptr<SimStream> stream_of(Stream value, Use use) {
                  " is not a live stream (destroyed, or not a stream): using it is an error, as "
                  "in CUDA (cudaErrorInvalidResourceHandle)");
       stream = found->second;
-      GYRE_CHECK(stream->device == device, DeviceError, describe(*stream), " was named as a stream of sim:",
-                 device);
+      GYRE_CHECK(stream->device == device, DeviceError, describe(*stream),
+                 " was named as a stream of sim:", device);
     }
   }
-  const bool needs_current =
-      use == Use::launch || (use == Use::refer && value.handle() == nullptr);
+  const bool needs_current = use == Use::launch || (use == Use::refer && value.handle() == nullptr);
   if (needs_current && device != tls_device) {
     throw DeviceError(strcat(
-        describe(*stream), " was used while sim:", tls_device,
-        " is current on this thread: CUDA ",
+        describe(*stream), " was used while sim:", tls_device, " is current on this thread: CUDA ",
         value.handle() == nullptr ? "resolves the null stream against the current device"
                                   : "refuses work on another device's stream",
         "; put a DeviceGuard(sim:", device, ") around the call"));
@@ -245,8 +242,8 @@ void wait_and_report(SimStream& stream, std::uint64_t sequence) {
     try {
       std::rethrow_exception(error);
     } catch (const std::exception& failure) {
-      throw DeviceError(strcat("sim: work on ", describe(stream),
-                               " failed asynchronously: ", failure.what()));
+      throw DeviceError(
+          strcat("sim: work on ", describe(stream), " failed asynchronously: ", failure.what()));
     }
   }
 }
@@ -335,8 +332,9 @@ void SimAccelerator::free_device(void* pointer, int device) noexcept {
 
 void* SimAccelerator::malloc_device_async(std::size_t bytes, Stream stream) {
   std::shared_ptr<SimStream> target = stream_of(stream, Use::allocate);
-  refuse_during_capture("stream-ordered allocation (cudaMallocAsync; Gyre uses no graph "
-                        "memory nodes)");
+  refuse_during_capture(
+      "stream-ordered allocation (cudaMallocAsync; Gyre uses no graph "
+      "memory nodes)");
   return SimMemory::instance().allocate_device(target->device, bytes);
 }
 
@@ -350,8 +348,8 @@ void SimAccelerator::free_device_async(void* pointer, Stream stream) noexcept {
     }
     target->executor->enqueue([pointer] { SimMemory::instance().free_device(pointer); });
   } catch (const std::exception& error) {
-    GYRE_LOG(runtime, error, "sim: cudaFreeAsync of ", pointer, " on a stream of ",
-             stream.device(), " failed (", error.what(), "); freeing after a device sync");
+    GYRE_LOG(runtime, error, "sim: cudaFreeAsync of ", pointer, " on a stream of ", stream.device(),
+             " failed (", error.what(), "); freeing after a device sync");
     wait_for_streams(-1);
     SimMemory::instance().free_device(pointer);
   }
@@ -389,15 +387,14 @@ void SimAccelerator::copy_async(void* destination, const void* source, std::size
       std::memcpy(destination, staged->data(), staged->size());
     });
   } else {
-    sequence = submit(*target,
-                      [destination, source, bytes] { std::memcpy(destination, source, bytes); });
+    sequence =
+        submit(*target, [destination, source, bytes] { std::memcpy(destination, source, bytes); });
   }
   // A copy into pageable memory returns once it is done, as CUDA's does.
   if (pageable_destination) wait_and_report(*target, sequence);
 }
 
-void SimAccelerator::memset_async(void* destination, int value, std::size_t bytes,
-                                  Stream stream) {
+void SimAccelerator::memset_async(void* destination, int value, std::size_t bytes, Stream stream) {
   std::shared_ptr<SimStream> target = stream_of(stream, Use::launch);
   if (bytes == 0) return;
   check_kernel_pointer(*target, destination);
@@ -457,14 +454,15 @@ void SimAccelerator::destroy_event(void* handle) noexcept {
   Registry& all = registry();
   std::lock_guard<std::mutex> lock(all.mutex);
   if (all.events.erase(id_of(handle, kEventTag)) == 0)
-    GYRE_LOG(runtime, error, "sim: destroying event handle ", handle, ", which is not a live event");
+    GYRE_LOG(runtime, error, "sim: destroying event handle ", handle,
+             ", which is not a live event");
 }
 
 void SimAccelerator::record_event(void* handle, Stream stream) {
   std::shared_ptr<SimEvent> event = event_of(handle);
   std::shared_ptr<SimStream> target = stream_of(stream, Use::refer);
-  GYRE_CHECK(event->device == target->device, DeviceError, "sim: event #", event->id, " of sim:",
-             event->device, " recorded on ", describe(*target),
+  GYRE_CHECK(event->device == target->device, DeviceError, "sim: event #", event->id,
+             " of sim:", event->device, " recorded on ", describe(*target),
              ": an event is recorded on a stream of its own device");
   if (std::shared_ptr<Capture> capture = capture_of(*target)) {
     std::lock_guard<std::mutex> lock(event->mutex);
@@ -506,8 +504,7 @@ void SimAccelerator::stream_wait_event(Stream stream, void* handle) {
   }
   if (record == nullptr) return;  // never recorded: nothing to wait for, as in CUDA
   if (capture != nullptr) {
-    fail_capture(*capture, strcat(describe(*target), " waits during capture on event #",
-                                  event->id,
+    fail_capture(*capture, strcat(describe(*target), " waits during capture on event #", event->id,
                                   ", which was recorded outside the capture (CUDA: "
                                   "cudaErrorStreamCaptureIsolation)"));
   }
@@ -593,8 +590,8 @@ void SimAccelerator::launch_graph(void* handle, Stream stream) {
                " is not a live graph (destroyed?)");
     graph = found->second;
   }
-  GYRE_CHECK(graph->device == target->device, DeviceError, "sim: a graph captured on sim:",
-             graph->device, " launched on ", describe(*target));
+  GYRE_CHECK(graph->device == target->device, DeviceError,
+             "sim: a graph captured on sim:", graph->device, " launched on ", describe(*target));
   submit(*target, [graph] {
     for (const auto& operation : graph->operations) operation();
   });

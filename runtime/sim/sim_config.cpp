@@ -17,16 +17,26 @@ std::uint64_t parse_number(const char* variable, std::string_view text, bool all
   std::uint64_t scale = 1;
   if (allow_suffix && stop + 1 == end) {
     switch (*stop) {
-      case 'K': case 'k': scale = std::uint64_t{1} << 10; break;
-      case 'M': case 'm': scale = std::uint64_t{1} << 20; break;
-      case 'G': case 'g': scale = std::uint64_t{1} << 30; break;
-      default: scale = 0;
+      case 'K':
+      case 'k':
+        scale = std::uint64_t{1} << 10;
+        break;
+      case 'M':
+      case 'm':
+        scale = std::uint64_t{1} << 20;
+        break;
+      case 'G':
+      case 'g':
+        scale = std::uint64_t{1} << 30;
+        break;
+      default:
+        scale = 0;
     }
   } else if (stop != end) {
     scale = 0;
   }
-  GYRE_CHECK(ec == std::errc() && scale != 0 && value <= UINT64_MAX / scale, DeviceError,
-             variable, "='", text, "' is not a number",
+  GYRE_CHECK(ec == std::errc() && scale != 0 && value <= UINT64_MAX / scale, DeviceError, variable,
+             "='", text, "' is not a number",
              allow_suffix ? " of bytes (an optional K, M or G suffix)" : "");
   return value * scale;
 }
@@ -35,8 +45,8 @@ SimConfig read() {
   SimConfig result;
   if (const char* text = std::getenv("GYRE_SIM_DEVICES"); text != nullptr && *text != '\0') {
     const std::uint64_t devices = parse_number("GYRE_SIM_DEVICES", text, false);
-    GYRE_CHECK(devices <= kMaxDevicesPerType, DeviceError, "GYRE_SIM_DEVICES=", text,
-               ": at most ", kMaxDevicesPerType, " simulated devices per process");
+    GYRE_CHECK(devices <= kMaxDevicesPerType, DeviceError, "GYRE_SIM_DEVICES=", text, ": at most ",
+               kMaxDevicesPerType, " simulated devices per process");
     result.devices = static_cast<int>(devices);
   }
   if (const char* text = std::getenv("GYRE_SIM_MEMORY"); text != nullptr && *text != '\0') {

@@ -33,7 +33,8 @@ void* SimMemory::allocate(std::size_t bytes, Region region) {
   if (pointer == nullptr) {
     if (region.kind == MemoryKind::device) in_use_[region.device] -= rounded;
     throw OutOfMemoryError(strcat(region.kind == MemoryKind::device ? "sim device" : "sim pinned",
-                                  " allocation of ", bytes, " bytes failed: the host is out of "
+                                  " allocation of ", bytes,
+                                  " bytes failed: the host is out of "
                                   "memory"));
   }
   blocks_.emplace(reinterpret_cast<std::uintptr_t>(pointer), Block{rounded, region});
@@ -80,8 +81,8 @@ Region SimMemory::classify(const void* pointer, std::size_t bytes) const {
   if (after == blocks_.begin()) return {};
   const auto& [start, block] = *std::prev(after);
   if (address >= start + block.bytes) return {};  // pageable host memory
-  GYRE_CHECK(address + bytes <= start + block.bytes, DeviceError, "the ", bytes,
-             " bytes at ", pointer, " run past the end of their ",
+  GYRE_CHECK(address + bytes <= start + block.bytes, DeviceError, "the ", bytes, " bytes at ",
+             pointer, " run past the end of their ",
              block.region.kind == MemoryKind::device
                  ? strcat("sim:", block.region.device, " allocation")
                  : std::string("pinned allocation"),

@@ -65,7 +65,8 @@ void print_text(const nlohmann::json& info) {
               << device["compute_capability"].get<std::string>() << ", "
               << device["multiprocessors"].get<int>() << " SMs\n";
   }
-  if (info["sim_devices"].empty()) std::cout << "  no sim device (GYRE_SIM_DEVICES=N simulates N)\n";
+  if (info["sim_devices"].empty())
+    std::cout << "  no sim device (GYRE_SIM_DEVICES=N simulates N)\n";
   for (const auto& device : info["sim_devices"]) {
     std::cout << "  " << device["device"].get<std::string>() << "  "
               << device["name"].get<std::string>() << ", "

@@ -80,7 +80,7 @@ struct TrainOptions {
   std::string data = nn::kFashionMnistDirectory;
   int workers = 0;  // > 0: a ParallelWrapper with this many worker threads
   int averaging_frequency = 1;
-  std::string distributed;  // "mpi": one of several processes started by mpirun
+  std::string distributed;            // "mpi": one of several processes started by mpirun
   std::string lr_scaling = "linear";  // data-parallel: learning rate × replicas, or "none"
 };
 
@@ -115,9 +115,9 @@ void train(const TrainOptions& options) {
     const float base = config.updater.learning_rate;
     config.updater.learning_rate = base * static_cast<float>(planned_replicas);
     if (leader)
-      std::cerr << "learning rate " << base << " x " << planned_replicas << " replicas = "
-                << config.updater.learning_rate << " (linear scaling; --lr-scaling none keeps "
-                << base << ")\n";
+      std::cerr << "learning rate " << base << " x " << planned_replicas
+                << " replicas = " << config.updater.learning_rate
+                << " (linear scaling; --lr-scaling none keeps " << base << ")\n";
   }
   // The wrapper's workers copy host batches to their devices.
   nn::InMemoryIterator train_iterator(train_data.features, train_data.labels, options.batch, true,

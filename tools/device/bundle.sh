@@ -14,10 +14,12 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/lib" "$stage/data" "$stage/configs"
 binaries=(tools/gyre
           tests/runtime/runtime_tests tests/runtime/runtime_cuda_tests
-          tests/workspace/workspace_tests tests/workspace/workspace_cuda_tests
-          tests/kernels/kernels_tests tests/kernels/kernels_cuda_tests
-          tests/nn/nn_tests tests/nn/nn_cuda_tests tests/nn/nn_async_tests
-          tests/parallel/parallel_tests tests/parallel/parallel_cuda_tests)
+          tests/runtime/runtime_sim_tests tests/runtime/runtime_device_tests
+          tests/workspace/workspace_tests tests/workspace/workspace_device_tests
+          tests/kernels/kernels_tests tests/kernels/kernels_device_tests
+          tests/nn/nn_tests tests/nn/nn_device_tests tests/nn/nn_async_tests
+          tests/parallel/parallel_tests tests/parallel/parallel_device_tests
+          tests/parallel/parallel_cuda_tests)
 for binary in "${binaries[@]}"; do
   strip -o "$stage/bin/$(basename "$binary")" "$root/build/cuda/$binary"
 done

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs on the GPU machine (or here, as a rehearsal: the [cuda] steps then report skipped).
+# Runs on the GPU machine (or here, as a rehearsal: the cuda steps then report skipped).
 # Unpacks .device/bundle.tar.xz, runs every test including [cuda], the CUDA tests under
 # compute-sanitizer, the GPU benchmarks and a short training run on cuda:0, writes logs
 # and JSON under $OUT, and ends with a short table (only the end of the output comes back).
@@ -18,6 +18,9 @@ export LD_LIBRARY_PATH="$work/lib:$cuda_paths:${LD_LIBRARY_PATH:-}"
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-4}
 cd "$work"
 
+# On a GPU machine a skipped CUDA test is a failure: it means the GPU was not seen.
+gpu=0
+nvidia-smi -L >/dev/null 2>&1 && gpu=1
 declare -a rows
 step() {  # step NAME LOGFILE COMMAND...: runs, records pass/fail/skip and the seconds taken
   local name=$1 log=$2
@@ -27,8 +30,10 @@ step() {  # step NAME LOGFILE COMMAND...: runs, records pass/fail/skip and the s
   status=$?
   local verdict=pass
   ((status == 77)) && verdict=skipped
+  ((status == 77 && gpu == 1)) && verdict="FAIL(skipped on a GPU machine)"
   ((status != 0 && status != 77)) && verdict="FAIL($status)"
   rows+=("$(printf '%-34s %-10s %5ds  %s' "$name" "$verdict" $((SECONDS - start)) "$log")")
+  echo "${rows[-1]}"  # each verdict as it finishes: only the end of the output comes back
 }
 
 { nvidia-smi || echo "no nvidia-smi: not a GPU machine"; } >"$out/nvidia-smi.txt" 2>&1
@@ -38,16 +43,26 @@ bin/gyre info --json >"$out/info.json" 2>&1
 for test in runtime_tests workspace_tests kernels_tests nn_async_tests parallel_tests; do
   step "$test" "$test.log" "bin/$test"
 done
-for test in runtime_cuda_tests workspace_cuda_tests kernels_cuda_tests nn_cuda_tests parallel_cuda_tests; do
+step "runtime_sim_tests" runtime_sim_tests.log env GYRE_SIM_DEVICES=4 bin/runtime_sim_tests
+# The device suite: on the simulated devices, then on the GPU; then the CUDA-only tests.
+suites=(runtime_device_tests workspace_device_tests kernels_device_tests nn_device_tests
+        parallel_device_tests)
+for test in "${suites[@]}"; do
+  step "$test (sim)" "${test}_sim.log" env GYRE_TEST_DEVICE=sim GYRE_SIM_DEVICES=4 "bin/$test"
+  step "$test (cuda)" "${test}_cuda.log" env GYRE_TEST_DEVICE=cuda "bin/$test"
+done
+for test in runtime_cuda_tests parallel_cuda_tests; do
   step "$test" "$test.log" "bin/$test"
 done
 # (the cases that read Debian's dataset path are left out: the GPU machine has no Debian packages)
 step nn_tests nn_tests.log bin/nn_tests "~*Debian Fashion-MNIST*" "~*u8 features*"
 if command -v compute-sanitizer >/dev/null && bin/runtime_cuda_tests >/dev/null 2>&1; then
-  step "memcheck workspace_cuda_tests" memcheck_workspace.log compute-sanitizer --tool memcheck --error-exitcode 1 bin/workspace_cuda_tests
-  step "memcheck kernels_cuda_tests" memcheck_kernels.log compute-sanitizer --tool memcheck --error-exitcode 1 bin/kernels_cuda_tests
-  step "racecheck kernels_cuda_tests" racecheck_kernels.log compute-sanitizer --tool racecheck --error-exitcode 1 bin/kernels_cuda_tests
-  step "memcheck nn_cuda_tests" memcheck_nn.log compute-sanitizer --tool memcheck --error-exitcode 1 bin/nn_cuda_tests
+  export GYRE_TEST_DEVICE=cuda
+  step "memcheck workspace_device_tests" memcheck_workspace.log compute-sanitizer --tool memcheck --error-exitcode 1 bin/workspace_device_tests
+  step "memcheck kernels_device_tests" memcheck_kernels.log compute-sanitizer --tool memcheck --error-exitcode 1 bin/kernels_device_tests
+  step "racecheck kernels_device_tests" racecheck_kernels.log compute-sanitizer --tool racecheck --error-exitcode 1 bin/kernels_device_tests
+  step "memcheck nn_device_tests" memcheck_nn.log compute-sanitizer --tool memcheck --error-exitcode 1 bin/nn_device_tests
+  unset GYRE_TEST_DEVICE
 else
   rows+=("$(printf '%-34s %-10s' "compute-sanitizer" "skipped")")
 fi

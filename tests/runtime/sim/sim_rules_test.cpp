@@ -261,8 +261,7 @@ TEST_CASE("copies follow CUDA's rules for pageable and pinned host memory", "[si
   simulated().free_pinned(pinned);
 }
 
-TEST_CASE("an operation that throws on a sim stream is reported at synchronize",
-          "[sim][stream]") {
+TEST_CASE("an operation that throws on a sim stream is reported at synchronize", "[sim][stream]") {
   OwnedStream stream(Device::sim(0));
   simulated().launch(stream, {}, [] { throw InvalidArgumentError("kernel failed"); });
   CHECK_THROWS_WITH(stream.view().synchronize(),

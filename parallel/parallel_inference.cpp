@@ -87,10 +87,10 @@ PendingOutput ParallelInference::submit(const Tensor& features) {
              " is not a batch of f32 examples of shape ", example, " ([n, ",
              example.rank() == 1 ? "features" : "channels, height, width", "], n >= 1)");
   Request request;
+  const DeviceGuard on_features(features.device());  // its current stream, not device 0's
   request.features = features.is_detached() ? features : features.detach();
   request.arrival = Clock::now();
   if (features.device().is_accelerator()) {  // the caller's kernels may still be writing it
-    const DeviceGuard on_features(features.device());  // its current stream, not device 0's
     request.ready = event_pool(features.device()).acquire();
     request.ready->record(Stream::current(features.device()));
   }
@@ -130,7 +130,12 @@ void ParallelInference::update_model(const nn::Network& model) {
              " parameters, the served one ", replicas_.front()->parameter_count(),
              "; it must have the same architecture");
   std::unique_lock<std::shared_mutex> exclusive(weights_);  // between batches
+  {
+    const DeviceGuard on_model(model.device());  // its parameters are complete before copying
+    Stream::current(model.device()).synchronize();
+  }
   for (auto& replica : replicas_) {
+    const DeviceGuard on_replica(replica->device());  // the copy runs on the replica's stream
     copy_tensor(model.parameters(), replica->parameters());
     Stream::current(replica->device()).synchronize();
   }

@@ -82,6 +82,12 @@ class ParallelWrapper {
   void fit(nn::DataSetIterator& data, int epochs = 1);
 
   int workers() const { return static_cast<int>(replicas_.size()); }
+  /// How replicas average: "nccl" or "sim" (a device collective on the replicas' streams),
+  /// "host mirrors" (device replicas through the thread group), or "threads" (CPU).
+  const char* averaging() const {
+    if (use_device_group_) return devices_.front().is_sim() ? "sim" : "nccl";
+    return devices_.front().is_cpu() ? "threads" : "host mirrors";
+  }
   const nn::Network& replica(int index) const {
     return *replicas_[static_cast<std::size_t>(index)];
   }

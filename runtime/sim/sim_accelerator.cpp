@@ -68,7 +68,8 @@ std::uint64_t id_of(const void* handle, Tag tag) {
 }
 
 // Streams being destroyed: their executors finish what was queued on a thread of their
-// own, so that destroying a stream returns at once, as cudaStreamDestroy does.
+// own, so that destroying a stream returns at once, as cudaStreamDestroy does. Until then
+// they still count for device-wide synchronization (cudaFree waits for their work too).
 class Reaper {
  public:
   void retire(std::shared_ptr<SimStream> stream) {
@@ -78,15 +79,25 @@ class Reaper {
     changed_.notify_one();
   }
 
+  /// The streams still draining.
+  void collect(int device, std::vector<std::shared_ptr<SimStream>>& into) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& stream : retired_)
+      if (device < 0 || stream->device == device) into.push_back(stream);
+  }
+
  private:
   void run() {
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
       changed_.wait(lock, [&] { return !retired_.empty(); });
-      std::shared_ptr<SimStream> stream = std::move(retired_.front());
+      std::shared_ptr<SimStream> stream = retired_.front();  // listed while it drains
+      lock.unlock();
+      stream->executor->wait_for(stream->executor->enqueued());
+      lock.lock();
       retired_.pop_front();
       lock.unlock();
-      stream.reset();  // runs the queued work, joins the executor
+      stream.reset();  // joins the executor (or whoever still holds it does)
       lock.lock();
     }
   }
@@ -238,7 +249,7 @@ std::uint64_t submit(SimStream& stream, std::function<void()> operation) {
 
 void wait_and_report(SimStream& stream, std::uint64_t sequence) {
   stream.executor->wait_for(sequence);
-  if (std::exception_ptr error = stream.executor->error()) {
+  if (std::exception_ptr error = stream.executor->take_error()) {
     try {
       std::rethrow_exception(error);
     } catch (const std::exception& failure) {
@@ -270,6 +281,7 @@ void wait_for_streams(int device) {  // -1: every device
     for (const auto& stream : all.default_streams)
       if (stream && (device < 0 || stream->device == device)) streams.push_back(stream);
   }
+  registry().reaper.collect(device, streams);
   for (const auto& stream : streams) stream->executor->wait_for(stream->executor->enqueued());
 }
 
@@ -367,7 +379,8 @@ void SimAccelerator::free_pinned(void* pointer) noexcept {
 
 void SimAccelerator::copy_async(void* destination, const void* source, std::size_t bytes,
                                 Stream stream) {
-  std::shared_ptr<SimStream> target = stream_of(stream, Use::launch);
+  // CUDA runs a copy on any device's stream (only a null handle names the current device's).
+  std::shared_ptr<SimStream> target = stream_of(stream, Use::refer);
   if (bytes == 0) return;
   SimMemory& memory = SimMemory::instance();
   const bool pageable_source = memory.classify(source, bytes).kind == MemoryKind::host;
@@ -429,8 +442,9 @@ void SimAccelerator::destroy_stream(void* handle) noexcept {
 }
 
 void SimAccelerator::synchronize(Stream stream) {
-  refuse_during_capture("synchronizing a stream");
   std::shared_ptr<SimStream> target = stream_of(stream, Use::refer);
+  // The legacy stream synchronizes with the device's other work: refused during a capture.
+  if (target->is_default) refuse_during_capture("synchronizing the legacy default stream");
   if (std::shared_ptr<Capture> capture = capture_of(*target)) {
     fail_capture(*capture, strcat("synchronizing ", describe(*target),
                                   ", which is capturing a graph (CUDA: "
@@ -524,7 +538,6 @@ bool SimAccelerator::event_completed(void* handle) {
 }
 
 void SimAccelerator::synchronize_event(void* handle) {
-  refuse_during_capture("synchronizing an event");
   std::shared_ptr<SimEvent> event = event_of(handle);
   std::unique_lock<std::mutex> lock(event->mutex);
   GYRE_CHECK(event->capture == 0, DeviceError, "sim: synchronizing event #", event->id,

@@ -42,9 +42,9 @@ void SimExecutor::wait_for(std::uint64_t sequence) {
   completed_changed_.wait(lock, [&] { return completed_ >= sequence; });
 }
 
-std::exception_ptr SimExecutor::error() const {
+std::exception_ptr SimExecutor::take_error() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return error_;
+  return std::exchange(error_, nullptr);
 }
 
 void SimExecutor::run() {

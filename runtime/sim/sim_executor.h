@@ -31,8 +31,9 @@ class SimExecutor {
   std::uint64_t enqueued() const;
   /// Blocks until operation `sequence` (and every earlier one) has run.
   void wait_for(std::uint64_t sequence);
-  /// The first exception an operation threw (an asynchronous error), or null.
-  std::exception_ptr error() const;
+  /// The first exception an operation threw since the last call (an asynchronous error), or
+  /// null; reported once, as cudaGetLastError clears a non-sticky error.
+  std::exception_ptr take_error();
 
  private:
   void run();

@@ -28,7 +28,7 @@ void check_communicator_contract(parallel::Communicator& communicator, Device de
     for (std::int64_t i = 0; i < count; ++i)
       values[static_cast<std::size_t>(i)] =
           static_cast<float>(rank) + 0.5f * static_cast<float>(i % 7);
-    if (device.is_cuda()) copy_tensor(host, buffer);
+    if (device.is_accelerator()) copy_tensor(host, buffer);
   };
   auto read_back = [&] {
     if (device.is_cpu()) return;

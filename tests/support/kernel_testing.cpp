@@ -35,14 +35,17 @@ Tensor tensor_from(const Shape& shape, const std::vector<double>& values, Device
   return result;
 }
 
+Tensor on_host(const Tensor& tensor) {
+  if (!tensor.device().is_accelerator()) return tensor;
+  const DeviceGuard on_device(tensor.device());
+  Tensor host = Tensor::empty_detached(tensor.shape(), tensor.dtype(), Device::cpu());
+  copy_tensor(tensor, host);
+  Stream::current(tensor.device()).synchronize();
+  return host;
+}
+
 std::vector<double> values_of(const Tensor& tensor) {
-  Tensor host = tensor;
-  if (tensor.device().is_accelerator()) {
-    const DeviceGuard on_device(tensor.device());
-    host = Tensor::empty_detached(tensor.shape(), tensor.dtype(), Device::cpu());
-    copy_tensor(tensor, host);
-    Stream::current(tensor.device()).synchronize();
-  }
+  const Tensor host = on_host(tensor);
   std::vector<double> values(static_cast<std::size_t>(host.numel()));
   for (std::size_t i = 0; i < values.size(); ++i) {
     switch (host.dtype()) {

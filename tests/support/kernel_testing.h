@@ -17,6 +17,9 @@ Tensor tensor_from(const Shape& shape, const std::vector<double>& values,
                    Device device = Device::cpu());
 /// The elements as doubles (copied from the device when needed), any float or integer dtype.
 std::vector<double> values_of(const Tensor& tensor);
+/// A CPU copy of a tensor of any device, once the device's work on it is done (the tensor
+/// itself when it is on the CPU).
+Tensor on_host(const Tensor& tensor);
 /// Fails the test unless |actual − expected| <= absolute + relative · |expected| everywhere;
 /// reports the worst element.
 void require_close(const std::vector<double>& actual, const std::vector<double>& expected,

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "runtime/tensor_copy.h"
 #include "tools/serve/predict_body.h"
 #include "workspace/workspace_registry.h"
 
@@ -65,7 +66,14 @@ void InferenceServer::route() {
     try {
       const bool binary = request.get_header_value("Content-Type") == "application/octet-stream";
       const Tensor input = parse_predict_body(request.body, binary, example_);
-      const Tensor output = inference_.output(input);
+      Tensor output = inference_.output(input);
+      if (output.device().is_accelerator()) {  // answers are on the model's device
+        const DeviceGuard on_device(output.device());
+        const Tensor host = Tensor::empty_detached(output.shape(), DType::f32, Device::cpu());
+        copy_tensor(output, host);
+        Stream::current(output.device()).synchronize();
+        output = host;
+      }
       const std::int64_t n = output.shape().dim(0), width = output.shape().dim(1);
       if (binary) {
         response.set_header("X-Gyre-Shape", strcat(n, ",", width));

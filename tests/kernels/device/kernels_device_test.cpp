@@ -24,17 +24,6 @@ std::vector<Tensor> on_device(const std::vector<Tensor>& tensors) {
   return result;
 }
 
-// A CPU copy of a tensor of any device, once the device's work on it is done (values_of
-// copies only CUDA tensors to the host).
-Tensor on_host(const Tensor& tensor) {
-  if (tensor.device().is_cpu()) return tensor;
-  const DeviceGuard on_its_device(tensor.device());
-  const Tensor host = Tensor::empty_detached(tensor.shape(), tensor.dtype(), Device::cpu());
-  copy_tensor(tensor, host);
-  Stream::current(tensor.device()).synchronize();
-  return host;
-}
-
 // Runs `op` on CPU inputs and on their device copies; compares every returned tensor.
 void same_on_both(const std::vector<Tensor>& inputs,
                   const std::function<std::vector<Tensor>(const std::vector<Tensor>&)>& op,
@@ -46,7 +35,7 @@ void same_on_both(const std::vector<Tensor>& inputs,
     INFO("result " << i);
     REQUIRE(expected[i].device() == Device::cpu());
     REQUIRE(actual[i].device() == testing::test_device());
-    testing::require_close(on_host(actual[i]), values_of(expected[i]), relative, absolute);
+    testing::require_close(testing::on_host(actual[i]), values_of(expected[i]), relative, absolute);
   }
 }
 }  // namespace
@@ -187,10 +176,10 @@ TEST_CASE("device optimizers, casts and fills equal the CPU's", "[device][kernel
   if (testing::device_kind() == DeviceType::cuda) {
     const Tensor host = random_tensor({100}, 22);
     const Tensor x = copy_to(host, testing::test_device());
-    testing::require_close(on_host(cast(cast(x, DType::f16), DType::f32)), values_of(host), 1e-3,
-                           1e-3);
-    testing::require_close(on_host(cast(cast(x, DType::bf16), DType::f32)), values_of(host), 1e-2,
-                           1e-2);
+    testing::require_close(testing::on_host(cast(cast(x, DType::f16), DType::f32)), values_of(host),
+                           1e-3, 1e-3);
+    testing::require_close(testing::on_host(cast(cast(x, DType::bf16), DType::f32)),
+                           values_of(host), 1e-2, 1e-2);
   }
 }
 

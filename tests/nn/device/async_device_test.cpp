@@ -15,16 +15,6 @@ using namespace gyre;
 using namespace gyre::nn;
 
 namespace {
-// A CPU copy of a tensor of any device, once the device's work on it is done (values_of
-// copies only CUDA tensors to the host).
-Tensor on_host(const Tensor& tensor) {
-  if (tensor.device().is_cpu()) return tensor;
-  const DeviceGuard on_its_device(tensor.device());
-  const Tensor host = Tensor::empty_detached(tensor.shape(), tensor.dtype(), Device::cpu());
-  copy_tensor(tensor, host);
-  Stream::current(tensor.device()).synchronize();
-  return host;
-}
 
 void check_ring(Device device) {
   INFO("prefetching to " << device);
@@ -42,9 +32,10 @@ void check_ring(Device device) {
     const DataSet batch = async.next();
     CHECK(batch.features.device() == device);
     CHECK(batch.labels.device() == device);
-    testing::require_close(on_host(batch.features), testing::values_of(expected.features), 0.0,
+    testing::require_close(testing::on_host(batch.features), testing::values_of(expected.features),
+                           0.0, 0.0);
+    testing::require_close(testing::on_host(batch.labels), testing::values_of(expected.labels), 0.0,
                            0.0);
-    testing::require_close(on_host(batch.labels), testing::values_of(expected.labels), 0.0, 0.0);
     ++batches;
   }
   CHECK(batches == 6);
@@ -91,5 +82,5 @@ TEST_CASE("a device network trains from host data through the prefetcher as the 
   CHECK(accelerated.prefetcher()->statistics().batches > 0);
   const std::vector<double> trained = testing::values_of(cpu.parameters());
   CHECK(trained != initial);
-  testing::require_close(on_host(accelerated.parameters()), trained, 1e-3, 1e-4);
+  testing::require_close(testing::on_host(accelerated.parameters()), trained, 1e-3, 1e-4);
 }

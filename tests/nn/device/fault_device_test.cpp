@@ -22,16 +22,6 @@ void destroy_workspaces() {
   WorkspaceManager::destroy_all_for_current_thread();
 }
 
-// A CPU copy of a tensor of any device, once the device's work on it is done (values_of
-// copies only CUDA tensors to the host).
-Tensor on_host(const Tensor& tensor) {
-  if (tensor.device().is_cpu()) return tensor;
-  const DeviceGuard on_its_device(tensor.device());
-  const Tensor host = Tensor::empty_detached(tensor.shape(), tensor.dtype(), Device::cpu());
-  copy_tensor(tensor, host);
-  Stream::current(tensor.device()).synchronize();
-  return host;
-}
 }  // namespace
 
 TEST_CASE("a failed pinned or device allocation in a device epoch reaches fit(), the next works",
@@ -72,12 +62,12 @@ TEST_CASE(
   const Device device = testing::test_device();
   Network network(NetworkBuilder().input({6}).dense(5).output(3).build(), device);
   const Tensor input = testing::random_tensor({4, 6}, 5, -1.0f, 1.0f, device);
-  const std::vector<double> expected = testing::values_of(on_host(network.output(input)));
+  const std::vector<double> expected = testing::values_of(testing::on_host(network.output(input)));
   destroy_workspaces();
   const int sites = testing::fail_each_allocation(
       fault_injection(MemoryKind::device, device), device, [&] { (void)network.output(input); },
       [&] {
-        testing::require_close(on_host(network.output(input)), expected, 0.0, 0.0);
+        testing::require_close(testing::on_host(network.output(input)), expected, 0.0, 0.0);
         destroy_workspaces();
       });
   CHECK(sites >= 1);

@@ -15,19 +15,6 @@
 using namespace gyre;
 using namespace gyre::nn;
 
-namespace {
-// A CPU copy of a tensor of any device, once the device's work on it is done (values_of
-// copies only CUDA tensors to the host).
-Tensor on_host(const Tensor& tensor) {
-  if (tensor.device().is_cpu()) return tensor;
-  const DeviceGuard on_its_device(tensor.device());
-  const Tensor host = Tensor::empty_detached(tensor.shape(), tensor.dtype(), Device::cpu());
-  copy_tensor(tensor, host);
-  Stream::current(tensor.device()).synchronize();
-  return host;
-}
-}  // namespace
-
 TEST_CASE("a network trains on the device to the parameters it reaches on the CPU",
           "[device][nn]") {
   const Device device = testing::test_device();
@@ -49,7 +36,7 @@ TEST_CASE("a network trains on the device to the parameters it reaches on the CP
   // Training moved the parameters, and the device's moves are the CPU's.
   const std::vector<double> trained = testing::values_of(cpu.parameters());
   CHECK(trained != initial);
-  testing::require_close(on_host(accelerated.parameters()), trained, 1e-3, 1e-4);
+  testing::require_close(testing::on_host(accelerated.parameters()), trained, 1e-3, 1e-4);
 
   // Steady state: no workspace spill or resize and no detached allocation on the device.
   auto device_allocations = [device] {

@@ -18,19 +18,6 @@ using namespace gyre;
 using namespace gyre::nn;
 using namespace gyre::parallel;
 
-namespace {
-// A CPU copy of a tensor of any device, ordered after the work of this thread's current
-// stream of its device (values_of copies only CUDA tensors to the host).
-Tensor on_host(const Tensor& tensor) {
-  if (tensor.device().is_cpu()) return tensor;
-  const DeviceGuard on_its_device(tensor.device());
-  const Tensor host = Tensor::empty_detached(tensor.shape(), tensor.dtype(), Device::cpu());
-  copy_tensor(tensor, host);
-  Stream::current(tensor.device()).synchronize();
-  return host;
-}
-}  // namespace
-
 TEST_CASE(
     "device inputs handed over from other streams are answered as on the CPU, with pooled "
     "events",
@@ -62,7 +49,7 @@ TEST_CASE(
           kernels::fill_uniform(input, -1.0f, 1.0f, static_cast<std::uint64_t>(index));
           const Tensor output = inference->output(input);
           answered_on[index] = output.device();
-          answers[index] = testing::values_of(on_host(output));
+          answers[index] = testing::values_of(testing::on_host(output));
         }
       } catch (...) {
         failures[c] = std::current_exception();

@@ -1,6 +1,7 @@
 // [device] ParallelWrapper with replicas on the test device's kind (tests/support/test_device.h),
-// one per device: averaged SGD equals one CPU network on the concatenated batch (on CUDA with
-// NCCL when each worker has its own GPU; through host mirrors otherwise, as always on sim).
+// one per device: averaged SGD equals one CPU network on the concatenated batch, through the
+// device collective (NCCL on GPUs, SimCommunicator on sim) when each worker has a device of
+// its own, through host mirrors otherwise.
 #include <algorithm>
 #include <catch2/catch.hpp>
 
@@ -14,19 +15,6 @@
 using namespace gyre;
 using namespace gyre::nn;
 using namespace gyre::parallel;
-
-namespace {
-// A CPU copy of a tensor of any device, once the device's work on it is done (values_of
-// copies only CUDA tensors to the host).
-Tensor on_host(const Tensor& tensor) {
-  if (tensor.device().is_cpu()) return tensor;
-  const DeviceGuard on_its_device(tensor.device());
-  const Tensor host = Tensor::empty_detached(tensor.shape(), tensor.dtype(), Device::cpu());
-  copy_tensor(tensor, host);
-  Stream::current(tensor.device()).synchronize();
-  return host;
-}
-}  // namespace
 
 TEST_CASE("device workers train as one CPU network on the concatenated batch",
           "[device][parallel]") {
@@ -53,7 +41,12 @@ TEST_CASE("device workers train as one CPU network on the concatenated batch",
 
   Network model(config, device);
   InMemoryIterator batches(features, labels, 4, false, 0);
-  ParallelWrapper::Builder(model).workers(workers).build()->fit(batches, 2);
+  const auto wrapper = ParallelWrapper::Builder(model).workers(workers).build();
+  const bool own_devices = testing::test_device_count() >= workers;
+  if (own_devices && testing::device_kind() == DeviceType::sim)
+    CHECK(std::string(wrapper->averaging()) == "sim");
+  if (!own_devices) CHECK(std::string(wrapper->averaging()) == "host mirrors");
+  wrapper->fit(batches, 2);
   CHECK(model.device() == device);
-  testing::require_close(on_host(model.parameters()), trained, 1e-4, 1e-5);
+  testing::require_close(testing::on_host(model.parameters()), trained, 1e-4, 1e-5);
 }

@@ -171,6 +171,12 @@ TEST_CASE("work on another device's stream is refused, as a missing device guard
           "[sim][device]") {
   OwnedStream other(Device::sim(1));
   CHECK_THROWS_WITH(simulated().launch(other, {}, [] {}), Contains("DeviceGuard(sim:1)"));
+  // A copy runs on any device's stream, as in CUDA.
+  DeviceBuffer on_other(64, 1);
+  std::vector<float> host(16, 3.0f), back(16, 0.0f);
+  simulated().copy_async(on_other.pointer, host.data(), 64, other);
+  simulated().copy_async(back.data(), on_other.pointer, 64, other);
+  CHECK(back == host);
   // The null stream is the current device's: naming sim:1's needs sim:1 current.
   CHECK_THROWS_AS(Stream(Device::sim(1), nullptr).synchronize(), DeviceError);
   DeviceGuard guard(Device::sim(1));
@@ -212,8 +218,10 @@ TEST_CASE("sim device memory has a capacity, is counted, and starts as NaN", "[s
     for (std::uint32_t bits : back) CHECK(bits == 0xFFFFFFFFu);
   }
   CHECK(memory.bytes_in_use(2) == before);
-  CHECK_THROWS_WITH(memory.classify(static_cast<char*>(simulated().malloc_pinned(512)) + 256, 512),
+  void* pinned = simulated().malloc_pinned(512);
+  CHECK_THROWS_WITH(memory.classify(static_cast<char*>(pinned) + 256, 512),
                     Contains("run past the end"));
+  simulated().free_pinned(pinned);
 }
 
 TEST_CASE("host code reading a sim tensor fails as it does for a CUDA tensor", "[sim][tensor]") {
@@ -261,11 +269,36 @@ TEST_CASE("copies follow CUDA's rules for pageable and pinned host memory", "[si
   simulated().free_pinned(pinned);
 }
 
-TEST_CASE("an operation that throws on a sim stream is reported at synchronize", "[sim][stream]") {
+TEST_CASE("an operation that throws on a sim stream is reported once, at synchronize",
+          "[sim][stream]") {
   OwnedStream stream(Device::sim(0));
   simulated().launch(stream, {}, [] { throw InvalidArgumentError("kernel failed"); });
   CHECK_THROWS_WITH(stream.view().synchronize(),
                     Contains("failed asynchronously") && Contains("kernel failed"));
+  CHECK_NOTHROW(stream.view().synchronize());  // reported, then cleared
+}
+
+TEST_CASE("freeing device memory waits for the work of a stream already destroyed",
+          "[sim][memory]") {
+  auto* pinned = static_cast<float*>(simulated().malloc_pinned(256));
+  std::fill(pinned, pinned + 64, 5.0f);
+  void* device = simulated().malloc_device(256, 0);
+  Latch latch;
+  std::atomic<bool> copied{false};
+  {
+    OwnedStream stream(Device::sim(0));
+    simulated().launch(stream, {}, latch.wait_op());
+    simulated().copy_async(device, pinned, 256, stream);
+    simulated().launch(stream, {}, [&] { copied = true; });
+  }  // destroyed with its copy still queued behind the latch
+  std::thread opener([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    latch.open();
+  });
+  simulated().free_device(device, 0);  // must wait for the copy, as cudaFree does
+  CHECK(copied.load());
+  simulated().free_pinned(pinned);
+  opener.join();
 }
 
 TEST_CASE("capture records a sim stream's work; each replay runs it again", "[sim][graph]") {
@@ -296,7 +329,7 @@ TEST_CASE("what CUDA forbids during capture fails the capture", "[sim][graph]") 
   DeviceBuffer device(64);
   const std::vector<std::pair<const char*, std::function<void()>>> forbidden = {
       {"synchronizing a stream", [&] { stream.view().synchronize(); }},
-      {"synchronizing another stream", [&] { other.view().synchronize(); }},
+      {"synchronizing the legacy stream", [&] { Stream(Device::sim(0), nullptr).synchronize(); }},
       {"cudaMalloc", [&] { (void)simulated().malloc_device(64, 0); }},
       {"cudaHostAlloc", [&] { (void)simulated().malloc_pinned(64); }},
       {"recorded outside the capture", [&] { outside.wait(stream); }},
@@ -313,6 +346,11 @@ TEST_CASE("what CUDA forbids during capture fails the capture", "[sim][graph]") 
     CHECK(simulated().end_capture(stream) == nullptr);
   }
   CHECK_THROWS_AS(simulated().begin_capture(Stream(Device::sim(0), nullptr)), DeviceError);
+  // What CUDA allows beside a capture: synchronizing another stream, or an eager event.
+  simulated().begin_capture(stream);
+  CHECK_NOTHROW(other.view().synchronize());
+  CHECK_NOTHROW(outside.synchronize());
+  CHECK(simulated().end_capture(stream) != nullptr);
 }
 
 TEST_CASE("an event recorded inside a capture cannot be waited on outside it", "[sim][graph]") {

@@ -13,6 +13,7 @@
 #include "runtime/device.h"
 #include "runtime/stream.h"
 #include "tests/parallel/communicator_contract.h"
+#include "tests/support/parallel_run.h"
 
 using namespace gyre;
 using namespace gyre::parallel;
@@ -34,27 +35,11 @@ TEST_CASE("SimCommunicator keeps the communicator contract with one rank per sim
   CHECK(group[2]->rank() == 2);
   CHECK(group[2]->size() == 4);
   CHECK(group[2]->backend() == "sim");
-  std::vector<std::exception_ptr> failures(group.size());
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    threads.emplace_back([&, i] {
-      try {
-        const DeviceGuard on_device(devices[i]);
-        testing::check_communicator_contract(*group[i], devices[i]);
-      } catch (...) {
-        failures[i] = std::current_exception();
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  for (const std::exception_ptr& failure : failures) {
-    if (failure == nullptr) continue;
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& error) {
-      FAIL(error.what());
-    }
-  }
+  testing::run_in_parallel(static_cast<int>(group.size()), [&](int i) {
+    const DeviceGuard on_device(devices[static_cast<std::size_t>(i)]);
+    testing::check_communicator_contract(*group[static_cast<std::size_t>(i)],
+                                         devices[static_cast<std::size_t>(i)]);
+  });
 }
 
 TEST_CASE("a sim communicator group refuses a device named twice or a CPU", "[sim][parallel]") {

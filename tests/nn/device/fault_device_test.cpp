@@ -62,7 +62,7 @@ TEST_CASE(
   const Device device = testing::test_device();
   Network network(NetworkBuilder().input({6}).dense(5).output(3).build(), device);
   const Tensor input = testing::random_tensor({4, 6}, 5, -1.0f, 1.0f, device);
-  const std::vector<double> expected = testing::values_of(testing::on_host(network.output(input)));
+  const std::vector<double> expected = testing::values_of(network.output(input));
   destroy_workspaces();
   const int sites = testing::fail_each_allocation(
       fault_injection(MemoryKind::device, device), device, [&] { (void)network.output(input); },

@@ -21,7 +21,7 @@ TEST_CASE("a graphed inference step answers as the eager one and replays", "[dev
   graphed.set_cuda_graphs(true);
   for (std::uint32_t i = 0; i < 8; ++i) {
     const Tensor input = testing::random_tensor({128, 784}, i, 0.0f, 1.0f, device);
-    const std::vector<double> expected = testing::values_of(testing::on_host(eager.output(input)));
+    const std::vector<double> expected = testing::values_of(eager.output(input));
     testing::require_close(testing::on_host(graphed.output(input)), expected, 1e-6, 1e-7);
   }
   INFO("eager because: " << graphed.inference_graph_plan().reason());
@@ -70,7 +70,7 @@ TEST_CASE("a graphed training step trains as the eager one, replays, and allocat
   CHECK(graphed.training_graph_plan().replays() >= 10);
   CHECK(graphed.iteration() == eager.iteration());
   testing::require_close(testing::on_host(graphed.parameters()),
-                         testing::values_of(testing::on_host(eager.parameters())), 1e-4, 1e-6);
+                         testing::values_of(eager.parameters()), 1e-4, 1e-6);
   CHECK(graphed.score() == Approx(eager.score()).epsilon(1e-4));
   // Steady state, with inference between steps: after one round to learn the inference
   // sizes (which may grow a shared workspace, and so drop the training graph once), no

@@ -8,6 +8,7 @@
 #include "parallel/nccl_communicator.h"
 #include "runtime/device.h"
 #include "tests/parallel/communicator_contract.h"
+#include "tests/support/parallel_run.h"
 
 using namespace gyre;
 using namespace gyre::parallel;
@@ -19,27 +20,11 @@ TEST_CASE("NCCL keeps the communicator contract with one rank per GPU", "[cuda][
   REQUIRE_FALSE(devices.empty());
   auto group = NcclCommunicator::create_group(devices);
   REQUIRE(group.size() == devices.size());
-  std::vector<std::exception_ptr> failures(group.size());
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < group.size(); ++i) {
-    threads.emplace_back([&, i] {
-      try {
-        DeviceGuard on_device(devices[i]);
-        testing::check_communicator_contract(*group[i], devices[i]);
-      } catch (...) {
-        failures[i] = std::current_exception();
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  for (const std::exception_ptr& failure : failures) {
-    if (failure == nullptr) continue;
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& error) {
-      FAIL(error.what());
-    }
-  }
+  testing::run_in_parallel(static_cast<int>(group.size()), [&](int i) {
+    const DeviceGuard on_device(devices[static_cast<std::size_t>(i)]);
+    testing::check_communicator_contract(*group[static_cast<std::size_t>(i)],
+                                         devices[static_cast<std::size_t>(i)]);
+  });
 }
 
 TEST_CASE("an NCCL group refuses a GPU named twice", "[cuda][parallel]") {

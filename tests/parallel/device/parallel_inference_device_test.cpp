@@ -12,6 +12,7 @@
 #include "runtime/stream.h"
 #include "runtime/tensor_copy.h"
 #include "tests/support/kernel_testing.h"
+#include "tests/support/parallel_run.h"
 #include "tests/support/test_device.h"
 
 using namespace gyre;
@@ -32,39 +33,22 @@ TEST_CASE(
                        .build();
   CHECK(inference->workers() == testing::test_device_count());
   const int clients = 4, per_client = 50;
-  std::vector<std::thread> threads;
   std::vector<std::vector<double>> answers(clients * per_client);
   std::vector<Device> answered_on(clients * per_client);
-  std::vector<std::exception_ptr> failures(clients);
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      try {
-        const DeviceGuard on_device(device);
-        OwnedStream stream(device);
-        const StreamGuard on_own_stream(stream);
-        for (int i = 0; i < per_client; ++i) {
-          const int index = c * per_client + i;
-          // Written by a kernel on this client's stream, still running at submit().
-          const Tensor input = Tensor::empty_detached({2, 20}, DType::f32, device);
-          kernels::fill_uniform(input, -1.0f, 1.0f, static_cast<std::uint64_t>(index));
-          const Tensor output = inference->output(input);
-          answered_on[index] = output.device();
-          answers[index] = testing::values_of(testing::on_host(output));
-        }
-      } catch (...) {
-        failures[c] = std::current_exception();
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  for (const std::exception_ptr& failure : failures) {
-    if (failure == nullptr) continue;
-    try {
-      std::rethrow_exception(failure);
-    } catch (const std::exception& error) {
-      FAIL("a client failed: " << error.what());
+  testing::run_in_parallel(clients, [&](int c) {
+    const DeviceGuard on_device(device);
+    OwnedStream stream(device);
+    const StreamGuard on_own_stream(stream);
+    for (int i = 0; i < per_client; ++i) {
+      const int index = c * per_client + i;
+      // Written by a kernel on this client's stream, still running at submit().
+      const Tensor input = Tensor::empty_detached({2, 20}, DType::f32, device);
+      kernels::fill_uniform(input, -1.0f, 1.0f, static_cast<std::uint64_t>(index));
+      const Tensor output = inference->output(input);
+      answered_on[index] = output.device();
+      answers[index] = testing::values_of(output);
     }
-  }
+  });
   // Answers are detached on the model's device, whichever replica computed them.
   const auto elsewhere = std::find_if(answered_on.begin(), answered_on.end(),
                                       [&](Device answered) { return answered != device; });

@@ -80,7 +80,8 @@ void check_device(Device device) {
   }
   const int count = device_count(device.type);
   GYRE_CHECK(device.index >= 0 && device.index < count, DeviceError, "device ", device,
-             " does not exist: this machine has ", count, " ", name_of(device.type), " device(s)",
+             " does not exist: this machine has ", count, " ",
+             device.is_cuda() ? "CUDA" : "simulated (sim)", " device(s)",
              count == 0 ? (device.is_sim() ? " (set GYRE_SIM_DEVICES=N to simulate N)" : "")
                         : strcat(", ", name_of(device.type), ":0..", name_of(device.type), ":",
                                  count - 1));

@@ -1,7 +1,7 @@
 #pragma once
 // AsyncDataSetIterator: a prefetch thread fills a CYCLIC workspace ring with the next
 // batches of a source iterator while the consumer trains on the current one (ND4J's
-// AsyncDataSetIterator, see ../shared/reference/nd4j-workspaces.md §5).
+// AsyncDataSetIterator; docs/design/networks.md says where Gyre differs).
 //
 // The contract: a DataSet from next() is valid until the following next(); using it
 // afterwards raises WorkspaceError (its ring region was released); detach() keeps one.

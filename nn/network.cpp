@@ -353,16 +353,17 @@ void Network::fit(DataSetIterator& data, int epochs) {
 }
 
 void Network::fit(const DataSet& batch) {
+  const DeviceGuard on_device(device_);
   train_iteration(batch, nullptr);
 }
 
 double Network::compute_gradients(const DataSet& batch) {
+  const DeviceGuard on_device(device_);
   train_iteration(batch, nullptr, false);
   return score();
 }
 
 void Network::train_iteration(const DataSet& given, DataSetIterator* source, bool update) {
-  const DeviceGuard on_device(device_);
   const std::int64_t examples = cuda_graphs_ && update ? train_with_graph(given, source)
                                                        : training_step(given, source, update);
   if (!update) return;

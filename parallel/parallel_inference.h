@@ -1,7 +1,7 @@
 #pragma once
 // ParallelInference (DL4J's name): a pool of model replicas, one worker thread each, serving
-// output() calls from any number of threads. ../shared/reference/parallel-training-and-serving.md
-// §2 has DL4J's behaviour; what differs here:
+// output() calls from any number of threads. docs/design/serving.md has the decisions;
+// what differs from DL4J:
 //   - batch_limit counts examples, not requests;
 //   - max_queue_delay lets a batch wait (Triton's max_queue_delay_microseconds) for more
 //     requests instead of forming only while every worker is busy;

@@ -1,7 +1,7 @@
 #pragma once
 // ParallelWrapper (DL4J's name): data-parallel training with one worker thread per model
 // replica, each with its own workspaces, parameters averaged every few iterations.
-// ../shared/reference/parallel-training-and-serving.md §1 has DL4J's behaviour and failures.
+// docs/design/parallel.md has DL4J's behaviour and where Gyre differs.
 //
 // Rounds are synchronous: the calling thread reads one batch per worker (in worker order,
 // so a run is deterministic), each worker copies its batch into its own input memory and

@@ -7,6 +7,7 @@
 
 #include "runtime/accelerator.h"
 #include "runtime/error.h"
+#include "runtime/sim/sim_config.h"
 
 namespace gyre {
 namespace {
@@ -73,6 +74,7 @@ void check_device(Device device) {
                " does not exist: the CPU is cpu:0");
     return;
   }
+  if (device.is_sim()) (void)sim::config();  // a malformed GYRE_SIM_* says so here
   if (device.is_cuda()) {
     GYRE_CHECK(cuda_backend::compiled(), NotAvailableError, "device ", device,
                " requested, but CUDA is not available in this build; configure with "
@@ -86,27 +88,27 @@ void check_device(Device device) {
                         : strcat(", ", name_of(device.type), ":0..", name_of(device.type), ":",
                                  count - 1));
   GYRE_CHECK(device.index < kMaxDevicesPerType, DeviceError, "device ", device, " is beyond the ",
-             kMaxDevicesPerType,
-             " devices of one kind Gyre supports per "
-             "process");
+             kMaxDevicesPerType, " devices of one kind Gyre supports per process");
 }
 
 Device current_device() {
   return tls_current_device;
 }
 
+// Guards sit on every public entry (a training step, an inference call): re-entering the
+// current device checks nothing and switches nothing.
 DeviceGuard::DeviceGuard(Device device) : previous_(tls_current_device), device_(device) {
-  check_device(device);
+  if (device != previous_) check_device(device);  // the current device was checked already
   if (device.is_accelerator()) {
     Accelerator& target = accelerator(device);
     previous_accelerator_index_ = target.current_device();
-    target.set_current_device(device.index);
+    if (previous_accelerator_index_ != device.index) target.set_current_device(device.index);
   }
   tls_current_device = device;
 }
 
 DeviceGuard::~DeviceGuard() {
-  if (device_.is_accelerator())
+  if (device_.is_accelerator() && previous_accelerator_index_ != device_.index)
     accelerator(device_).set_current_device_noexcept(previous_accelerator_index_);
   tls_current_device = previous_;
 }

@@ -1,6 +1,6 @@
 #pragma once
 // Workspace: a named, per-thread, per-device set of arenas (one per memory kind) with its
-// policies and statistics (../shared/design/WORKSPACES.md). Allocation is a pointer bump;
+// policies and statistics (docs/workspaces.md). Allocation is a pointer bump;
 // a cycle runs from the opening of the outermost scope to its close; at its end the offset
 // returns to 0 (AT_SCOPE_EXIT) and every tensor of the cycle becomes invalid. CYCLIC
 // workspaces are rings: a cycle's memory stays valid until its consumer releases it.

@@ -1,7 +1,6 @@
 #pragma once
-// WorkspaceConfig: every policy of a workspace (../shared/design/WORKSPACES.md,
-// "Configuration"). A plain struct: set the fields, and the workspace validates them when
-// it is created.
+// WorkspaceConfig: every policy of a workspace (docs/workspaces.md, "Configuration"). A plain
+// struct: set the fields, and the workspace validates them when it is created.
 #include <cstddef>
 #include <string>
 

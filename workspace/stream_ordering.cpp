@@ -36,6 +36,16 @@ class EventOrdering final : public StreamOrdering {
     events_[fence - 1]->wait(stream);
   }
 
+  void synchronize(std::uint64_t fence) override {
+    if (fence == 0) return;
+    Event* event = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);  // the slot stays until forget()
+      event = events_[fence - 1].get();
+    }
+    event->synchronize();  // outside the lock: other workspaces keep recording meanwhile
+  }
+
   bool capturing(Stream stream) override {
     return stream.device().is_accelerator() && accelerator(stream.device()).is_capturing(stream);
   }

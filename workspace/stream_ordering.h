@@ -16,6 +16,9 @@ class StreamOrdering {
   virtual std::uint64_t record(Stream stream) = 0;
   /// Makes `stream` wait (in stream order, host not blocked) until the fence completes.
   virtual void wait(Stream stream, std::uint64_t fence) = 0;
+  /// Blocks the host until the fence completes: for memory the host itself rewrites
+  /// (pinned arenas), which no stream order protects.
+  virtual void synchronize(std::uint64_t fence) = 0;
   /// The fence is no longer needed; its resources may be reused.
   virtual void forget(std::uint64_t fence) = 0;
   /// Whether `stream` is capturing a graph: a fence can then be neither recorded for eager

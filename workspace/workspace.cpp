@@ -343,6 +343,7 @@ ScopedAllocation Workspace::allocate(std::size_t bytes, MemoryKind kind, std::si
     released_fences_.clear();
   }
   note_stream(stream);
+  if (state.kind == MemoryKind::pinned_host) wait_before_host_writes();
   return allocate_in(state, bytes, std::max(alignment, config_.alignment), stream, mode);
 }
 
@@ -441,6 +442,16 @@ void Workspace::note_stream(Stream stream) {
   streams_this_cycle_.push_back(stream);
   last_stream_ = stream;
   fast_path_open_ = config_.reset == ResetPolicy::AT_SCOPE_EXIT && !annotate_;
+}
+
+void Workspace::wait_before_host_writes() {
+  // The host writes pinned memory itself, outside any stream's order: the last cycle's
+  // copies from this arena, on any stream (the same one included), must have read it
+  // first. Once per cycle. (A CYCLIC ring reuses a region only after its consumer's
+  // release, whose owner - the prefetcher - waits for the copy on the host.)
+  if (config_.reset != ResetPolicy::AT_SCOPE_EXIT || host_waited_cycle_ == cycle_) return;
+  for (const Fence& fence : fences_) resources_.ordering->synchronize(fence.token);
+  host_waited_cycle_ = cycle_;
 }
 
 void Workspace::record_stream_use(Stream stream) {

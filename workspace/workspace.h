@@ -181,6 +181,7 @@ class Workspace final : public MemoryScope {
   void resize(KindState& state, std::size_t bytes);
   void free_spills_through(std::uint64_t cycle);
   void note_stream(Stream stream);
+  void wait_before_host_writes();
   [[noreturn]] void throw_cannot_fit(const KindState& state, std::size_t bytes,
                                      std::size_t alignment, const char* reason) const;
   std::string where() const;
@@ -211,6 +212,7 @@ class Workspace final : public MemoryScope {
   std::vector<Spill> spills_;
   std::vector<Stream> streams_this_cycle_;
   std::vector<Fence> fences_;
+  std::uint64_t host_waited_cycle_ = ~std::uint64_t{0};  // wait_before_host_writes() done
   std::vector<RingCycle> ring_cycles_;
   std::vector<RetiredArena> retired_;
   std::vector<Fence> released_fences_;  // producer's copy of the consumer's release fences

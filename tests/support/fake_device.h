@@ -54,6 +54,9 @@ class RecordingOrdering final : public StreamOrdering {
   void wait(Stream stream, std::uint64_t fence) override {
     log.push_back(strcat("wait ", name(stream), " #", fence, " (", live_.at(fence), ")"));
   }
+  void synchronize(std::uint64_t fence) override {
+    log.push_back(strcat("host waits #", fence, " (", live_.at(fence), ")"));
+  }
   void forget(std::uint64_t fence) override { live_.erase(fence); }
 
   /// Streams on cuda:0 named "A", "B", ...

@@ -109,3 +109,47 @@ TEST_CASE("memory a second stream used is reused only after that stream's work",
   pinned.deallocate(ballast, bytes);
   pinned.deallocate(back, bytes);
 }
+
+// Issue 17, item 5: the host writes pinned memory directly, outside stream order, so a
+// pinned arena reused by the next cycle must first wait, on the host, for the stream work of
+// the last cycle that may still read it, even on the same stream.
+TEST_CASE("a mirrored workspace hands out pinned memory only after last cycle's copies read it",
+          "[device][workspace]") {
+  const Device device = testing::test_device();
+  const DeviceGuard on_device(device);
+  Accelerator& accelerator = gyre::accelerator(device);
+  WorkspaceConfig config;
+  config.mirroring = MirroringPolicy::DEVICE_AND_PINNED_HOST;
+  config.reset = ResetPolicy::AT_SCOPE_EXIT;
+  config.initial_size = 96 << 20;
+  config.learning = LearningPolicy::NONE;
+  Workspace workspace("WS_PINNED_REUSE", config, device);
+  OwnedStream stream(device);
+  const std::size_t count = 4 << 20, bytes = count * sizeof(float);
+  PinnedHostMemoryResource pinned(testing::device_kind());
+  auto* back = static_cast<float*>(pinned.allocate(bytes));
+  auto* ballast = static_cast<float*>(pinned.allocate(4 * bytes));
+  workspace.enter();
+  auto* staging =
+      static_cast<float*>(workspace.allocate(bytes, MemoryKind::pinned_host, 256, stream).data);
+  auto* memory =
+      static_cast<float*>(workspace.allocate(4 * bytes, MemoryKind::device, 256, stream).data);
+  for (std::size_t i = 0; i < count; ++i) staging[i] = 1.0f;
+  // The host-to-device copy that reads `staging` starts only after a queue of unrelated
+  // copies: were the host not made to wait, its rewrite below would surely come first.
+  for (int i = 0; i < 8; ++i) accelerator.copy_async(ballast, memory, 4 * bytes, stream);
+  accelerator.copy_async(memory, staging, bytes, stream);
+  accelerator.copy_async(back, memory, bytes, stream);
+  workspace.leave();
+  workspace.enter();
+  auto* reused =
+      static_cast<float*>(workspace.allocate(bytes, MemoryKind::pinned_host, 256, stream).data);
+  REQUIRE(reused == staging);
+  for (std::size_t i = 0; i < count; ++i) reused[i] = 2.0f;  // the next batch
+  workspace.leave();
+  stream.view().synchronize();
+  CHECK(back[0] == 1.0f);
+  CHECK(back[count - 1] == 1.0f);  // the copy read the first cycle's data
+  pinned.deallocate(ballast, 4 * bytes);
+  pinned.deallocate(back, bytes);
+}

@@ -41,9 +41,15 @@ class NcclCommunicator final : public DeviceCommunicator {
   void abort() noexcept override;
 
  private:
-  NcclCommunicator(void* comm, int rank, int size, Device device);
+  // The communicators made together (one, or one per GPU of a group): they are finalized
+  // together, in one NCCL group call, when the last of them is destroyed. Finalizing or
+  // destroying the ranks of a clique one after another from one thread would wait forever
+  // for the ranks not yet reached.
+  struct Clique;
+  NcclCommunicator(std::shared_ptr<Clique> clique, void* comm, int rank, int size, Device device);
+  std::shared_ptr<Clique> clique_;
   // [[maybe_unused]]: the CPU build's stub never touches them.
-  [[maybe_unused]] void* comm_;  // ncclComm_t
+  [[maybe_unused]] void* comm_;  // ncclComm_t, owned by the clique
   int rank_, size_;
   Device device_;
   [[maybe_unused]] float* stage_ = nullptr;  // device memory: count + 1 floats, grown as needed

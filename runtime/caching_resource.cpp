@@ -36,6 +36,7 @@ void* CachingResource::do_allocate(std::size_t bytes, std::size_t alignment, Str
       statistics_.hits += 1;
       statistics_.cached_bytes -= size;
       statistics_.in_use_bytes += size;
+      if (stream.handle() != nullptr) ++in_use_blocks_[stream.handle()];
       return pointer;
     }
   }
@@ -43,13 +44,43 @@ void* CachingResource::do_allocate(std::size_t bytes, std::size_t alignment, Str
   std::lock_guard<std::mutex> lock(mutex_);
   statistics_.misses += 1;
   statistics_.in_use_bytes += size;
+  try {
+    if (stream.handle() != nullptr) ++in_use_blocks_[stream.handle()];
+  } catch (...) {
+    upstream_.deallocate(pointer, size, kDefaultAlignment, stream);
+    statistics_.in_use_bytes -= size;
+    throw;
+  }
   return pointer;
 }
 
 void CachingResource::do_deallocate(void* pointer, std::size_t bytes, std::size_t,
                                     Stream stream) noexcept {
   const std::size_t size = size_class(bytes);
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::function<void()> destroy_stream;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    release_block(pointer, size, stream, destroy_stream);
+  }
+  if (destroy_stream) destroy_stream();  // the last block of a retired stream came back
+}
+
+void CachingResource::release_block(void* pointer, std::size_t size, Stream stream,
+                                    std::function<void()>& destroy_stream) noexcept {
+  if (stream.handle() != nullptr) {
+    auto counted = in_use_blocks_.find(stream.handle());
+    if (counted != in_use_blocks_.end() && --counted->second == 0) in_use_blocks_.erase(counted);
+    auto retiring = retiring_streams_.find(stream.handle());
+    if (retiring != retiring_streams_.end()) {  // never pooled under a stream that is going
+      upstream_.deallocate(pointer, size, kDefaultAlignment, stream);
+      statistics_.in_use_bytes -= size;
+      if (in_use_blocks_.count(stream.handle()) == 0) {
+        destroy_stream = std::move(retiring->second);
+        retiring_streams_.erase(retiring);
+      }
+      return;
+    }
+  }
   try {
     pools_[PoolKey{size, stream.handle()}].push_back(pointer);
   } catch (...) {  // no memory to remember the block: hand it back instead
@@ -59,6 +90,29 @@ void CachingResource::do_deallocate(void* pointer, std::size_t bytes, std::size_
   }
   statistics_.in_use_bytes -= size;
   statistics_.cached_bytes += size;
+}
+
+void CachingResource::retire_stream(Stream stream, std::function<void()> destroy) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto pool = pools_.begin(); pool != pools_.end();) {
+      if (pool->first.stream != stream.handle()) {
+        ++pool;
+        continue;
+      }
+      for (void* pointer : pool->second) {
+        upstream_.deallocate(pointer, pool->first.size, kDefaultAlignment, stream);
+        statistics_.cached_bytes -= pool->first.size;
+        statistics_.trimmed_bytes += pool->first.size;
+      }
+      pool = pools_.erase(pool);
+    }
+    if (in_use_blocks_.count(stream.handle()) != 0) {
+      retiring_streams_[stream.handle()] = std::move(destroy);
+      return;
+    }
+  }
+  destroy();
 }
 
 std::size_t CachingResource::trim() {

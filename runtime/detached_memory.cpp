@@ -3,6 +3,8 @@
 #include <memory>
 #include <mutex>
 
+#include "runtime/accelerator.h"
+#include "runtime/log.h"
 #include "runtime/system_resources.h"
 
 namespace gyre {
@@ -18,6 +20,23 @@ CachingResource& detached_resource(Device device) {
   std::unique_ptr<CachingResource>& cache = caches[device_slot(device)];
   if (!cache) cache = std::make_unique<CachingResource>(upstream);
   return *cache;
+}
+
+}  // namespace gyre
+
+namespace gyre {
+
+void retire_stream(Stream stream) noexcept {
+  const Device device = stream.device();
+  void* handle = stream.handle();
+  try {
+    detached_resource(device).retire_stream(
+        stream, [device, handle] { accelerator(device).destroy_stream(handle); });
+  } catch (const std::exception& error) {  // no memory to defer with: destroy it now
+    GYRE_LOG(runtime, error, "retiring a stream of ", device, " failed (", error.what(),
+             "); destroying it now");
+    accelerator(device).destroy_stream(handle);
+  }
 }
 
 }  // namespace gyre

@@ -11,3 +11,12 @@ namespace gyre {
 CachingResource& detached_resource(Device device);
 
 }  // namespace gyre
+
+namespace gyre {
+
+/// Destroys an accelerator stream (OwnedStream's destructor): the detached blocks cached
+/// under it go back upstream first, in its order, and when detached tensors allocated on it
+/// are still alive, the destruction waits for the last of them to be released.
+void retire_stream(Stream stream) noexcept;
+
+}  // namespace gyre

@@ -1,6 +1,7 @@
 #include "runtime/stream.h"
 
 #include "runtime/accelerator.h"
+#include "runtime/detached_memory.h"
 #include "runtime/error.h"
 
 namespace gyre {
@@ -25,7 +26,7 @@ OwnedStream::OwnedStream(Device device) {
 }
 
 OwnedStream::~OwnedStream() {
-  if (stream_.handle() != nullptr) accelerator(stream_.device()).destroy_stream(stream_.handle());
+  if (stream_.handle() != nullptr) retire_stream(stream_);  // after its detached tensors
 }
 
 StreamGuard::StreamGuard(Stream stream) : previous_(Stream::current(stream.device())) {

@@ -40,7 +40,8 @@ class Stream {
 };
 
 /// Owns a stream: on an accelerator a non-blocking stream created for the device; on the CPU
-/// a synchronous stream. Destroying it does not wait for its work.
+/// a synchronous stream. Destroying it does not wait for its work; the native stream lives
+/// on until the detached tensors allocated on it are released (retire_stream).
 class OwnedStream {
  public:
   explicit OwnedStream(Device device);

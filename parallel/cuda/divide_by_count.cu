@@ -9,6 +9,7 @@ namespace gyre::parallel {
 namespace {
 __global__ void divide_kernel(float* buffer, const float* sums, std::int64_t count) {
   const float total = sums[count];
+  if (total == 0.0f) return;  // nobody contributed: the buffer stays as it was (the caller throws)
   for (std::int64_t i = blockIdx.x * static_cast<std::int64_t>(blockDim.x) + threadIdx.x; i < count;
        i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
     buffer[i] = sums[i] / total;

@@ -4,6 +4,8 @@
 #include <mpi.h>
 #include <nccl.h>
 
+#include <mutex>
+
 #include "parallel/cuda/divide_by_count.h"
 #include "parallel/mpi_communicator.h"
 #include "runtime/cuda_backend.h"
@@ -23,17 +25,45 @@ ncclComm_t as_comm(void* comm) {
 
 }  // namespace
 
+struct NcclCommunicator::Clique {
+  std::mutex mutex;
+  std::vector<ncclComm_t> comms;  // null once aborted (ncclCommAbort freed it)
+
+  ~Clique() {
+    // One group call finalizes every rank (each flushes its work and waits for the others),
+    // then each is destroyed locally without blocking.
+    ncclGroupStart();
+    for (ncclComm_t comm : comms) {
+      if (comm != nullptr) ncclCommFinalize(comm);
+    }
+    ncclGroupEnd();
+    for (ncclComm_t comm : comms) {
+      if (comm != nullptr) ncclCommDestroy(comm);
+    }
+  }
+
+  void abort(ncclComm_t comm) noexcept {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (ncclComm_t& member : comms) {
+      if (member != comm) continue;
+      ncclCommAbort(comm);
+      member = nullptr;
+    }
+  }
+};
+
 bool NcclCommunicator::available() {
   return true;
 }
 
-NcclCommunicator::NcclCommunicator(void* comm, int rank, int size, Device device)
-    : comm_(comm), rank_(rank), size_(size), device_(device) {
+NcclCommunicator::NcclCommunicator(std::shared_ptr<Clique> clique, void* comm, int rank, int size,
+                                   Device device)
+    : clique_(std::move(clique)), comm_(comm), rank_(rank), size_(size), device_(device) {
   flag_ = static_cast<float*>(cuda_backend::malloc_pinned(sizeof(float)));
 }
 
 NcclCommunicator::~NcclCommunicator() {
-  if (comm_ != nullptr) ncclCommDestroy(as_comm(comm_));
+  // The communicator itself goes with the clique, when its last member does.
   if (stage_ != nullptr) cuda_backend::free_device(stage_, device_.index);
   if (flag_ != nullptr) cuda_backend::free_pinned(flag_);
 }
@@ -54,10 +84,12 @@ std::vector<std::unique_ptr<NcclCommunicator>> NcclCommunicator::create_group(
   std::vector<ncclComm_t> comms(devices.size());
   check_nccl(ncclCommInitAll(comms.data(), static_cast<int>(comms.size()), indices.data()),
              "ncclCommInitAll");
+  auto clique = std::make_shared<Clique>();
+  clique->comms = comms;
   std::vector<std::unique_ptr<NcclCommunicator>> group;
   for (std::size_t i = 0; i < comms.size(); ++i) {
     group.push_back(std::unique_ptr<NcclCommunicator>(new NcclCommunicator(
-        comms[i], static_cast<int>(i), static_cast<int>(comms.size()), devices[i])));
+        clique, comms[i], static_cast<int>(i), static_cast<int>(comms.size()), devices[i])));
   }
   return group;
 }
@@ -72,8 +104,10 @@ std::unique_ptr<NcclCommunicator> NcclCommunicator::create_across(MpiCommunicato
   cuda_backend::set_current_device(device.index);
   ncclComm_t comm = nullptr;
   check_nccl(ncclCommInitRank(&comm, mpi.size(), id, mpi.rank()), "ncclCommInitRank");
+  auto clique = std::make_shared<Clique>();
+  clique->comms = {comm};
   return std::unique_ptr<NcclCommunicator>(
-      new NcclCommunicator(comm, mpi.rank(), mpi.size(), device));
+      new NcclCommunicator(clique, comm, mpi.rank(), mpi.size(), device));
 }
 
 int NcclCommunicator::average(const Tensor& buffer, bool contributes) {
@@ -125,7 +159,7 @@ void NcclCommunicator::all_reduce_sum(const Tensor& buffer) {
 
 void NcclCommunicator::abort() noexcept {
   if (comm_ == nullptr) return;
-  ncclCommAbort(as_comm(comm_));
+  clique_->abort(as_comm(comm_));
   comm_ = nullptr;
 }
 

@@ -19,8 +19,10 @@ std::vector<std::unique_ptr<NcclCommunicator>> NcclCommunicator::create_group(
 std::unique_ptr<NcclCommunicator> NcclCommunicator::create_across(MpiCommunicator&, Device) {
   unavailable();
 }
-NcclCommunicator::NcclCommunicator(void* comm, int rank, int size, Device device)
-    : comm_(comm), rank_(rank), size_(size), device_(device) {}
+struct NcclCommunicator::Clique {};
+NcclCommunicator::NcclCommunicator(std::shared_ptr<Clique> clique, void* comm, int rank, int size,
+                                   Device device)
+    : clique_(std::move(clique)), comm_(comm), rank_(rank), size_(size), device_(device) {}
 NcclCommunicator::~NcclCommunicator() = default;
 int NcclCommunicator::average(const Tensor&, bool) {
   unavailable();

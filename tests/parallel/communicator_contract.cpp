@@ -57,6 +57,7 @@ void check_communicator_contract(parallel::Communicator& communicator, Device de
   for (std::int64_t i = 0; i < count; ++i)
     expect(values[static_cast<std::size_t>(i)] == 0.5f * static_cast<float>(i % 7),
            "a non-contributor receives the contributors' mean");
+  fill();
   bool refused = false;
   try {
     communicator.average(buffer, false);
@@ -64,6 +65,12 @@ void check_communicator_contract(parallel::Communicator& communicator, Device de
     refused = true;
   }
   expect(refused, "average() with no contributor throws ParallelError");
+  // ... and leaves every buffer as it was (no division by a zero count in place).
+  read_back();
+  for (std::int64_t i = 0; i < count; ++i)
+    expect(values[static_cast<std::size_t>(i)] ==
+               static_cast<float>(rank) + 0.5f * static_cast<float>(i % 7),
+           "a refused average leaves the buffer unchanged at " + std::to_string(i));
 }
 
 }  // namespace gyre::testing

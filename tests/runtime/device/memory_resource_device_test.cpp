@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "runtime/accelerator.h"
+#include "runtime/detached_memory.h"
 #include "runtime/error.h"
 #include "runtime/memory_resource.h"
 #include "runtime/statistics_resource.h"
@@ -83,4 +84,47 @@ TEST_CASE("device memory refuses alignments the accelerator cannot give", "[devi
   CHECK_THROWS_WITH(async.allocate(64, 4096), Catch::Matchers::Contains("4096"));
   PinnedHostMemoryResource pinned(testing::device_kind());
   CHECK_THROWS_WITH(pinned.allocate(64, 4096), Catch::Matchers::Contains("4096"));
+}
+
+// Issue 17, item 6: the detached-memory cache pools a freed block under the stream it was
+// freed on. Those pools must not outlive the stream: trim() would free on a destroyed
+// stream, and on CUDA a new stream with a reused handle value would inherit the blocks.
+TEST_CASE("blocks cached under a stream leave the cache before the stream is destroyed",
+          "[device][memory]") {
+  const Device device = testing::test_device();
+  const DeviceGuard on_device(device);
+  CachingResource& cache = detached_resource(device);
+  cache.trim();
+  {
+    OwnedStream stream(device);
+    const StreamGuard on_stream(stream);
+    { const Tensor freed = Tensor::empty_detached({1 << 16}, DType::f32, device); }
+    CHECK(cache.statistics().cached_bytes == CachingResource::size_class(4 << 16));
+  }
+  // The stream's pool went back upstream, in the stream's order, before it was destroyed.
+  CHECK(cache.statistics().cached_bytes == 0);
+  CHECK(cache.trim() == 0);
+}
+
+TEST_CASE("a stream outlives the detached tensors allocated on it", "[device][memory]") {
+  const Device device = testing::test_device();
+  const DeviceGuard on_device(device);
+  CachingResource& cache = detached_resource(device);
+  cache.trim();
+  std::vector<float> host(1000, 3.0f), back(1000, 0.0f);
+  Tensor survivor;
+  {
+    OwnedStream stream(device);
+    const StreamGuard on_stream(stream);
+    survivor = Tensor::empty_detached({1000}, DType::f32, device);
+    accelerator(device).copy_async(survivor.device_ptr(), host.data(), 4000, stream);
+    stream.view().synchronize();
+  }  // the stream's destruction is deferred until `survivor` is released
+  const Stream legacy = Stream::current(device);
+  accelerator(device).copy_async(back.data(), survivor.device_ptr(), 4000, legacy);
+  legacy.synchronize();
+  CHECK(back == host);
+  survivor = Tensor();  // freed on its (still live) stream, which is then destroyed
+  CHECK(cache.statistics().cached_bytes == 0);
+  CHECK(cache.trim() == 0);
 }

@@ -3,6 +3,7 @@
 #include "kernels/operand_checks.h"
 #include "kernels/ops.h"
 #include "runtime/error.h"
+#include "runtime/tensor_copy.h"
 
 namespace gyre::kernels {
 namespace {
@@ -30,8 +31,28 @@ Tensor gemm_impl(const char* op, const Tensor& a, const Tensor& b, bool transpos
              " accumulates into out, so out must be given");
   const Shape shape = matrix_rank == 3 ? Shape{batch, m, n} : Shape{m, n};
   Tensor result = checks::output(op, "out", out, shape, DType::f32, a.device());
+  const bool row_invariant = BatchInvariantScope::active();
+  if (row_invariant && a.device().is_accelerator() && matrix_rank == 2 && !transpose_a &&
+      m % kRowBlock != 0 && n > 0) {
+    // Batch invariance on an accelerator: the backend runs the product in blocks of
+    // kRowBlock rows, one library call of the same shape each (so the same kernel, so the
+    // same bits for a row wherever it sits). The rows are padded to whole blocks here, in
+    // the active workspace, which a graph capture may hold.
+    const std::int64_t padded = (m + kRowBlock - 1) / kRowBlock * kRowBlock;
+    const Tensor a_padded = Tensor::empty({padded, k}, DType::f32, a.device());
+    copy_tensor(a, a_padded.slice(0, 0, m));
+    fill(a_padded.slice(0, m, padded), 0.0);
+    const Tensor c_padded = Tensor::empty({padded, n}, DType::f32, a.device());
+    if (beta != 0.0f) {
+      copy_tensor(result, c_padded.slice(0, 0, m));
+      fill(c_padded.slice(0, m, padded), 0.0);
+    }
+    gemm_impl(op, a_padded, b, false, transpose_b, alpha, beta, c_padded, 2);
+    copy_tensor(c_padded.slice(0, 0, m), result);
+    return result;
+  }
   GemmArgs args;
-  args.row_invariant = BatchInvariantScope::active();
+  args.row_invariant = row_invariant;
   args.transpose_a = transpose_a;
   args.transpose_b = transpose_b;
   args.m = m;

@@ -552,6 +552,7 @@ Tensor Network::output_with_graph(const Tensor& features) {
   signature.input = features.shape();
   signature.allocations_last_step = allocations_last_output_;
   signature.arenas_moved = Workspace::arena_moves(device_) != arena_moves_at_inference_capture_;
+  signature.workspaces = &WorkspaceManager::for_device(device_);
   const GraphAction action = inference_graph_plan_.next(signature);
   if (action == GraphAction::eager && !device_.is_accelerator()) return output_eager(features);
   auto eager = [&] {
@@ -657,6 +658,7 @@ std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* so
   signature.target = graph_labels_.shape();
   signature.allocations_last_step = allocations_last_training_;
   signature.arenas_moved = Workspace::arena_moves(device_) != arena_moves_at_training_capture_;
+  signature.workspaces = &WorkspaceManager::for_device(device_);
   const GraphAction action = training_graph_plan_.next(signature);
   {
     const StreamGuard on_graph_stream(*graph_stream_);  // learning, capture and replays alike
@@ -705,7 +707,13 @@ void Network::evaluate(DataSetIterator& data, const std::vector<Evaluator*>& eva
     WorkspaceScope input =
         open_network_scope(manager, detached ? nullptr : workspace_ids::kInferenceInput);
     const DataSet batch = data.next();
-    infer(batch.features, [&](const Tensor& predictions) {
+    Tensor features = batch.features;
+    if (features.device() != device_) {  // a host iterator feeding a device network
+      features = detached ? Tensor::empty_detached(features.shape(), features.dtype(), device_)
+                          : Tensor::empty(features.shape(), features.dtype(), device_);
+      copy_tensor(batch.features, features);
+    }
+    infer(features, [&](const Tensor& predictions) {
       for (Evaluator* evaluator : evaluators) evaluator->eval(batch.labels, predictions);
     });
   }

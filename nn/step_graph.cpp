@@ -12,10 +12,13 @@ GraphAction StepGraphPlan::eager(const std::string& why) {
 }
 
 GraphAction StepGraphPlan::next(const StepSignature& signature) {
-  const bool same_shapes =
-      seen_step_ && last_input_ == signature.input && last_target_ == signature.target;
+  // The learning cycle counts only for the workspaces that ran it.
+  const bool same_shapes = seen_step_ && last_input_ == signature.input &&
+                           last_target_ == signature.target &&
+                           last_workspaces_ == signature.workspaces;
   last_input_ = signature.input;
   last_target_ = signature.target;
+  last_workspaces_ = signature.workspaces;
   seen_step_ = true;
   if (disabled_) return eager(reason_);
   if (!signature.device.is_accelerator()) {
@@ -35,6 +38,11 @@ GraphAction StepGraphPlan::next(const StepSignature& signature) {
         "a workspace arena moved since the capture (a resize, trim or destruction); "
         "the graph is dropped and captured again");
   }
+  if (has_graph_ && signature.workspaces != graph_workspaces_) {
+    return eager(
+        "called on another thread than the capture's: the graph writes the capturing "
+        "thread's workspaces, so this thread runs the step eagerly in its own");
+  }
   if (has_graph_) {
     if (signature.input == graph_input_ && signature.target == graph_target_) {
       reason_.clear();
@@ -49,6 +57,7 @@ GraphAction StepGraphPlan::next(const StepSignature& signature) {
     return eager("learning: the workspaces are still finding their sizes");
   graph_input_ = signature.input;
   graph_target_ = signature.target;
+  graph_workspaces_ = signature.workspaces;
   reason_.clear();
   return GraphAction::capture;
 }

@@ -33,6 +33,9 @@ struct StepSignature {
   /// Whether a workspace arena was replaced or freed since the capture (Workspace::
   /// arena_moves): the graph's addresses are stale, so it is dropped and re-learned.
   bool arenas_moved = false;
+  /// Whose workspaces the step uses (the calling thread's WorkspaceManager): a graph holds
+  /// their addresses, so it replays only for the workspaces it was captured with.
+  const void* workspaces = nullptr;
 };
 
 class StepGraphPlan {
@@ -58,6 +61,8 @@ class StepGraphPlan {
   std::string step_;
   bool has_graph_ = false, disabled_ = false;
   Shape graph_input_, last_input_, graph_target_, last_target_;
+  const void* graph_workspaces_ = nullptr;
+  const void* last_workspaces_ = nullptr;
   bool seen_step_ = false;
   std::string reason_;
   std::set<std::string> logged_;

@@ -160,7 +160,12 @@ bool ParallelInference::can_join(const Request& first, const Request& next,
 }
 
 void ParallelInference::run_worker(int index) {
-  const DeviceGuard on_replica_device(replicas_[static_cast<std::size_t>(index)]->device());
+  const Device device = replicas_[static_cast<std::size_t>(index)]->device();
+  const DeviceGuard on_replica_device(device);
+  // A stream of its own: workers sharing a device would otherwise serialize on its legacy
+  // stream, each batch waiting for the others' work. Requests reach it through events.
+  const OwnedStream stream(device);
+  const StreamGuard on_own_stream(stream);
   std::vector<Request> batch;
   batch.reserve(static_cast<std::size_t>(config_.batch_limit));
   try {  // a full batch first: this thread's workspaces learn their size before any request

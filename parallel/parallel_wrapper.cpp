@@ -121,7 +121,13 @@ void ParallelWrapper::stop_workers() noexcept {
 
 void ParallelWrapper::run_worker(int index) {
   Worker& self = workers_[static_cast<std::size_t>(index)];
-  const DeviceGuard on_device(devices_[static_cast<std::size_t>(index)]);
+  const Device device = devices_[static_cast<std::size_t>(index)];
+  const DeviceGuard on_device(device);
+  // A stream of its own: workers sharing a device would otherwise serialize on its legacy
+  // stream. Its work is complete whenever an average ends (below), so the caller may read
+  // the replicas when fit() returns.
+  const OwnedStream stream(device);
+  const StreamGuard on_own_stream(stream);
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     changed_.wait(lock, [&] { return self.command != Command::none; });
@@ -154,6 +160,7 @@ void ParallelWrapper::run_worker(int index) {
         average(replica.parameters(), self.host_parameters);
         if (config_.average_updaters && replica.updater_state().numel() > 0)
           average(replica.updater_state(), self.host_updater_state);
+        stream.view().synchronize();
         self.trained_since_average = false;
       }
     } catch (const std::exception& error) {
@@ -180,6 +187,10 @@ void ParallelWrapper::train_on(int index, const nn::DataSet& batch) {
                    Tensor::empty(batch.labels.shape(), batch.labels.dtype(), device)};
   copy_tensor(batch.features, mine.features);
   copy_tensor(batch.labels, mine.labels);
+  // A source's device memory may be rewritten once the mailbox is free: read it first. (Host
+  // batches need no wait: a copy from pageable memory has read it when it returns.)
+  if (batch.features.device().is_accelerator() || batch.labels.device().is_accelerator())
+    Stream::current(device).synchronize();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     self.mailbox = nullptr;  // the reader may move on
@@ -227,6 +238,10 @@ void ParallelWrapper::average_round() {
 void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
   GYRE_CHECK(epochs >= 0, InvalidArgumentError, "ParallelWrapper::fit: epochs ", epochs,
              " must be >= 0");
+  {  // the workers train the model on streams of their own: the caller's work on it first
+    const DeviceGuard on_model(devices_.front());
+    Stream::current(devices_.front()).synchronize();
+  }
   start_workers();
   const bool prefetch = config_.prefetch_buffer > 0 && data.async_supported();
   if (prefetch && prefetcher_ == nullptr) {
@@ -258,6 +273,11 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
         for (int g = 0; g < global && source.has_next(); ++g, ++read) {
           const nn::DataSet batch = source.next();
           if (g < first_local || g >= first_local + local) continue;  // another process's
+          // The workers read it on streams of their own: a device batch must be complete.
+          if (batch.features.device().is_accelerator()) {
+            const DeviceGuard on_batch(batch.features.device());
+            Stream::current(batch.features.device()).synchronize();
+          }
           Worker& worker = workers_[static_cast<std::size_t>(g - first_local)];
           std::unique_lock<std::mutex> lock(mutex_);
           worker.mailbox = &batch;

@@ -223,11 +223,23 @@ void Workspace::end_cycle() {
   fences_.clear();
   for (Stream stream : streams_this_cycle_) {
     if (stream.device().is_cpu()) continue;  // CPU streams are synchronous: nothing to order
-    // A capturing stream's fence would be a node of the graph, which eager work may not wait
-    // on: the graph's owner orders its replays against the other streams instead.
-    if (resources_.ordering->capturing(stream)) continue;
-    const std::uint64_t token = resources_.ordering->record(stream);
-    if (token != 0) fences_.push_back({stream, token});
+    try {
+      // A capturing stream's fence would be a node of the graph, which eager work may not
+      // wait on: the graph's owner orders its replays against the other streams instead.
+      if (resources_.ordering->capturing(stream)) continue;
+      const std::uint64_t token = resources_.ordering->record(stream);
+      if (token != 0) fences_.push_back({stream, token});
+    } catch (const std::exception& error) {
+      // The cycle still ends below (else its memory would never be reset). Without a fence
+      // the next cycle must not overlap this stream's work: wait for it on the host.
+      GYRE_LOG(workspace, error, where(), "recording the end of cycle ", cycle_, " on a stream of ",
+               stream.device(), " failed (", error.what(),
+               "); waiting for that stream on the host instead");
+      try {
+        stream.synchronize();
+      } catch (const std::exception&) {  // a destroyed stream: nothing left to wait for
+      }
+    }
   }
 
   bool spilled = false;

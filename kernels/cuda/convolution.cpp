@@ -1,12 +1,15 @@
 // Convolution and pooling on cuDNN. The algorithms are chosen once per geometry (cuDNN's
-// heuristics) and cached; the workspace cuDNN asks for is the caller's scratch, taken from
-// the Gyre workspace that is active, so no cudaMalloc happens here.
+// heuristics, filtered by cudnn_algorithm_choice.h) and cached; the workspace cuDNN asks
+// for is the caller's scratch, taken from the Gyre workspace that is active, so no
+// cudaMalloc happens here.
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <string>
 #include <tuple>
 
 #include "kernels/cuda/cuda_backend.h"
+#include "kernels/cuda/cudnn_algorithm_choice.h"
 #include "kernels/cuda/cudnn_descriptors.h"
 
 namespace gyre::kernels {
@@ -51,19 +54,25 @@ Algorithms choose(const ConvGeometry& g, Stream stream) {
   cudnnHandle_t handle = cuda::cudnn(stream);
   const Descriptors d(g);
   Algorithms chosen{};
+  const std::string geometry =
+      strcat("x [", g.batch, ", ", g.in_channels, ", ", g.height, ", ", g.width, "], ",
+             g.out_channels, " filters ", g.kernel_h, "x", g.kernel_w, ", stride ", g.stride_h, "x",
+             g.stride_w, ", padding ", g.pad_h, "x", g.pad_w, " on ", stream.device());
+  constexpr int kRanked = 16;  // more than cuDNN has algorithms of any kind
   int returned = 0;
-  cudnnConvolutionFwdAlgoPerf_t forward[8];
-  GYRE_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle, d.x, d.w, d.convolution, d.y, 8,
-                                                          &returned, forward));
-  chosen.forward = forward[0].algo;
-  cudnnConvolutionBwdDataAlgoPerf_t data[8];
+  cudnnConvolutionFwdAlgoPerf_t forward[kRanked];
+  GYRE_CUDNN_CHECK(cudnnGetConvolutionForwardAlgorithm_v7(handle, d.x, d.w, d.convolution, d.y,
+                                                          kRanked, &returned, forward));
+  chosen.forward = cuda::choose_algorithm(forward, returned, "forward", geometry).algo;
+  cudnnConvolutionBwdDataAlgoPerf_t data[kRanked];
   GYRE_CUDNN_CHECK(cudnnGetConvolutionBackwardDataAlgorithm_v7(handle, d.w, d.y, d.convolution, d.x,
-                                                               8, &returned, data));
-  chosen.backward_data = data[0].algo;
-  cudnnConvolutionBwdFilterAlgoPerf_t filter[8];
+                                                               kRanked, &returned, data));
+  chosen.backward_data = cuda::choose_algorithm(data, returned, "backward-data", geometry).algo;
+  cudnnConvolutionBwdFilterAlgoPerf_t filter[kRanked];
   GYRE_CUDNN_CHECK(cudnnGetConvolutionBackwardFilterAlgorithm_v7(handle, d.x, d.y, d.convolution,
-                                                                 d.w, 8, &returned, filter));
-  chosen.backward_filter = filter[0].algo;
+                                                                 d.w, kRanked, &returned, filter));
+  chosen.backward_filter =
+      cuda::choose_algorithm(filter, returned, "backward-filter", geometry).algo;
   std::size_t forward_bytes = 0, data_bytes = 0, filter_bytes = 0;
   GYRE_CUDNN_CHECK(cudnnGetConvolutionForwardWorkspaceSize(handle, d.x, d.w, d.convolution, d.y,
                                                            chosen.forward, &forward_bytes));

@@ -45,14 +45,14 @@ __global__ void softmax_kernel(const float* x, float* y, std::int64_t cols) {
   float* out = y + blockIdx.x * cols;
   float largest = -INFINITY;
   for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) largest = fmaxf(largest, in[c]);
-  largest = cuda::block_reduce(largest, cuda::MaxOp{});
+  largest = cuda::block_reduce(largest, ::cuda::maximum<float>{});
   float total = 0.0f;
   for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
     const float value = expf(in[c] - largest);
     out[c] = value;
     total += value;
   }
-  total = cuda::block_reduce(total, cuda::SumOp{});
+  total = cuda::block_reduce(total, ::cuda::std::plus<float>{});
   const float inverse = 1.0f / total;
   for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) out[c] *= inverse;
 }
@@ -63,7 +63,7 @@ __global__ void softmax_backward_kernel(const float* y, const float* dy, float* 
   const std::int64_t base = blockIdx.x * cols;
   float dot = 0.0f;
   for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) dot += dy[base + c] * y[base + c];
-  dot = cuda::block_reduce(dot, cuda::SumOp{});
+  dot = cuda::block_reduce(dot, ::cuda::std::plus<float>{});
   for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x)
     dx[base + c] = y[base + c] * (dy[base + c] - dot);
 }

@@ -1,10 +1,12 @@
 #pragma once
 // Launch helpers shared by Gyre's CUDA kernels: grid-stride loops over 256-thread blocks,
-// block-wide reductions, and the check after every launch.
+// block-wide reductions (CUB), and the check after every launch.
 #include <cuda_runtime.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cub/block/block_reduce.cuh>
+#include <cuda/functional>
 
 #include "kernels/cuda/library_handles.h"
 #include "runtime/cuda/cuda_check.h"
@@ -26,34 +28,19 @@ inline unsigned int blocks_for(std::int64_t count) {
 /// Launch errors surface as gyre::CudaError at the launching op.
 #define GYRE_CHECK_LAUNCH() GYRE_CUDA_CHECK(cudaGetLastError())
 
-struct SumOp {
-  __device__ float operator()(float a, float b) const { return a + b; }
-};
-struct MaxOp {
-  __device__ float operator()(float a, float b) const { return a > b ? a : b; }
-};
-
-/// Combines one value per thread of the block; every thread gets the result.
+/// Combines one value per thread of a kThreads-thread block (CUB's BlockReduce, whose
+/// lanes past the last value are never combined); every thread gets the result.
 template <typename Op>
 __device__ float block_reduce(float value, Op op) {
-  __shared__ float partial[32];
+  using Reduce = cub::BlockReduce<float, kThreads>;
+  __shared__ typename Reduce::TempStorage storage;
   __shared__ float result;
-  for (int offset = 16; offset > 0; offset /= 2)
-    value = op(value, __shfl_down_sync(0xffffffffu, value, offset));
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  if (lane == 0) partial[warp] = value;
+  const float combined = Reduce(storage).Reduce(value, op);  // valid in thread 0
+  if (threadIdx.x == 0) result = combined;
   __syncthreads();
-  if (warp == 0) {
-    const int warps = (blockDim.x + 31) / 32;
-    value = lane < warps ? partial[lane] : partial[0];
-    for (int offset = 16; offset > 0; offset /= 2)
-      value = op(value, __shfl_down_sync(0xffffffffu, value, offset));
-    if (lane == 0) result = value;
-  }
-  __syncthreads();
-  const float combined = result;
-  __syncthreads();  // `result` and `partial` may be reused by the next call
-  return combined;
+  const float everyone = result;
+  __syncthreads();  // `storage` and `result` may be reused by the next call
+  return everyone;
 }
 
 }  // namespace gyre::kernels::cuda

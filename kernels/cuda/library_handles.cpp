@@ -1,22 +1,48 @@
 #include "kernels/cuda/library_handles.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
 #include "runtime/cuda/cuda_check.h"
 #include "runtime/device.h"
 
 namespace gyre::kernels::cuda {
 namespace {
 
+// cuBLAS's workspace: cublasSetStream resets a handle's workspace to cuBLAS's own pool,
+// which allocates (invalid inside a graph capture, and eager and graphed steps could then
+// pick different kernels). So each (handle, stream) gets a workspace of its own, set with
+// cublasSetWorkspace when the handle moves to that stream, and kept while the handle stays.
+// 32 MiB: what NVIDIA advises for Hopper (more than earlier GPUs need).
+constexpr std::size_t kCublasWorkspaceBytes = std::size_t{32} << 20;
+// Workspaces kept per thread and device, least recently used dropped beyond it.
+constexpr std::size_t kCublasWorkspacesKept = 8;
+
+struct StreamWorkspace {
+  unsigned long long stream_id = 0;  // cudaStreamGetId: unique, never reused (handles are)
+  void* memory = nullptr;
+  std::uint64_t last_use = 0;
+};
+
 // Per thread: the handles of each device, destroyed at thread exit. A destroy that fails
 // because the driver is already shut down (process exit) is tolerated.
 struct ThreadHandles {
   cublasHandle_t cublas[kMaxDevices] = {};
   cudnnHandle_t cudnn[kMaxDevices] = {};
+  std::vector<StreamWorkspace> cublas_workspaces[kMaxDevices];
+  bool cublas_bound[kMaxDevices] = {};
+  unsigned long long cublas_stream_id[kMaxDevices] = {};  // the stream the handle is on
+  std::uint64_t uses = 0;
   ~ThreadHandles() {
     for (cublasHandle_t handle : cublas) {
       if (handle != nullptr) cublasDestroy(handle);
     }
     for (cudnnHandle_t handle : cudnn) {
       if (handle != nullptr) cudnnDestroy(handle);
+    }
+    for (const std::vector<StreamWorkspace>& workspaces : cublas_workspaces) {
+      for (const StreamWorkspace& workspace : workspaces) cudaFree(workspace.memory);
     }
   }
 };
@@ -47,13 +73,50 @@ cudaStream_t native(Stream stream) {
   return static_cast<cudaStream_t>(stream.handle());
 }
 
+namespace {
+// The workspace of the stream `id` on this thread's handle of `slot`'s device: made on the
+// stream's first GEMM (an eager one: a graph's learning step runs before its capture).
+void* cublas_workspace(ThreadHandles& thread, int slot, int device, unsigned long long id) {
+  std::vector<StreamWorkspace>& workspaces = thread.cublas_workspaces[slot];
+  for (StreamWorkspace& workspace : workspaces) {
+    if (workspace.stream_id == id) {
+      workspace.last_use = ++thread.uses;
+      return workspace.memory;
+    }
+  }
+  const CurrentDevice on_device(device);
+  if (workspaces.size() >= kCublasWorkspacesKept) {  // a stream long unused: likely gone
+    auto oldest = std::min_element(
+        workspaces.begin(), workspaces.end(),
+        [](const StreamWorkspace& a, const StreamWorkspace& b) { return a.last_use < b.last_use; });
+    GYRE_CUDA_CHECK(cudaFree(oldest->memory));  // synchronizes: no kernel still uses it
+    workspaces.erase(oldest);
+  }
+  StreamWorkspace made;
+  made.stream_id = id;
+  GYRE_CUDA_CHECK(cudaMalloc(&made.memory, kCublasWorkspaceBytes));
+  made.last_use = ++thread.uses;
+  workspaces.push_back(made);
+  return made.memory;
+}
+}  // namespace
+
 cublasHandle_t cublas(Stream stream) {
-  cublasHandle_t& handle = handles().cublas[device_slot(stream.device())];
+  ThreadHandles& thread = handles();
+  const int slot = device_slot(stream.device());
+  cublasHandle_t& handle = thread.cublas[slot];
   if (handle == nullptr) {
     CurrentDevice device(stream.device().index);
     GYRE_CUBLAS_CHECK(cublasCreate(&handle));
   }
+  unsigned long long id = 0;
+  GYRE_CUDA_CHECK(cudaStreamGetId(native(stream), &id));
+  if (thread.cublas_bound[slot] && thread.cublas_stream_id[slot] == id) return handle;
+  void* workspace = cublas_workspace(thread, slot, stream.device().index, id);
   GYRE_CUBLAS_CHECK(cublasSetStream(handle, native(stream)));
+  GYRE_CUBLAS_CHECK(cublasSetWorkspace(handle, workspace, kCublasWorkspaceBytes));
+  thread.cublas_bound[slot] = true;
+  thread.cublas_stream_id[slot] = id;
   return handle;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // cuBLAS and cuDNN handles, one per thread and device (created on first use, bound to the
-// caller's stream on every use), and checks that turn their failures into gyre errors.
+// caller's stream on use; a cuBLAS handle with a workspace of its own per stream), and
+// checks that turn their failures into gyre errors.
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 #include <cudnn.h>

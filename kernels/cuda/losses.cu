@@ -18,11 +18,11 @@ __global__ void softmax_cross_entropy_rows(const float* logits, const float* tar
   float largest = -INFINITY;
   for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x)
     largest = fmaxf(largest, logits[base + c]);
-  largest = cuda::block_reduce(largest, cuda::MaxOp{});
+  largest = cuda::block_reduce(largest, ::cuda::maximum<float>{});
   float total = 0.0f;
   for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x)
     total += expf(logits[base + c] - largest);
-  total = cuda::block_reduce(total, cuda::SumOp{});
+  total = cuda::block_reduce(total, ::cuda::std::plus<float>{});
   const float log_sum = logf(total) + largest;
   float loss = 0.0f;
   for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
@@ -30,7 +30,7 @@ __global__ void softmax_cross_entropy_rows(const float* logits, const float* tar
     const float target = targets[base + c];
     if (target != 0.0f) loss -= target * (logits[base + c] - log_sum);
   }
-  loss = cuda::block_reduce(loss, cuda::SumOp{});
+  loss = cuda::block_reduce(loss, ::cuda::std::plus<float>{});
   if (threadIdx.x == 0) row_loss[blockIdx.x] = loss;
 }
 
@@ -51,7 +51,7 @@ __global__ void mean_kernel(Term term, const float* a, const float* b, float* lo
       total -= b[i] * logf(p) + (1.0f - b[i]) * logf(1.0f - p);
     }
   }
-  total = cuda::block_reduce(total, cuda::SumOp{});
+  total = cuda::block_reduce(total, ::cuda::std::plus<float>{});
   if (threadIdx.x == 0) *loss = total / static_cast<float>(count);
 }
 

@@ -153,3 +153,27 @@ TEST_CASE("the iteration count restored into a network reaches its kernels", "[n
   testing::require_close(restored.parameters(), testing::values_of(trained.parameters()), 0.0, 0.0);
   CHECK_THROWS_AS(restored.set_iteration(-1), InvalidArgumentError);
 }
+
+// Issue 17, item 9: a graph holds the addresses of the capturing thread's workspaces.
+TEST_CASE("a graph replays only on the workspaces it was captured with", "[nn][graphs]") {
+  int thread_a = 0, thread_b = 0;  // stand-ins for two threads' workspace managers
+  auto on = [](int& workspaces, std::uint64_t allocations = 0) {
+    StepSignature signature = on_gpu({32, 784}, allocations);
+    signature.workspaces = &workspaces;
+    return signature;
+  };
+  StepGraphPlan plan("inference");
+  CHECK(plan.next(on(thread_a, 5)) == GraphAction::eager);
+  // Thread A's clean cycle says nothing of thread B's workspaces: B learns on its own.
+  CHECK(plan.next(on(thread_b, 0)) == GraphAction::eager);
+  CHECK_THAT(plan.reason(), Contains("learning"));
+  CHECK(plan.next(on(thread_a, 0)) == GraphAction::eager);
+  CHECK(plan.next(on(thread_a, 0)) == GraphAction::capture);
+  plan.captured(true);
+  CHECK(plan.next(on(thread_a)) == GraphAction::replay);
+  // Another thread runs eagerly in its own workspaces; the graph stays thread A's.
+  CHECK(plan.next(on(thread_b)) == GraphAction::eager);
+  CHECK_THAT(plan.reason(), Contains("another thread"));
+  CHECK(plan.next(on(thread_b)) == GraphAction::eager);
+  CHECK(plan.next(on(thread_a)) == GraphAction::replay);
+}

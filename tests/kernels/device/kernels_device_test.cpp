@@ -3,10 +3,13 @@
 // the results. On sim the device runs the CPU's kernels behind its launch path (the stream's
 // executor, the current-device and pointer checks); on CUDA, CUDA's own kernels.
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <functional>
 #include <vector>
 
+#include "kernels/batch_invariance.h"
 #include "kernels/ops.h"
+#include "runtime/cuda_graph.h"
 #include "runtime/stream.h"
 #include "runtime/tensor_copy.h"
 #include "tests/support/kernel_testing.h"
@@ -37,6 +40,11 @@ void same_on_both(const std::vector<Tensor>& inputs,
     REQUIRE(actual[i].device() == testing::test_device());
     testing::require_close(testing::on_host(actual[i]), values_of(expected[i]), relative, absolute);
   }
+}
+// The float values of a device tensor, bit for bit.
+std::vector<float> host_floats(const Tensor& tensor) {
+  const Tensor host = testing::on_host(tensor);
+  return std::vector<float>(host.data<float>(), host.data<float>() + host.numel());
 }
 }  // namespace
 
@@ -236,4 +244,49 @@ TEST_CASE("device channel bias add and channel sum equal the CPU's", "[device][k
                [](const std::vector<Tensor>& in) {
                  return std::vector<Tensor>{channel_bias_add(in[0], in[1]), channel_sum(in[0])};
                });
+}
+
+// Issue 17, item 8: batch invariance on the device. cuBLAS picks its kernel by shape, so
+// unless the rows go in blocks of one shape, a row's bits depend on its batch.
+TEST_CASE("under a BatchInvariantScope a device GEMM row has the same bits at any batch size",
+          "[device][kernels]") {
+  const Device device = testing::test_device();
+  const DeviceGuard on_device(device);
+  for (auto [k, n] : {std::pair<std::int64_t, std::int64_t>{784, 256}, {128, 10}}) {
+    INFO("k " << k << ", n " << n);
+    const Tensor weights = copy_to(random_tensor({k, n}, 3), device);
+    const Tensor rows = copy_to(random_tensor({37, k}, 4), device);  // not whole blocks
+    const BatchInvariantScope invariant;
+    const std::vector<float> all = host_floats(gemm(rows, weights));
+    for (std::int64_t first : {0, 5, 13, 36}) {
+      for (std::int64_t count : {1, 3, 8}) {
+        if (first + count > 37) continue;
+        const std::vector<float> some =
+            host_floats(gemm(rows.slice(0, first, first + count), weights));
+        for (std::int64_t r = 0; r < count; ++r) {
+          INFO("row " << first + r << " of a call of " << count);
+          CHECK(std::memcmp(some.data() + r * n, all.data() + (first + r) * n,
+                            static_cast<std::size_t>(n) * sizeof(float)) == 0);
+        }
+      }
+    }
+  }
+}
+
+// Issue 17, item 10: a GEMM captured into a graph on a stream that ran it eagerly (so its
+// library workspace exists) replays to the eager bits.
+TEST_CASE("a device GEMM captured into a graph replays to the eager bits", "[device][kernels]") {
+  const Device device = testing::test_device();
+  const DeviceGuard on_device(device);
+  OwnedStream stream(device);
+  const StreamGuard on_stream(stream);
+  const Tensor a = copy_to(random_tensor({64, 96}, 5), device);
+  const Tensor b = copy_to(random_tensor({96, 48}, 6), device);
+  const Tensor eager = gemm(a, b);
+  const Tensor out = Tensor::empty_detached({64, 48}, DType::f32, device);
+  CudaGraph graph = CudaGraph::capture(stream, [&] { gemm(a, b, false, false, 1.0f, 0.0f, out); });
+  REQUIRE_FALSE(graph.empty());
+  graph.replay(stream);
+  const std::vector<float> expected = host_floats(eager), replayed = host_floats(out);
+  CHECK(std::memcmp(expected.data(), replayed.data(), expected.size() * sizeof(float)) == 0);
 }

@@ -1,10 +1,16 @@
 // [device] the inference and training steps as replayed graphs (CUDA graphs; captured and
 // replayed by sim streams on sim): the same answers as eager runs, and replays once the
 // workspaces have learned their sizes.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <thread>
 #include <vector>
 
+#include "kernels/ops.h"
+#include "nn/evaluation.h"
+#include "nn/in_memory_iterator.h"
 #include "nn/network.h"
+#include "nn/workspace_mode.h"
 #include "runtime/stream.h"
 #include "runtime/tensor_copy.h"
 #include "tests/support/kernel_testing.h"
@@ -88,4 +94,56 @@ TEST_CASE("a graphed training step trains as the eager one, replays, and allocat
   round();
   CHECK(Workspace::arena_moves(device) == moves);
   CHECK(graphed.training_graph_plan().replays() == replays + 5);
+  // evaluate() between captured steps (issue 17, item 2): its workspaces are learned in
+  // the first round; afterwards every full batch still replays.
+  const Tensor features = testing::random_tensor({256, 784}, 7, 0.0f, 1.0f);
+  Tensor labels = Tensor::empty_detached({256, 10}, DType::f32, Device::cpu());
+  for (int r = 0; r < 256; ++r) {
+    for (int c = 0; c < 10; ++c) labels.data<float>()[r * 10 + c] = r % 10 == c;
+  }
+  InMemoryIterator held_out(features, labels, 128, false, 0);  // host batches
+  Evaluation evaluation(10);
+  auto round_with_evaluation = [&] {
+    for (const DataSet& batch : batches) {
+      graphed.fit(batch);
+      held_out.reset();
+      evaluation.reset();
+      graphed.evaluate(held_out, {&evaluation});
+    }
+  };
+  round_with_evaluation();
+  const std::uint64_t before = graphed.training_graph_plan().replays();
+  round_with_evaluation();
+  CHECK(graphed.training_graph_plan().replays() == before + 5);
+}
+
+// Issue 17, item 9: the graph holds the capturing thread's workspace addresses. A step called
+// from another thread must not replay it: it would write into memory the capturing thread
+// has since handed to other tensors.
+TEST_CASE("an inference graph is not replayed into the capturing thread's memory from another",
+          "[device][nn][graphs]") {
+  const Device device = testing::test_device();
+  const DeviceGuard on_device(device);
+  Network eager(NetworkConfig::mlp(), device), graphed(NetworkConfig::mlp(), device);
+  graphed.set_cuda_graphs(true);
+  const Tensor input = testing::random_tensor({128, 784}, 1, 0.0f, 1.0f, device);
+  const std::vector<double> expected = testing::values_of(eager.output(input));
+  for (int i = 0; i < 4; ++i) (void)graphed.output(input);
+  REQUIRE(graphed.inference_graph_plan().replays() >= 1);
+  const std::uint64_t replays = graphed.inference_graph_plan().replays();
+  // This thread reuses the first layer's output memory (the start of its arena) for a tensor
+  // of its own, and keeps it.
+  WorkspaceScope scope = WorkspaceManager::for_device(device).activate(workspace_ids::kInferenceA);
+  const Tensor mine = Tensor::empty({128, 256}, DType::f32, device);
+  kernels::fill(mine, 7.0);
+  std::vector<double> answer;
+  std::thread([&] {
+    const DeviceGuard on_other_thread(device);
+    answer = testing::values_of(graphed.output(input));
+  }).join();
+  testing::require_close(answer, expected, 1e-6, 1e-7);
+  CHECK(graphed.inference_graph_plan().replays() == replays);  // eager on the other thread
+  const std::vector<double> still_mine = testing::values_of(mine);
+  CHECK(std::count(still_mine.begin(), still_mine.end(), 7.0) ==
+        static_cast<std::ptrdiff_t>(still_mine.size()));
 }

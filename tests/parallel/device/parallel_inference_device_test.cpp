@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <exception>
+#include <map>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -67,5 +69,42 @@ TEST_CASE(
     kernels::fill_uniform(input, -1.0f, 1.0f, static_cast<std::uint64_t>(index));
     INFO("request " << index << ", answered on " << answered_on[index]);
     testing::require_close(answers[index], testing::values_of(cpu.output(input)), 1e-5, 1e-6);
+  }
+}
+
+// Issue 17, item 11: workers on one device must not share the legacy default stream (their
+// batches would serialize, and each would wait for the others' work).
+TEST_CASE("each inference worker runs on a stream of its own", "[device][parallel]") {
+  const Device device = testing::test_device();
+  const int devices = testing::test_device_count();
+  Network model(NetworkBuilder().input({20}).dense(16).output(5).seed(3).build(), device);
+  std::mutex mutex;
+  std::map<std::thread::id, std::vector<Stream>> streams_of;  // each worker's current streams
+  auto inference = ParallelInference::Builder(model)
+                       .workers(2 * devices)  // two per device
+                       .inference_mode(InferenceMode::SEQUENTIAL)
+                       .before_batch([&](std::int64_t) {
+                         std::vector<Stream> own;
+                         for (int d = 0; d < devices; ++d) {
+                           const Stream stream = Stream::current(testing::test_device(d));
+                           if (stream.handle() != nullptr) own.push_back(stream);
+                         }
+                         const std::lock_guard<std::mutex> lock(mutex);
+                         streams_of[std::this_thread::get_id()] = own;
+                       })
+                       .build();
+  testing::run_in_parallel(4, [&](int c) {
+    for (int i = 0; i < 25; ++i)
+      (void)inference->output(
+          testing::random_tensor({1, 20}, static_cast<std::uint64_t>(c * 25 + i)));
+  });
+  REQUIRE_FALSE(streams_of.empty());
+  std::vector<Stream> all;
+  for (const auto& [thread, own] : streams_of) {
+    CHECK(own.size() == 1);  // a stream of its own, on its replica's device
+    all.insert(all.end(), own.begin(), own.end());
+  }
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    for (std::size_t j = i + 1; j < all.size(); ++j) CHECK(all[i] != all[j]);
   }
 }

@@ -50,3 +50,36 @@ TEST_CASE("device workers train as one CPU network on the concatenated batch",
   CHECK(model.device() == device);
   testing::require_close(testing::on_host(model.parameters()), trained, 1e-4, 1e-5);
 }
+
+namespace {
+// Records the stream each training step of a network ran on.
+struct StreamProbe : TrainingListener {
+  explicit StreamProbe(Device on) : device(on) {}
+  void iteration_done(Network&, std::int64_t, int, std::int64_t) override {
+    streams.push_back(Stream::current(device));
+  }
+  Device device;
+  std::vector<Stream> streams;
+};
+}  // namespace
+
+// Issue 17, item 11: a worker trains on a stream of its own, not on the legacy default stream
+// that every other worker of its device (and the caller) would share.
+TEST_CASE("a training worker runs on a stream of its own", "[device][parallel]") {
+  const Device device = testing::test_device();
+  Network model(NetworkBuilder().input({6}).dense(5, "tanh").output(3).seed(9).build(), device);
+  StreamProbe probe(device);
+  model.add_listener(&probe);  // the model is worker 0's replica
+  const Tensor features = testing::random_tensor({32, 6}, 11);
+  const Tensor labels = testing::random_tensor({32, 3}, 12, 0.0f, 1.0f);
+  InMemoryIterator batches(features, labels, 4, false, 0);
+  const auto wrapper = ParallelWrapper::Builder(model).workers(2).build();
+  wrapper->fit(batches, 1);
+  REQUIRE_FALSE(probe.streams.empty());
+  for (const Stream stream : probe.streams) {
+    CHECK(stream.device() == device);
+    CHECK(stream.handle() != nullptr);
+    CHECK(stream == probe.streams.front());  // the worker's, every step
+  }
+  CHECK(Stream::current(device).handle() == nullptr);  // the caller's stream is untouched
+}

@@ -8,6 +8,7 @@
 #include "runtime/statistics_resource.h"
 #include "runtime/stream.h"
 #include "runtime/tensor.h"
+#include "tests/support/strict_logging.h"
 #include "tests/support/test_device.h"
 #include "workspace/workspace_manager.h"
 
@@ -152,4 +153,30 @@ TEST_CASE("a mirrored workspace hands out pinned memory only after last cycle's 
   CHECK(back[count - 1] == 1.0f);  // the copy read the first cycle's data
   pinned.deallocate(ballast, 4 * bytes);
   pinned.deallocate(back, bytes);
+}
+
+// Issue 17, item 2: ending a cycle records a fence on each stream the cycle used. When that
+// fails (here: the stream was destroyed before the cycle ended), the rest of the cycle's
+// bookkeeping must still happen: the memory is reset and the next cycle starts at the base.
+TEST_CASE("a cycle whose fence cannot be recorded still ends", "[device][workspace]") {
+  const Device device = testing::test_device();
+  const DeviceGuard on_device(device);
+  WorkspaceConfig config;
+  config.initial_size = 1 << 20;
+  config.learning = LearningPolicy::NONE;
+  Workspace workspace("WS_FENCE_FAILS", config, device);
+  workspace.enter();
+  void* first = nullptr;
+  {
+    OwnedStream gone(device);
+    first = workspace.allocate(4096, 256, gone).data;
+    workspace.allocate(4096, 256, gone);
+  }
+  testing::allow_warnings(1);  // the failed fence is logged
+  workspace.leave();
+  CHECK(workspace.statistics().cycles == 1);
+  const Stream stream = Stream::current(device);
+  workspace.enter();
+  CHECK(workspace.allocate(4096, 256, stream).data == first);
+  workspace.leave();
 }

@@ -1,6 +1,8 @@
-// Elementwise ops and activations on CUDA (formulas shared with the CPU in elementwise_math.h).
+// Elementwise ops and activations on CUDA (formulas shared with the CPU in elementwise_math.h;
+// cuDNN 9 deprecates its own activation calls). Softmax is cuDNN's (softmax.cpp).
 #include "kernels/cuda/cuda_backend.h"
 #include "kernels/cuda/launch.cuh"
+#include "kernels/cuda/softmax.h"
 #include "kernels/elementwise_math.h"
 
 namespace gyre::kernels {
@@ -39,35 +41,6 @@ __global__ void activation_backward_kernel(Activation activation, float alpha, c
   }
 }
 
-// One block per row: y = exp(x − max) / Σ exp(x − max).
-__global__ void softmax_kernel(const float* x, float* y, std::int64_t cols) {
-  const float* in = x + blockIdx.x * cols;
-  float* out = y + blockIdx.x * cols;
-  float largest = -INFINITY;
-  for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) largest = fmaxf(largest, in[c]);
-  largest = cuda::block_reduce(largest, ::cuda::maximum<float>{});
-  float total = 0.0f;
-  for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) {
-    const float value = expf(in[c] - largest);
-    out[c] = value;
-    total += value;
-  }
-  total = cuda::block_reduce(total, ::cuda::std::plus<float>{});
-  const float inverse = 1.0f / total;
-  for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) out[c] *= inverse;
-}
-
-// One block per row: dx = y ⊙ (dy − Σ dy ⊙ y).
-__global__ void softmax_backward_kernel(const float* y, const float* dy, float* dx,
-                                        std::int64_t cols) {
-  const std::int64_t base = blockIdx.x * cols;
-  float dot = 0.0f;
-  for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x) dot += dy[base + c] * y[base + c];
-  dot = cuda::block_reduce(dot, ::cuda::std::plus<float>{});
-  for (std::int64_t c = threadIdx.x; c < cols; c += blockDim.x)
-    dx[base + c] = y[base + c] * (dy[base + c] - dot);
-}
-
 }  // namespace
 
 void CudaBackend::unary(UnaryOp op, const float* x, float* y, std::int64_t count, Stream stream) {
@@ -89,13 +62,9 @@ void CudaBackend::binary(BinaryOp op, const float* a, const float* b, float* y, 
 void CudaBackend::activation_forward(Activation activation, float alpha, const float* x, float* y,
                                      std::int64_t rows, std::int64_t cols, Stream stream) {
   if (rows * cols == 0) return;
-  if (activation == Activation::softmax) {
-    softmax_kernel<<<static_cast<unsigned int>(rows), cuda::kThreads, 0, cuda::native(stream)>>>(
-        x, y, cols);
-  } else {
-    activation_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0, cuda::native(stream)>>>(
-        activation, alpha, x, y, rows * cols);
-  }
+  if (activation == Activation::softmax) return cuda::softmax_forward(x, y, rows, cols, stream);
+  activation_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0, cuda::native(stream)>>>(
+      activation, alpha, x, y, rows * cols);
   GYRE_CHECK_LAUNCH();
 }
 
@@ -103,14 +72,11 @@ void CudaBackend::activation_backward(Activation activation, float alpha, const 
                                       const float* y, const float* dy, float* dx, std::int64_t rows,
                                       std::int64_t cols, Stream stream) {
   if (rows * cols == 0) return;
-  if (activation == Activation::softmax) {
-    softmax_backward_kernel<<<static_cast<unsigned int>(rows), cuda::kThreads, 0,
-                              cuda::native(stream)>>>(y, dy, dx, cols);
-  } else {
-    activation_backward_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0,
-                                 cuda::native(stream)>>>(activation, alpha, x, y, dy, dx,
-                                                         rows * cols);
-  }
+  if (activation == Activation::softmax)
+    return cuda::softmax_backward(y, dy, dx, rows, cols, stream);
+  activation_backward_kernel<<<cuda::blocks_for(rows * cols), cuda::kThreads, 0,
+                               cuda::native(stream)>>>(activation, alpha, x, y, dy, dx,
+                                                       rows * cols);
   GYRE_CHECK_LAUNCH();
 }
 

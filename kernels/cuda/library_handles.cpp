@@ -34,7 +34,10 @@ struct ThreadHandles {
   bool cublas_bound[kMaxDevices] = {};
   unsigned long long cublas_stream_id[kMaxDevices] = {};  // the stream the handle is on
   std::uint64_t uses = 0;
+  float* ones[kMaxDevices] = {};
+  std::int64_t ones_count[kMaxDevices] = {};
   ~ThreadHandles() {
+    for (float* memory : ones) cudaFree(memory);
     for (cublasHandle_t handle : cublas) {
       if (handle != nullptr) cublasDestroy(handle);
     }
@@ -118,6 +121,26 @@ cublasHandle_t cublas(Stream stream) {
   thread.cublas_bound[slot] = true;
   thread.cublas_stream_id[slot] = id;
   return handle;
+}
+
+const float* ones(Stream stream, std::int64_t count) {
+  ThreadHandles& thread = handles();
+  const int slot = device_slot(stream.device());
+  if (thread.ones_count[slot] < count) {
+    const CurrentDevice on_device(stream.device().index);
+    GYRE_CUDA_CHECK(cudaFree(thread.ones[slot]));  // synchronizes: no kernel still reads it
+    thread.ones[slot] = nullptr;
+    thread.ones_count[slot] = 0;
+    const std::vector<float> host(static_cast<std::size_t>(count), 1.0f);
+    void* allocated = nullptr;
+    GYRE_CUDA_CHECK(cudaMalloc(&allocated, host.size() * sizeof(float)));
+    auto* memory = static_cast<float*>(allocated);
+    thread.ones[slot] = memory;
+    GYRE_CUDA_CHECK(cudaMemcpy(memory, host.data(), host.size() * sizeof(float),
+                               cudaMemcpyHostToDevice));  // done before any stream reads it
+    thread.ones_count[slot] = count;
+  }
+  return thread.ones[slot];
 }
 
 cudnnHandle_t cudnn(Stream stream) {

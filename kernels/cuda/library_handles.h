@@ -6,6 +6,8 @@
 #include <cuda_runtime_api.h>
 #include <cudnn.h>
 
+#include <cstdint>
+
 #include "runtime/error.h"
 #include "runtime/stream.h"
 
@@ -14,6 +16,9 @@ namespace gyre::kernels::cuda {
 cublasHandle_t cublas(Stream stream);
 cudnnHandle_t cudnn(Stream stream);
 cudaStream_t native(Stream stream);
+/// `count` ones in device memory of the stream's device (this thread's, grown on demand,
+/// outside any capture: the learning step asks first), for sums as cuBLAS products.
+const float* ones(Stream stream, std::int64_t count);
 
 [[noreturn]] void throw_cublas_error(cublasStatus_t status, const char* call, const char* file,
                                      int line);

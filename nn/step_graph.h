@@ -1,7 +1,7 @@
 #pragma once
 // StepGraphPlan: when a network step (an inference or a training iteration) may run as a
 // replayed CUDA graph, and when it must run eagerly. Pure logic, tested on the CPU; the
-// Network does the capturing (issue 9). A step is captured once, after a learning cycle in
+// Network does the capturing. A step is captured once, after a learning cycle in
 // which its workspaces allocated nothing new (so a replay touches the addresses the capture
 // saw), and replayed while its batch shape stays the same. Everything else runs eagerly,
 // each reason logged once.

@@ -1,4 +1,4 @@
-// Fault injection (issue 10): every host allocation of a training epoch (the prefetcher's
+// Fault injection: every host allocation of a training epoch (the prefetcher's
 // included) and of an inference step is failed in turn. Each failure must reach the caller
 // as a gyre::Error, leave no workspace scope open, and the next call must work. Run under
 // AddressSanitizer (leaks) and ThreadSanitizer in CI.

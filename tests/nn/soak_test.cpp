@@ -1,4 +1,4 @@
-// A bounded training soak (issue 10): a small network trained for GYRE_SOAK_SECONDS (10 by
+// A bounded training soak: a small network trained for GYRE_SOAK_SECONDS (10 by
 // default), re-created every round and fit() called again and again; in the second test the
 // thread's workspaces are also destroyed every round. RSS, workspace bytes and the number
 // of workspace lifetime records and timeline names must be flat after the warm-up.

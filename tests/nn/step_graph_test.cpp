@@ -1,4 +1,4 @@
-// When a step runs as a replayed CUDA graph and when eagerly (issue 9's CPU-side logic),
+// When a step runs as a replayed CUDA graph and when eagerly,
 // and the opt-in on a CPU network, which must fall back (logged) and answer as before.
 #include "nn/step_graph.h"
 
@@ -154,7 +154,7 @@ TEST_CASE("the iteration count restored into a network reaches its kernels", "[n
   CHECK_THROWS_AS(restored.set_iteration(-1), InvalidArgumentError);
 }
 
-// Issue 17, item 9: a graph holds the addresses of the capturing thread's workspaces.
+// A graph holds the addresses of the capturing thread's workspaces.
 TEST_CASE("a graph replays only on the workspaces it was captured with", "[nn][graphs]") {
   int thread_a = 0, thread_b = 0;  // stand-ins for two threads' workspace managers
   auto on = [](int& workspaces, std::uint64_t allocations = 0) {

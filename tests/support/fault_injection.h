@@ -1,5 +1,5 @@
 #pragma once
-// The fault-injection loop of issue 10: run a step with the n-th allocation of one memory
+// The fault-injection loop: run a step with the n-th allocation of one memory
 // kind failing, for n = 1, 2, ... until a run makes fewer than n allocations. Each failure
 // must reach the caller as a gyre::Error and leave no workspace scope open; `check_after`
 // then checks that the next call works. Header-only: it needs the workspace layer, which

@@ -17,6 +17,7 @@ binaries=(tools/gyre
           tests/runtime/runtime_sim_tests tests/runtime/runtime_device_tests
           tests/workspace/workspace_tests tests/workspace/workspace_device_tests
           tests/kernels/kernels_tests tests/kernels/kernels_device_tests
+          tests/kernels/kernels_cudnn_choice_tests
           tests/nn/nn_tests tests/nn/nn_device_tests tests/nn/nn_async_tests
           tests/parallel/parallel_tests tests/parallel/parallel_device_tests
           tests/parallel/parallel_cuda_tests)

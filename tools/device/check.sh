@@ -40,7 +40,8 @@ step() {  # step NAME LOGFILE COMMAND...: runs, records pass/fail/skip and the s
 echo "commit $(cat commit)" >>"$out/nvidia-smi.txt"
 bin/gyre info --json >"$out/info.json" 2>&1
 
-for test in runtime_tests workspace_tests kernels_tests nn_async_tests parallel_tests; do
+for test in runtime_tests workspace_tests kernels_tests kernels_cudnn_choice_tests nn_async_tests \
+            parallel_tests; do
   step "$test" "$test.log" "bin/$test"
 done
 step "runtime_sim_tests" runtime_sim_tests.log env GYRE_SIM_DEVICES=4 bin/runtime_sim_tests

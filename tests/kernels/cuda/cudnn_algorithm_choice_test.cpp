@@ -1,4 +1,4 @@
-// Issue 17, item 7: which of cuDNN's ranked convolution algorithms Gyre runs. Built in the
+// Which of cuDNN's ranked convolution algorithms Gyre runs. Built in the
 // CUDA variant (it needs cudnn.h), it needs no GPU: the choice is a pure function of
 // cuDNN's results.
 #include "kernels/cuda/cudnn_algorithm_choice.h"

@@ -246,7 +246,7 @@ TEST_CASE("device channel bias add and channel sum equal the CPU's", "[device][k
                });
 }
 
-// Issue 17, item 8: batch invariance on the device. cuBLAS picks its kernel by shape, so
+// Batch invariance on the device. cuBLAS picks its kernel by shape, so
 // unless the rows go in blocks of one shape, a row's bits depend on its batch.
 TEST_CASE("under a BatchInvariantScope a device GEMM row has the same bits at any batch size",
           "[device][kernels]") {
@@ -273,7 +273,7 @@ TEST_CASE("under a BatchInvariantScope a device GEMM row has the same bits at an
   }
 }
 
-// Issue 17, item 10: a GEMM captured into a graph on a stream that ran it eagerly (so its
+// A GEMM captured into a graph on a stream that ran it eagerly (so its
 // library workspace exists) replays to the eager bits.
 TEST_CASE("a device GEMM captured into a graph replays to the eager bits", "[device][kernels]") {
   const Device device = testing::test_device();

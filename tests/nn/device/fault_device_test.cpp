@@ -1,4 +1,4 @@
-// [device] fault injection in pinned and device memory (issue 10): every pinned, then every
+// [device] fault injection in pinned and device memory: every pinned, then every
 // device allocation of a training epoch on the test device (tests/support/test_device.h) fed
 // from host data (so the prefetcher's pinned staging ring and device ring are sites too) and
 // of an inference step on it fails in turn. Each failure must reach the caller as a

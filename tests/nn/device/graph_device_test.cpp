@@ -94,7 +94,7 @@ TEST_CASE("a graphed training step trains as the eager one, replays, and allocat
   round();
   CHECK(Workspace::arena_moves(device) == moves);
   CHECK(graphed.training_graph_plan().replays() == replays + 5);
-  // evaluate() between captured steps (issue 17, item 2): its workspaces are learned in
+  // evaluate() between captured steps: its workspaces are learned in
   // the first round; afterwards every full batch still replays.
   const Tensor features = testing::random_tensor({256, 784}, 7, 0.0f, 1.0f);
   Tensor labels = Tensor::empty_detached({256, 10}, DType::f32, Device::cpu());
@@ -117,7 +117,7 @@ TEST_CASE("a graphed training step trains as the eager one, replays, and allocat
   CHECK(graphed.training_graph_plan().replays() == before + 5);
 }
 
-// Issue 17, item 9: the graph holds the capturing thread's workspace addresses. A step called
+// The graph holds the capturing thread's workspace addresses. A step called
 // from another thread must not replay it: it would write into memory the capturing thread
 // has since handed to other tensors.
 TEST_CASE("an inference graph is not replayed into the capturing thread's memory from another",

@@ -37,7 +37,7 @@ TEST_CASE("an NCCL group refuses a GPU named twice", "[cuda][parallel]") {
                     Catch::Matchers::Contains("appears twice"));
 }
 
-// Issue 17, item 4: the ranks of a group destroyed one after another from one thread (the
+// The ranks of a group destroyed one after another from one thread (the
 // usual end of a ParallelWrapper) must not wait forever for each other. With one GPU this
 // passes trivially; it needs two or more to show the defect.
 TEST_CASE("an NCCL group is torn down from one thread without hanging", "[cuda][parallel]") {

@@ -72,7 +72,7 @@ TEST_CASE(
   }
 }
 
-// Issue 17, item 11: workers on one device must not share the legacy default stream (their
+// Workers on one device must not share the legacy default stream (their
 // batches would serialize, and each would wait for the others' work).
 TEST_CASE("each inference worker runs on a stream of its own", "[device][parallel]") {
   const Device device = testing::test_device();

@@ -63,7 +63,7 @@ struct StreamProbe : TrainingListener {
 };
 }  // namespace
 
-// Issue 17, item 11: a worker trains on a stream of its own, not on the legacy default stream
+// A worker trains on a stream of its own, not on the legacy default stream
 // that every other worker of its device (and the caller) would share.
 TEST_CASE("a training worker runs on a stream of its own", "[device][parallel]") {
   const Device device = testing::test_device();

@@ -86,7 +86,7 @@ TEST_CASE("device memory refuses alignments the accelerator cannot give", "[devi
   CHECK_THROWS_WITH(pinned.allocate(64, 4096), Catch::Matchers::Contains("4096"));
 }
 
-// Issue 17, item 6: the detached-memory cache pools a freed block under the stream it was
+// The detached-memory cache pools a freed block under the stream it was
 // freed on. Those pools must not outlive the stream: trim() would free on a destroyed
 // stream, and on CUDA a new stream with a reused handle value would inherit the blocks.
 TEST_CASE("blocks cached under a stream leave the cache before the stream is destroyed",

@@ -111,7 +111,7 @@ TEST_CASE("memory a second stream used is reused only after that stream's work",
   pinned.deallocate(back, bytes);
 }
 
-// Issue 17, item 5: the host writes pinned memory directly, outside stream order, so a
+// The host writes pinned memory directly, outside stream order, so a
 // pinned arena reused by the next cycle must first wait, on the host, for the stream work of
 // the last cycle that may still read it, even on the same stream.
 TEST_CASE("a mirrored workspace hands out pinned memory only after last cycle's copies read it",
@@ -155,7 +155,7 @@ TEST_CASE("a mirrored workspace hands out pinned memory only after last cycle's 
   pinned.deallocate(back, bytes);
 }
 
-// Issue 17, item 2: ending a cycle records a fence on each stream the cycle used. When that
+// Ending a cycle records a fence on each stream the cycle used. When that
 // fails (here: the stream was destroyed before the cycle ended), the rest of the cycle's
 // bookkeeping must still happen: the memory is reset and the next cycle starts at the base.
 TEST_CASE("a cycle whose fence cannot be recorded still ends", "[device][workspace]") {

@@ -133,17 +133,19 @@ Shape BatchNormLayer::configure(const Shape& input_example) {
 
 std::vector<NamedParameter> BatchNormLayer::parameter_layout() const {
   const Shape shape{channels_};
-  return {{"gamma", shape, 0},
-          {"beta", shape, channels_},
-          {"mean", shape, 2 * channels_},
-          {"var", shape, 3 * channels_}};
+  return {{"gamma", shape, 0}, {"beta", shape, channels_}};
+}
+
+std::vector<NamedParameter> BatchNormLayer::state_layout() const {
+  const Shape shape{channels_};
+  return {{"mean", shape, 0}, {"var", shape, channels_}};
 }
 
 void BatchNormLayer::initialize(std::uint64_t) {
   kernels::fill(parameter(0, Shape{channels_}), 1.0);
   kernels::fill(parameter(channels_, Shape{channels_}), 0.0);
-  kernels::fill(parameter(2 * channels_, Shape{channels_}), 0.0);
-  kernels::fill(parameter(3 * channels_, Shape{channels_}), 1.0);
+  kernels::fill(state_view(0, Shape{channels_}), 0.0);
+  kernels::fill(state_view(channels_, Shape{channels_}), 1.0);
 }
 
 kernels::BatchNormState BatchNormLayer::state(const LayerContext&) {
@@ -151,8 +153,8 @@ kernels::BatchNormState BatchNormLayer::state(const LayerContext&) {
   kernels::BatchNormState state;
   state.gamma = parameter(0, shape);
   state.beta = parameter(channels_, shape);
-  state.running_mean = parameter(2 * channels_, shape);
-  state.running_variance = parameter(3 * channels_, shape);
+  state.running_mean = state_view(0, shape);
+  state.running_variance = state_view(channels_, shape);
   state.saved_mean = saved_mean_;
   state.saved_inverse_std = saved_inverse_std_;
   state.momentum = momentum_;
@@ -171,8 +173,6 @@ Tensor BatchNormLayer::forward(const Tensor& input, const LayerContext& context)
 
 Tensor BatchNormLayer::backward(const Tensor& output_gradient, const LayerContext& context) {
   const Shape shape{channels_};
-  kernels::fill(gradient(2 * channels_, shape), 0.0);  // the running statistics are not trained
-  kernels::fill(gradient(3 * channels_, shape), 0.0);
   WorkspaceScope outputs = context.outputs();
   return kernels::batch_norm_backward(x_, output_gradient, state(context), gradient(0, shape),
                                       gradient(channels_, shape));

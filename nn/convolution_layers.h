@@ -49,15 +49,17 @@ class PoolLayer final : public Layer {
 };
 
 /// Batch normalization per channel (axis 1 of [N, C] or [N, C, H, W]). Parameters: gamma and
-/// beta (trained), and the running mean and variance (kept in the parameter buffer so that
-/// they are saved and averaged with the rest; their gradient is zero).
+/// beta. State: the running mean and variance (saved and averaged with the parameters, never
+/// stepped or decayed by the optimizer).
 class BatchNormLayer final : public Layer {
  public:
   BatchNormLayer(float momentum, float epsilon);
   std::string type() const override { return "batchnorm"; }
   Shape configure(const Shape& input_example) override;
-  std::int64_t parameter_count() const override { return 4 * channels_; }
+  std::int64_t parameter_count() const override { return 2 * channels_; }
   std::vector<NamedParameter> parameter_layout() const override;
+  std::int64_t state_count() const override { return 2 * channels_; }
+  std::vector<NamedParameter> state_layout() const override;
   void initialize(std::uint64_t seed) override;
   Tensor forward(const Tensor& input, const LayerContext& context) override;
   Tensor backward(const Tensor& output_gradient, const LayerContext& context) override;

@@ -13,5 +13,8 @@ Tensor Layer::parameter(std::int64_t offset, const Shape& shape) const {
 Tensor Layer::gradient(std::int64_t offset, const Shape& shape) const {
   return view(gradients_, offset, shape);
 }
+Tensor Layer::state_view(std::int64_t offset, const Shape& shape) const {
+  return view(state_, offset, shape);
+}
 
 }  // namespace gyre::nn

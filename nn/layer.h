@@ -31,6 +31,12 @@ class Layer {
   virtual std::int64_t parameter_count() const { return 0; }
   /// The layer's parameters inside its slice of the flat buffers.
   virtual std::vector<NamedParameter> parameter_layout() const { return {}; }
+  /// Non-trainable state (batch norm's running statistics): saved, copied and averaged
+  /// with the parameters, but never handed to the optimizer (no weight decay, no step).
+  virtual std::int64_t state_count() const { return 0; }
+  virtual std::vector<NamedParameter> state_layout() const { return {}; }
+  /// Points the layer at its slice of the network's flat state buffer.
+  void bind_state(const Tensor& state) { state_ = state; }
   /// Points the layer at its slices of the flat parameter and gradient buffers.
   void bind(const Tensor& parameters, const Tensor& gradients) {
     parameters_ = parameters;
@@ -52,8 +58,9 @@ class Layer {
   /// View `count` elements at `offset` of this layer's parameter slice, with `shape`.
   Tensor parameter(std::int64_t offset, const Shape& shape) const;
   Tensor gradient(std::int64_t offset, const Shape& shape) const;
+  Tensor state_view(std::int64_t offset, const Shape& shape) const;
 
-  Tensor parameters_, gradients_;
+  Tensor parameters_, gradients_, state_;
 };
 
 }  // namespace gyre::nn

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "runtime/error.h"
+#include "runtime/log.h"
 #include "runtime/stream.h"
 #include "runtime/tensor_copy.h"
 
@@ -135,6 +136,15 @@ std::unique_ptr<Network> parse_model(const unsigned char* data, std::size_t size
       throw corrupt(strcat("tensor '", tensor_name, "' is not F32"));
     std::vector<std::int64_t> dims(tensor.shape().dims(),
                                    tensor.shape().dims() + tensor.shape().rank());
+    if (tensor_name == "updater.state" && entry.contains("shape") &&
+        entry["shape"] != nlohmann::json(dims)) {
+      // Written when batch norm's running statistics were trained parameters (so the
+      // updater held state for them): the parameters load, the updater starts afresh.
+      GYRE_LOG(nn, warn, "model file '", name, "': its updater state has shape ",
+               entry["shape"].dump(), " for an older parameter layout (this config needs ",
+               nlohmann::json(dims).dump(), "); training resumes with a fresh updater state");
+      continue;
+    }
     if (!entry.contains("shape") || entry["shape"] != nlohmann::json(dims)) {
       throw corrupt(strcat("tensor '", tensor_name, "' has shape ",
                            entry.value("shape", nlohmann::json()).dump(), ", the config needs ",

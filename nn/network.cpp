@@ -257,8 +257,8 @@ NetworkConfig NetworkBuilder::build() const {
 Network::Network(const NetworkConfig& config, Device device) : config_(config), device_(device) {
   const DeviceGuard on_device(device);
   Shape shape = config.input;
-  std::vector<std::int64_t> offsets;
-  std::int64_t total = 0;
+  std::vector<std::int64_t> offsets, state_offsets;
+  std::int64_t total = 0, state_total = 0;
   for (std::size_t i = 0; i < config.layers.size(); ++i) {
     layers_.push_back(make_layer(config.layers[i], static_cast<int>(i)));
     try {
@@ -269,6 +269,8 @@ Network::Network(const NetworkConfig& config, Device device) : config_(config), 
     }
     offsets.push_back(total);
     total += layers_.back()->parameter_count();
+    state_offsets.push_back(state_total);
+    state_total += layers_.back()->state_count();
   }
   output_layer_ = dynamic_cast<OutputLayer*>(layers_.back().get());
   GYRE_CHECK(output_layer_ != nullptr, InvalidArgumentError,
@@ -280,6 +282,7 @@ Network::Network(const NetworkConfig& config, Device device) : config_(config), 
   }
   parameters_ = Tensor::empty_detached({total}, DType::f32, device);
   gradients_ = Tensor::empty_detached({total}, DType::f32, device);
+  state_ = Tensor::empty_detached({state_total}, DType::f32, device);
   updater_state_ =
       Tensor::empty_detached({total * config.updater.state_per_parameter()}, DType::f32, device);
   last_loss_ = Tensor::empty_detached(Shape{}, DType::f32, device);
@@ -292,6 +295,8 @@ Network::Network(const NetworkConfig& config, Device device) : config_(config), 
     const std::int64_t count = layers_[i]->parameter_count();
     layers_[i]->bind(parameters_.slice(0, offsets[i], offsets[i] + count),
                      gradients_.slice(0, offsets[i], offsets[i] + count));
+    layers_[i]->bind_state(
+        state_.slice(0, state_offsets[i], state_offsets[i] + layers_[i]->state_count()));
     layers_[i]->initialize(config.seed * 1000003ull + i);
   }
 }
@@ -312,15 +317,20 @@ void Network::set_workspace_modes(WorkspaceMode training, WorkspaceMode inferenc
 
 std::vector<std::pair<std::string, Tensor>> Network::named_parameters() const {
   std::vector<std::pair<std::string, Tensor>> result;
-  std::int64_t base = 0;
+  std::int64_t base = 0, state_base = 0;
+  auto add = [&](std::size_t layer, const Tensor& flat, std::int64_t at,
+                 const NamedParameter& named) {
+    const std::int64_t start = at + named.offset;
+    result.emplace_back(strcat(layer, ".", named.name),
+                        flat.slice(0, start, start + named.shape.numel()).reshape(named.shape));
+  };
   for (std::size_t i = 0; i < layers_.size(); ++i) {
-    for (const NamedParameter& parameter : layers_[i]->parameter_layout()) {
-      const std::int64_t start = base + parameter.offset;
-      result.emplace_back(
-          strcat(i, ".", parameter.name),
-          parameters_.slice(0, start, start + parameter.shape.numel()).reshape(parameter.shape));
-    }
+    for (const NamedParameter& parameter : layers_[i]->parameter_layout())
+      add(i, parameters_, base, parameter);
+    for (const NamedParameter& state : layers_[i]->state_layout())
+      add(i, state_, state_base, state);
     base += layers_[i]->parameter_count();
+    state_base += layers_[i]->state_count();
   }
   return result;
 }

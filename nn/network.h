@@ -125,13 +125,16 @@ class Network {
   const Tensor& parameters() const { return parameters_; }
   const Tensor& gradients() const { return gradients_; }
   const Tensor& updater_state() const { return updater_state_; }
+  /// The layers' non-trainable state (batch norm's running statistics), possibly empty.
+  const Tensor& state() const { return state_; }
   /// The prefetcher fit() used, or null if it has not used one.
   const AsyncDataSetIterator* prefetcher() const { return prefetcher_.get(); }
   /// Restores the iteration count (the Adam step) from a model file.
   void set_iteration(std::int64_t iteration);
   std::int64_t parameter_count() const { return parameters_.numel(); }
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
-  /// Named views of every layer's parameters ("0.W", "0.b", ...), for model files.
+  /// Named views of every layer's parameters and state ("0.W", "0.b", "1.mean", ...), for
+  /// model files.
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
 
  private:
@@ -149,7 +152,7 @@ class Network {
   Device device_;
   std::vector<std::unique_ptr<Layer>> layers_;
   OutputLayer* output_layer_ = nullptr;
-  Tensor parameters_, gradients_, updater_state_;
+  Tensor parameters_, gradients_, updater_state_, state_;
   Tensor last_loss_;  // a detached device scalar: the loss of the last iteration
   std::int64_t iteration_ = 0;
   Tensor iteration_counter_;  // iteration_ as an i64 scalar on the device, for the kernels

@@ -46,6 +46,7 @@ ParallelInference::ParallelInference(const nn::Network& model,
     {
       DeviceGuard on_replica(device);  // the copy runs on the replica's stream
       copy_tensor(model.parameters(), replica->parameters());
+      if (model.state().numel() > 0) copy_tensor(model.state(), replica->state());
       Stream::current(device).synchronize();
     }
     replica->set_batch_invariant(config_.batch_invariant);
@@ -137,6 +138,7 @@ void ParallelInference::update_model(const nn::Network& model) {
   for (auto& replica : replicas_) {
     const DeviceGuard on_replica(replica->device());  // the copy runs on the replica's stream
     copy_tensor(model.parameters(), replica->parameters());
+    if (model.state().numel() > 0) copy_tensor(model.state(), replica->state());
     Stream::current(replica->device()).synchronize();
   }
 }

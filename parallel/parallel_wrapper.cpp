@@ -53,6 +53,7 @@ ParallelWrapper::ParallelWrapper(nn::Network& model, const ParallelWrapperConfig
     {
       DeviceGuard on_replica(device);  // the copies run on the replica's stream
       copy_tensor(model.parameters(), replica->parameters());
+      if (model.state().numel() > 0) copy_tensor(model.state(), replica->state());
       if (model.updater_state().numel() > 0)
         copy_tensor(model.updater_state(), replica->updater_state());
       Stream::current(device).synchronize();
@@ -158,6 +159,7 @@ void ParallelWrapper::run_worker(int index) {
           copy_tensor(host, buffer);
         };
         average(replica.parameters(), self.host_parameters);
+        if (replica.state().numel() > 0) average(replica.state(), self.host_state);
         if (config_.average_updaters && replica.updater_state().numel() > 0)
           average(replica.updater_state(), self.host_updater_state);
         stream.view().synchronize();

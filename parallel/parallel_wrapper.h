@@ -101,7 +101,8 @@ class ParallelWrapper {
     Command command = Command::none;
     const nn::DataSet* mailbox = nullptr;  // the batch to copy (valid until it acks)
     bool trained_since_average = false;
-    Tensor host_parameters, host_updater_state;  // device replicas: host mirrors to average
+    Tensor host_parameters, host_state,
+        host_updater_state;  // device replicas: host mirrors to average
   };
   void start_workers();
   void stop_workers() noexcept;

@@ -43,6 +43,8 @@ TEST_CASE("a model file round-trips parameters, updater state, iteration and out
   const auto loaded = load_model(path);
   CHECK(testing::values_of(loaded->parameters()) == testing::values_of(network.parameters()));
   CHECK(testing::values_of(loaded->updater_state()) == testing::values_of(network.updater_state()));
+  CHECK(loaded->state().numel() == 2 * 5);  // batch norm's running mean and variance
+  CHECK(testing::values_of(loaded->state()) == testing::values_of(network.state()));
   CHECK(loaded->iteration() == 3);
   CHECK(testing::values_of(loaded->output(batch.features)) ==
         testing::values_of(network.output(batch.features)));

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <map>
+#include <string>
 
 #include "kernels/ops.h"
 #include "nn/async_iterator.h"
@@ -182,4 +184,39 @@ TEST_CASE("listeners report the score every N iterations and the throughput", "[
   CHECK(throughput.samples_per_second() > 0.0);
   CHECK(throughput.iterations_per_second() > 0.0);
   CHECK_THROWS_AS(ScoreListener(0), InvalidArgumentError);
+}
+
+// Batch norm's running statistics are state, not trained parameters: an optimizer's weight
+// decay must not shrink them (AdamW's would, by lr · decay every step).
+TEST_CASE("weight decay leaves batch norm's running statistics alone", "[nn]") {
+  UpdaterConfig adamw;
+  adamw.type = "adamw";
+  adamw.learning_rate = 0.1f;
+  adamw.weight_decay = 0.5f;
+  const float momentum = 0.25f;
+  Network network(
+      NetworkBuilder().input({6}).batch_norm(momentum).dense(4).output(3).updater(adamw).build());
+  const Tensor features = testing::random_tensor({16, 6}, 21, 1.0f, 3.0f);
+  Tensor labels = Tensor::empty_detached({16, 3}, DType::f32, Device::cpu());
+  for (int r = 0; r < 16; ++r) {
+    for (int c = 0; c < 3; ++c) labels.data<float>()[r * 3 + c] = r % 3 == c ? 1.0f : 0.0f;
+  }
+  network.fit(DataSet{features, labels});
+  // What one training forward pass does to fresh statistics (mean 0, variance 1).
+  kernels::BatchNormState expected;
+  expected.gamma = testing::tensor_from({6}, std::vector<double>(6, 1.0));
+  expected.beta = testing::tensor_from({6}, std::vector<double>(6, 0.0));
+  expected.running_mean = testing::tensor_from({6}, std::vector<double>(6, 0.0));
+  expected.running_variance = testing::tensor_from({6}, std::vector<double>(6, 1.0));
+  expected.saved_mean = Tensor::empty_detached({6}, DType::f32, Device::cpu());
+  expected.saved_inverse_std = Tensor::empty_detached({6}, DType::f32, Device::cpu());
+  expected.momentum = momentum;
+  expected.epsilon = 1e-5f;
+  (void)kernels::batch_norm_forward(features, expected, true);
+  std::map<std::string, Tensor> named;
+  for (const auto& [name, tensor] : network.named_parameters()) named[name] = tensor;
+  REQUIRE(named.count("0.mean") == 1);
+  REQUIRE(named.count("0.var") == 1);
+  testing::require_close(named["0.mean"], testing::values_of(expected.running_mean), 1e-6, 1e-7);
+  testing::require_close(named["0.var"], testing::values_of(expected.running_variance), 1e-6, 1e-7);
 }

@@ -207,3 +207,29 @@ TEST_CASE("a failed allocation anywhere in a parallel fit() reaches the caller, 
   }
   CHECK(sites >= 3);
 }
+
+TEST_CASE("replicas average batch norm's running statistics with the parameters",
+          "[parallel][threads]") {
+  const Data data;
+  UpdaterConfig sgd;
+  sgd.type = "sgd";
+  sgd.learning_rate = 0.1f;
+  Network model(
+      NetworkBuilder().input({6}).batch_norm().dense(5).output(3).updater(sgd).seed(9).build());
+  // One round: each replica sees its own batch, so their statistics differ until averaged.
+  InMemoryIterator first(data.features.slice(0, 0, 4), data.labels.slice(0, 0, 4), 4, false, 0);
+  InMemoryIterator second(data.features.slice(0, 4, 8), data.labels.slice(0, 4, 8), 4, false, 0);
+  Network alone_first(model.config()), alone_second(model.config());
+  alone_first.fit(first, 1);
+  alone_second.fit(second, 1);
+  const std::vector<double> a = testing::values_of(alone_first.state()),
+                            b = testing::values_of(alone_second.state());
+  REQUIRE(a != b);
+  std::vector<double> mean(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) mean[i] = (a[i] + b[i]) / 2.0;
+  InMemoryIterator both(data.features.slice(0, 0, 8), data.labels.slice(0, 0, 8), 4, false, 0);
+  auto wrapper = ParallelWrapper::Builder(model).workers(2).build();
+  wrapper->fit(both, 1);
+  testing::require_close(model.state(), mean, 1e-6, 1e-7);
+  testing::require_close(wrapper->replica(1).state(), mean, 1e-6, 1e-7);
+}

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "runtime/error.h"
+#include "runtime/memory_resource.h"
 
 namespace gyre {
 
@@ -54,6 +55,11 @@ void WorkspaceConfig::validate(const std::string& id, Device device) const {
   const std::string where = strcat("workspace '", id, "' (", device, "): ");
   GYRE_CHECK(alignment != 0 && (alignment & (alignment - 1)) == 0, WorkspaceError, where,
              "alignment ", alignment, " is not a power of two");
+  GYRE_CHECK(alignment >= kDefaultAlignment, WorkspaceError, where, "alignment ", alignment,
+             " is below ", kDefaultAlignment,
+             ", the alignment every tensor is given (CUDA's allocation granule, which vectorized "
+             "kernels assume); use ",
+             kDefaultAlignment, " or a larger power of two");
   GYRE_CHECK(max_size == 0 || initial_size <= max_size, WorkspaceError, where, "initial_size ",
              initial_size, " exceeds max_size ", max_size,
              "; raise max_size or lower initial_size");

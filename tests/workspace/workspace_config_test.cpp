@@ -39,6 +39,9 @@ TEST_CASE("contradictory or negative settings are refused, never fixed", "[works
   config.alignment = 0;
   refused(config, "alignment 0");
   config = {};
+  config.alignment = 64;  // below the 256 bytes every tensor is given: it would be ignored
+  refused(config, "alignment 64 is below 256");
+  config = {};
   config.initial_size = 2048;
   config.max_size = 1024;
   refused(config, "initial_size 2048 exceeds max_size 1024");

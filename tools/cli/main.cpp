@@ -3,7 +3,6 @@
 #include <iostream>
 
 #include "runtime/build_info.h"
-#include "runtime/error.h"
 #include "tools/bench/alloc_bench.h"
 #include "tools/bench/gpu_bench.h"
 #include "tools/bench/kernels_bench.h"
@@ -12,6 +11,7 @@
 #include "tools/bench/serve_bench.h"
 #include "tools/bench/train_bench.h"
 #include "tools/cli/info_command.h"
+#include "tools/cli/run_cli.h"
 #include "tools/cli/serve_command.h"
 #include "tools/cli/train_command.h"
 
@@ -33,13 +33,5 @@ int main(int argc, char** argv) {
   gyre::bench::add_gpu_benchmark(*bench);
   gyre::bench::add_parallel_benchmark(*bench);
   gyre::bench::add_serve_benchmark(*bench);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    return app.exit(error);
-  } catch (const gyre::Error& error) {
-    std::cerr << "gyre: " << error.what() << "\n";
-    return 1;
-  }
-  return 0;
+  return gyre::cli::run_cli(app, argc, argv, std::cerr);
 }

@@ -632,6 +632,7 @@ std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* so
   make_graph_stream();
   const Stream caller = Stream::current(device_);
   std::int64_t examples = 0;
+  DataSet staged;
   {
     // The batch: from the source (its own ring when it prefetches), copied into the fixed
     // buffers, re-made when the shapes change.
@@ -647,25 +648,30 @@ std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* so
     auto same_layout = [](const Tensor& buffer, const Tensor& data) {
       return buffer.defined() && buffer.shape() == data.shape() && buffer.dtype() == data.dtype();
     };
-    if (!same_layout(graph_features_, batch.features) ||
-        !same_layout(graph_labels_, batch.labels)) {
-      graph_features_ =
-          Tensor::empty_detached(batch.features.shape(), batch.features.dtype(), device_);
-      graph_labels_ = Tensor::empty_detached(batch.labels.shape(), batch.labels.dtype(), device_);
+    // While a graph exists its buffers keep their addresses: a batch of another shape (the
+    // short last one) gets buffers of its own, kept for the next epoch's.
+    const bool fits_graph_buffers =
+        same_layout(graph_features_, batch.features) && same_layout(graph_labels_, batch.labels);
+    const bool own_buffers = training_graph_plan_.has_graph() && !fits_graph_buffers;
+    Tensor& features = own_buffers ? other_features_ : graph_features_;
+    Tensor& labels = own_buffers ? other_labels_ : graph_labels_;
+    if (!same_layout(features, batch.features) || !same_layout(labels, batch.labels)) {
+      features = Tensor::empty_detached(batch.features.shape(), batch.features.dtype(), device_);
+      labels = Tensor::empty_detached(batch.labels.shape(), batch.labels.dtype(), device_);
     }
     graph_input_ready_->record(caller);  // the caller's kernels may still be writing it
     graph_input_ready_->wait(*graph_stream_);
     const StreamGuard on_graph_stream(*graph_stream_);
-    copy_tensor(batch.features, graph_features_);
-    copy_tensor(batch.labels, graph_labels_);
+    copy_tensor(batch.features, features);
+    copy_tensor(batch.labels, labels);
     examples = batch.examples();
+    staged = DataSet{features, labels};
   }
-  const DataSet staged{graph_features_, graph_labels_};
   StepSignature signature;
   signature.device = device_;
   signature.mode = config_.training_mode;
-  signature.input = graph_features_.shape();
-  signature.target = graph_labels_.shape();
+  signature.input = staged.features.shape();
+  signature.target = staged.labels.shape();
   signature.allocations_last_step = allocations_last_training_;
   signature.arenas_moved = Workspace::arena_moves(device_) != arena_moves_at_training_capture_;
   signature.workspaces = &WorkspaceManager::for_device(device_);

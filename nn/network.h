@@ -173,6 +173,7 @@ class Network {
   CudaGraph inference_graph_, training_graph_;
   Tensor graph_input_, graph_output_;
   Tensor graph_features_, graph_labels_;  // the training graph's batch
+  Tensor other_features_, other_labels_;  // a batch of another shape, while a graph exists
   Shape last_output_shape_;
   std::unique_ptr<AsyncDataSetIterator> prefetcher_;  // made by the first fit() that prefetches
 };

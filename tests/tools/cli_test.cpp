@@ -1,12 +1,11 @@
 // The command line's error boundary (tools/cli/run_cli.h): a command that throws, whatever
 // it throws, ends with a message and exit status 1, not with std::terminate.
-#include "tools/cli/run_cli.h"
-
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <stdexcept>
 
 #include "runtime/error.h"
+#include "tools/cli/run_cli.h"
 
 using Catch::Matchers::Contains;
 

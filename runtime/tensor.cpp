@@ -151,6 +151,15 @@ Tensor Tensor::leverage_to(std::string_view id) const {
   return copy;
 }
 
+Tensor Tensor::migrate() const {
+  validate();
+  MemoryScope* scope = MemoryScope::current(device_);
+  if (scope != nullptr && is_attached() && scope->owns(lifetime_)) return *this;
+  Tensor copy = empty(shape_, dtype_, device_);
+  copy_tensor(*this, copy);
+  return copy;
+}
+
 std::string Tensor::description() const {
   return strcat(shape_.to_string(), " ", name_of(dtype_), " ", device_.to_string());
 }

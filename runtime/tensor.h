@@ -102,6 +102,10 @@ class Tensor {
   /// A copy in the workspace `id` if it is open on this thread (typically a parent of the
   /// current one), else detach(). Returned as is when already there or not in a workspace.
   Tensor leverage_to(std::string_view id) const;
+  /// A copy in the current workspace scope of its device (ND4J's migrate()): for a detached
+  /// tensor, or one of another workspace, that this cycle should own. A tensor already in
+  /// the current scope is returned as is; with no scope open, the copy is detached.
+  Tensor migrate() const;
 
   /// "[64, 256] f32 cuda:0".
   std::string description() const;

@@ -117,8 +117,8 @@ class Workspace final : public MemoryScope {
   void release_through(std::uint64_t cycle, Stream consumer = {});
 
   // ---- sizing ----
-  /// Shrinks (or grows) each arena to the size learned from the cycles since the last
-  /// trim; the bytes freed. Only while closed.
+  /// Shrinks each arena to the size learned from the cycles since the last trim (it never
+  /// grows one: adopt_learned_size does); the bytes freed. Only while closed.
   std::size_t trim();
   /// Allocates each arena at `bytes` now and ends learning (warm start).
   void adopt_learned_size(MemoryKind kind, std::size_t bytes);

@@ -106,13 +106,17 @@ WorkspaceManager::~WorkspaceManager() {
 }
 
 WorkspaceScope WorkspaceManager::activate(std::string_view id, const WorkspaceConfig& config) {
+  return open(&get_or_create(id, config));
+}
+
+Workspace& WorkspaceManager::get_or_create(std::string_view id, const WorkspaceConfig& config) {
   auto found = workspaces_.find(id);
-  if (found == workspaces_.end()) return open(&create(id, config));
+  if (found == workspaces_.end()) return create(id, config);
   GYRE_CHECK(found->second->config() == config, WorkspaceError, "workspace '", id, "' (", device_,
              ", thread ", thread_index(),
              ") already exists with another configuration; use the same WorkspaceConfig, "
              "activate it by id alone, or destroy() it first");
-  return open(found->second.get());
+  return *found->second;
 }
 
 WorkspaceScope WorkspaceManager::activate(std::string_view id) {

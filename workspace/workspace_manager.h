@@ -66,6 +66,11 @@ class WorkspaceManager {
   WorkspaceScope activate(std::string_view id, const WorkspaceConfig& config);
   /// Opens a scope of workspace `id` (created with the default config if new).
   WorkspaceScope activate(std::string_view id);
+  /// The workspace `id`, created with `config` if it does not exist yet, without opening it
+  /// (ND4J's getWorkspaceForCurrentThread(config, id)), e.g. to size it before its first
+  /// cycle with Workspace::adopt_learned_size (ND4J's initializeWorkspace). An existing one
+  /// with another configuration is a WorkspaceError.
+  Workspace& get_or_create(std::string_view id, const WorkspaceConfig& config);
   /// A scope inside which new tensors are detached, whatever workspaces are open.
   WorkspaceScope scope_out();
 

@@ -307,3 +307,48 @@ TEST_CASE("statistics are a struct, JSON and a table", "[workspace][manager]") {
   CHECK_THAT(table.str(), Contains("WS_STATS") && Contains("cpu:0") && Contains("1.0 KiB") &&
                               Contains("total reserved"));
 }
+
+// What ND4J users look for: a workspace created and sized before its first cycle
+// (getWorkspaceForCurrentThread + initializeWorkspace), and migrate().
+TEST_CASE("a workspace can be created and sized before it is first opened", "[workspace]") {
+  WorkspaceManager manager(Device::cpu());
+  WorkspaceConfig config;
+  config.initial_size = 0;
+  config.learning = LearningPolicy::FIRST_LOOP;
+  Workspace& workspace = manager.get_or_create("WS_SIZED", config);
+  CHECK(manager.exists("WS_SIZED"));
+  CHECK(manager.open_scopes() == 0);  // created, not opened
+  workspace.adopt_learned_size(MemoryKind::host, 1 << 20);
+  CHECK(&manager.get_or_create("WS_SIZED", config) == &workspace);
+  {
+    WorkspaceScope scope = manager.activate("WS_SIZED", config);
+    const Tensor tensor = Tensor::empty({1000}, DType::f32);
+    CHECK(tensor.is_attached());
+  }
+  const WorkspaceStatistics statistics = workspace.statistics();
+  CHECK(statistics.spilling_cycles == 0);  // the first cycle fitted: it was sized up front
+  CHECK(statistics.arenas[0].reserved_bytes >= (1u << 20));
+  WorkspaceConfig other = config;
+  other.initial_size = 4096;
+  CHECK_THROWS_WITH(manager.get_or_create("WS_SIZED", other),
+                    Contains("already exists with another configuration"));
+}
+
+TEST_CASE("migrate() copies a tensor into the current scope", "[workspace]") {
+  WorkspaceManager& manager = WorkspaceManager::for_device(Device::cpu());
+  const Tensor detached = Tensor::empty_detached({16}, DType::f32);
+  for (int i = 0; i < 16; ++i) detached.data<float>()[i] = static_cast<float>(i);
+  {
+    WorkspaceScope scope = manager.activate("WS_MIGRATE");
+    const Tensor migrated = detached.migrate();
+    CHECK(migrated.is_attached());
+    CHECK(migrated.data<float>() != detached.data<float>());
+    for (int i = 0; i < 16; ++i) CHECK(migrated.data<float>()[i] == static_cast<float>(i));
+    CHECK(migrated.migrate().data<float>() == migrated.data<float>());  // already here
+  }
+  const Tensor outside = detached.migrate();  // no scope open: a detached copy
+  CHECK_FALSE(outside.is_attached());
+  CHECK(outside.data<float>() != detached.data<float>());
+  CHECK(outside.data<float>()[15] == 15.0f);
+  manager.destroy("WS_MIGRATE");
+}

@@ -9,9 +9,8 @@ if(GYRE_SANITIZE)
   set(_gyre_san -fsanitize=${GYRE_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_compile_options("$<$<COMPILE_LANGUAGE:CXX>:${_gyre_san}>")
   add_link_options(${_gyre_san})
-  if(GYRE_SANITIZE MATCHES "address")
-    add_compile_definitions(GYRE_ASAN=1)
-  endif()
+  # No compile definition: the compiler's own __SANITIZE_ADDRESS__ tells sources, and no
+  # public header changes with the sanitizer.
 endif()
 
 # GYRE_FUZZ (clang): every target gets libFuzzer's coverage instrumentation; the fuzzers in

@@ -12,12 +12,23 @@
 
 #include "runtime/error.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+#endif
+
 namespace gyre {
+namespace {
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+}  // namespace
 
 Arena::Arena(MemoryResource& resource, std::size_t bytes, std::size_t alignment)
     : alignment_(alignment),
       resource_(&resource),
-      host_visible_(resource.kind() != MemoryKind::device) {
+      annotated_(kAddressSanitizer && resource.kind() != MemoryKind::device) {
   base_ = static_cast<char*>(resource.allocate(bytes, alignment));
   size_ = bytes;
   poison(0, size_);
@@ -53,7 +64,7 @@ Arena Arena::map_file(const std::string& path, std::size_t bytes) {
   Arena arena;
   arena.base_ = static_cast<char*>(base);
   arena.size_ = bytes;
-  arena.host_visible_ = true;
+  arena.annotated_ = kAddressSanitizer;
   arena.poison(0, bytes);
   return arena;
 }
@@ -67,7 +78,7 @@ Arena::Arena(Arena&& other) noexcept
       size_(std::exchange(other.size_, 0)),
       alignment_(other.alignment_),
       resource_(std::exchange(other.resource_, nullptr)),
-      host_visible_(other.host_visible_) {}
+      annotated_(other.annotated_) {}
 
 Arena& Arena::operator=(Arena&& other) noexcept {
   if (this != &other) {
@@ -76,9 +87,21 @@ Arena& Arena::operator=(Arena&& other) noexcept {
     size_ = std::exchange(other.size_, 0);
     alignment_ = other.alignment_;
     resource_ = std::exchange(other.resource_, nullptr);
-    host_visible_ = other.host_visible_;
+    annotated_ = other.annotated_;
   }
   return *this;
+}
+
+void Arena::mark(std::size_t offset, std::size_t bytes, bool live) const {
+  if (base_ == nullptr) return;
+#if defined(__SANITIZE_ADDRESS__)
+  if (live)
+    ASAN_UNPOISON_MEMORY_REGION(base_ + offset, bytes);
+  else
+    ASAN_POISON_MEMORY_REGION(base_ + offset, bytes);
+#else
+  (void)offset, (void)bytes, (void)live;
+#endif
 }
 
 void Arena::release() noexcept {

@@ -8,10 +8,6 @@
 
 #include "runtime/memory_resource.h"
 
-#if defined(GYRE_ASAN)
-#include <sanitizer/asan_interface.h>
-#endif
-
 namespace gyre {
 
 class Arena {
@@ -32,36 +28,25 @@ class Arena {
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
-  /// Marks [offset, offset + bytes) as holding a live allocation (ASan builds only; inline,
-  /// because it sits on the allocation path).
+  /// Marks [offset, offset + bytes) as holding a live allocation, or as dead: for
+  /// AddressSanitizer, in its builds. Inline, because it sits on the allocation path; the
+  /// same code in every build (no sanitizer option changes a public header): a flag decides.
   void unpoison(std::size_t offset, std::size_t bytes) const {
-#if defined(GYRE_ASAN)
-    if (host_visible_ && base_ != nullptr && bytes != 0)
-      ASAN_UNPOISON_MEMORY_REGION(base_ + offset, bytes);
-#else
-    (void)offset;
-    (void)bytes;
-#endif
+    if (annotated_ && bytes != 0) mark(offset, bytes, true);
   }
-  /// Marks [offset, offset + bytes) as dead (ASan builds only).
   void poison(std::size_t offset, std::size_t bytes) const {
-#if defined(GYRE_ASAN)
-    if (host_visible_ && base_ != nullptr && bytes != 0)
-      ASAN_POISON_MEMORY_REGION(base_ + offset, bytes);
-#else
-    (void)offset;
-    (void)bytes;
-#endif
+    if (annotated_ && bytes != 0) mark(offset, bytes, false);
   }
 
  private:
   void release() noexcept;
+  void mark(std::size_t offset, std::size_t bytes, bool live) const;
 
   char* base_ = nullptr;
   std::size_t size_ = 0;
   std::size_t alignment_ = 0;
   MemoryResource* resource_ = nullptr;  // null for a mapped file
-  bool host_visible_ = false;           // poisoning applies to host memory only
+  bool annotated_ = false;              // host memory in an AddressSanitizer build
 };
 
 }  // namespace gyre

@@ -1,7 +1,10 @@
 #include "nn/evaluation.h"
 
 #include <catch2/catch.hpp>
+#include <vector>
 
+#include "nn/in_memory_iterator.h"
+#include "nn/network.h"
 #include "runtime/error.h"
 #include "tests/support/allocation_counter.h"
 #include "tests/support/kernel_testing.h"
@@ -53,4 +56,35 @@ TEST_CASE("ROC: perfect scores give AUC 1, reversed 0, uninformative 0.5", "[nn]
   one_vs_all.eval(testing::tensor_from({2, 2}, {1, 0, 0, 1}),
                   testing::tensor_from({2, 2}, {0.8, 0.2, 0.3, 0.7}));
   CHECK(one_vs_all.average_auc() == Approx(1.0));
+}
+
+TEST_CASE(
+    "Evaluation and ROC through evaluate() agree with output() and allocate nothing after "
+    "the first pass",
+    "[nn][evaluation]") {
+  Network network(NetworkBuilder().input({8}).dense(16).output(3).seed(5).build());
+  const Tensor features = testing::random_tensor({64, 8}, 31);
+  Tensor labels = Tensor::empty_detached({64, 3}, DType::f32, Device::cpu());
+  for (int r = 0; r < 64; ++r) {
+    for (int c = 0; c < 3; ++c) labels.data<float>()[r * 3 + c] = (r * 7) % 3 == c ? 1.0f : 0.0f;
+  }
+  InMemoryIterator data(features, labels, 16, false, 0);
+  Evaluation evaluation(3);
+  Roc roc(3, 100);
+  network.evaluate(data, {&evaluation, &roc});  // the first pass sizes the workspaces
+  // The same numbers from the whole batch at once, evaluated by fresh evaluators.
+  Evaluation expected_evaluation(3);
+  Roc expected_roc(3, 100);
+  const Tensor predictions = network.output(features);
+  expected_evaluation.eval(labels, predictions);
+  expected_roc.eval(labels, predictions);
+  CHECK(evaluation.accuracy() == expected_evaluation.accuracy());
+  for (int c = 0; c < 3; ++c) CHECK(roc.auc(c) == Approx(expected_roc.auc(c)).epsilon(1e-12));
+  evaluation.reset();
+  roc.reset();
+  const std::vector<Evaluator*> evaluators{&evaluation, &roc};
+  testing::HeapAllocationCounter counter;
+  network.evaluate(data, evaluators);
+  CHECK(counter.count() == 0);
+  CHECK(evaluation.accuracy() == expected_evaluation.accuracy());
 }

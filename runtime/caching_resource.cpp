@@ -68,13 +68,16 @@ void CachingResource::do_deallocate(void* pointer, std::size_t bytes, std::size_
 void CachingResource::release_block(void* pointer, std::size_t size, Stream stream,
                                     std::function<void()>& destroy_stream) noexcept {
   if (stream.handle() != nullptr) {
+    // The entry stays at zero (no allocation per block in the steady state); it goes when
+    // its stream does.
     auto counted = in_use_blocks_.find(stream.handle());
-    if (counted != in_use_blocks_.end() && --counted->second == 0) in_use_blocks_.erase(counted);
+    if (counted != in_use_blocks_.end() && counted->second > 0) --counted->second;
     auto retiring = retiring_streams_.find(stream.handle());
     if (retiring != retiring_streams_.end()) {  // never pooled under a stream that is going
       upstream_.deallocate(pointer, size, kDefaultAlignment, stream);
       statistics_.in_use_bytes -= size;
-      if (in_use_blocks_.count(stream.handle()) == 0) {
+      if (counted == in_use_blocks_.end() || counted->second == 0) {
+        if (counted != in_use_blocks_.end()) in_use_blocks_.erase(counted);
         destroy_stream = std::move(retiring->second);
         retiring_streams_.erase(retiring);
       }
@@ -107,10 +110,12 @@ void CachingResource::retire_stream(Stream stream, std::function<void()> destroy
       }
       pool = pools_.erase(pool);
     }
-    if (in_use_blocks_.count(stream.handle()) != 0) {
+    auto counted = in_use_blocks_.find(stream.handle());
+    if (counted != in_use_blocks_.end() && counted->second != 0) {
       retiring_streams_[stream.handle()] = std::move(destroy);
       return;
     }
+    if (counted != in_use_blocks_.end()) in_use_blocks_.erase(counted);
   }
   destroy();
 }

@@ -136,6 +136,10 @@ class Network {
   /// Named views of every layer's parameters and state ("0.W", "0.b", "1.mean", ...), for
   /// model files.
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
+  /// Allocations at addresses a graph replay would not see again, made on the network's
+  /// device by this thread so far: detached allocations (cache hits included) and workspace
+  /// spills and resizes. A step that adds none may be captured.
+  std::uint64_t device_allocation_events() const;
 
  private:
   void train_iteration(const DataSet& batch, DataSetIterator* source, bool update = true);
@@ -162,7 +166,6 @@ class Network {
   // CUDA graphs of the steps: fixed input and output buffers, a stream of their own.
   Tensor output_eager(const Tensor& features);
   Tensor output_with_graph(const Tensor& features);
-  std::uint64_t device_allocation_events() const;
   void make_graph_stream();
   bool cuda_graphs_ = false;
   StepGraphPlan inference_graph_plan_{"inference"}, training_graph_plan_{"training"};

@@ -22,10 +22,6 @@ CachingResource& detached_resource(Device device) {
   return *cache;
 }
 
-}  // namespace gyre
-
-namespace gyre {
-
 void retire_stream(Stream stream) noexcept {
   const Device device = stream.device();
   void* handle = stream.handle();

@@ -10,10 +10,6 @@ namespace gyre {
 /// the process exits).
 CachingResource& detached_resource(Device device);
 
-}  // namespace gyre
-
-namespace gyre {
-
 /// Destroys an accelerator stream (OwnedStream's destructor): the detached blocks cached
 /// under it go back upstream first, in its order, and when detached tensors allocated on it
 /// are still alive, the destruction waits for the last of them to be released.

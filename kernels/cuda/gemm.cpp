@@ -15,14 +15,15 @@ void CudaBackend::gemm(const GemmArgs& args, Stream stream) {
     // ops_linear pads the rows to whole blocks.
     GYRE_CHECK(args.m % kRowBlock == 0, InternalError, "row-invariant GEMM of ", args.m,
                " rows: not whole blocks of ", kRowBlock);
+    cublasHandle_t handle = cuda::cublas(stream);
     for (std::int64_t i = 0; i < args.batch; ++i) {
       for (std::int64_t row = 0; row < args.m; row += kRowBlock) {
         GYRE_CUBLAS_CHECK(cublasSgemm(
-            cuda::cublas(stream), op_b, CUBLAS_OP_N, static_cast<int>(args.n),
-            static_cast<int>(kRowBlock), static_cast<int>(args.k), &args.alpha,
-            args.b + i * args.stride_b, static_cast<int>(args.ldb),
-            args.a + i * args.stride_a + row * args.lda, static_cast<int>(args.lda), &args.beta,
-            args.c + i * args.stride_c + row * args.ldc, static_cast<int>(args.ldc)));
+            handle, op_b, CUBLAS_OP_N, static_cast<int>(args.n), static_cast<int>(kRowBlock),
+            static_cast<int>(args.k), &args.alpha, args.b + i * args.stride_b,
+            static_cast<int>(args.ldb), args.a + i * args.stride_a + row * args.lda,
+            static_cast<int>(args.lda), &args.beta, args.c + i * args.stride_c + row * args.ldc,
+            static_cast<int>(args.ldc)));
       }
     }
     return;

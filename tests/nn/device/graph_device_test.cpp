@@ -11,7 +11,6 @@
 #include "nn/in_memory_iterator.h"
 #include "nn/network.h"
 #include "nn/workspace_mode.h"
-#include "runtime/detached_memory.h"
 #include "runtime/stream.h"
 #include "runtime/tensor_copy.h"
 #include "tests/support/kernel_testing.h"
@@ -98,20 +97,11 @@ TEST_CASE("a graphed training step trains as the eager one, replays, and allocat
   CHECK(graphed.training_graph_plan().replays() == replays + 5);
   // Nothing allocated by the training steps: no detached memory (cache hits included), no
   // workspace spill or resize on this thread.
-  auto allocation_events = [&] {
-    const CachingStatistics detached = detached_resource(device).statistics();
-    std::uint64_t events = detached.hits + detached.misses;
-    for (const WorkspaceStatistics& workspace : WorkspaceManager::for_device(device).statistics()) {
-      for (const ArenaStatistics& arena : workspace.arenas)
-        events += arena.spill_count + arena.resize_count;
-    }
-    return events;
-  };
-  const std::uint64_t events = allocation_events();
+  const std::uint64_t events = graphed.device_allocation_events();
   for (const DataSet& batch : batches) graphed.fit(batch);
-  CHECK(allocation_events() == events);
-  // evaluate() between captured steps: its workspaces are learned in
-  // the first round; afterwards every full batch still replays.
+  CHECK(graphed.device_allocation_events() == events);
+  // evaluate() between captured steps: its workspaces are learned in the first round;
+  // afterwards every full batch still replays.
   const Tensor features = testing::random_tensor({256, 784}, 7, 0.0f, 1.0f);
   Tensor labels = Tensor::empty_detached({256, 10}, DType::f32, Device::cpu());
   for (int r = 0; r < 256; ++r) {

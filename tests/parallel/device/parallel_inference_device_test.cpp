@@ -96,7 +96,7 @@ TEST_CASE("each inference worker runs on a stream of its own", "[device][paralle
   testing::run_in_parallel(4, [&](int c) {
     for (int i = 0; i < 25; ++i)
       (void)inference->output(
-          testing::random_tensor({1, 20}, static_cast<std::uint64_t>(c * 25 + i)));
+          testing::random_tensor({1, 20}, static_cast<std::uint32_t>(c * 25 + i)));
   });
   REQUIRE_FALSE(streams_of.empty());
   std::vector<Stream> all;

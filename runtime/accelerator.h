@@ -8,9 +8,11 @@
 // Stream arguments carry their device; a null handle is the legacy default stream of the
 // thread's current device (as in CUDA), and using it for another device is an error on sim.
 #include <cstddef>
+#include <memory>
 
 #include "runtime/cuda_backend.h"
 #include "runtime/device.h"
+#include "runtime/reserved_range.h"
 #include "runtime/stream.h"
 
 namespace gyre {
@@ -35,6 +37,11 @@ class Accelerator {
   /// Page-locked host memory, usable by every device of this accelerator.
   virtual void* malloc_pinned(std::size_t bytes) = 0;
   virtual void free_pinned(void* pointer) noexcept = 0;
+  /// Address space for `capacity` bytes of `device`'s memory (0: all of it), committed on
+  /// demand at stable addresses; null when the device cannot map memory so.
+  virtual std::unique_ptr<ReservedRange> reserve_device(std::size_t capacity, int device) = 0;
+  /// The same for pinned host memory.
+  virtual std::unique_ptr<ReservedRange> reserve_pinned(std::size_t capacity) = 0;
 
   /// Asynchronous copy in stream order, any direction (cudaMemcpyDefault).
   virtual void copy_async(void* destination, const void* source, std::size_t bytes,

@@ -39,6 +39,18 @@ void free_device_async(void* pointer, void* stream, int device) noexcept;
 void* malloc_pinned(std::size_t bytes);
 void free_pinned(void* pointer) noexcept;
 
+// Virtual memory management (stable-address arenas). vmm_granularity is 0 when the device
+// (or the driver) cannot map memory into reserved addresses.
+std::size_t vmm_granularity(int device);
+void* vmm_reserve(std::size_t bytes, int device);
+void vmm_release(void* base, std::size_t bytes) noexcept;
+/// Backs [address, address + bytes) with new memory of `device`; returns its handle.
+void* vmm_map(void* address, std::size_t bytes, int device);
+void vmm_unmap(void* address, std::size_t bytes, void* handle) noexcept;
+/// Page-locks host memory the caller mapped (cudaHostRegister, portable).
+void host_register(void* pointer, std::size_t bytes);
+void host_unregister(void* pointer) noexcept;
+
 /// Asynchronous copy in stream order (cudaMemcpyDefault: any direction).
 void copy_async(void* destination, const void* source, std::size_t bytes, void* stream);
 void memset_async(void* destination, int value, std::size_t bytes, void* stream);

@@ -40,6 +40,7 @@ class FaultInjectingResource final : public AdaptorResource {
   void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
   void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
                      Stream stream) noexcept override;
+  std::unique_ptr<ReservedRange> do_reserve(std::size_t capacity) override;
 
   FaultTrigger& trigger_;
 };

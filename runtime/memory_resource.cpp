@@ -52,6 +52,19 @@ void MemoryResource::deallocate(void* pointer, std::size_t bytes, std::size_t al
   do_deallocate(pointer, bytes, alignment, stream);
 }
 
+std::unique_ptr<ReservedRange> MemoryResource::reserve(std::size_t capacity) {
+  return do_reserve(capacity);
+}
+
+std::unique_ptr<ReservedRange> MemoryResource::do_reserve(std::size_t) {
+  return nullptr;
+}
+
+std::unique_ptr<ReservedRange> HostMemoryResource::do_reserve(std::size_t capacity) {
+  return std::make_unique<HostRange>(capacity != 0 ? capacity
+                                                   : host_address_space::default_reservation());
+}
+
 void* HostMemoryResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream) {
   // aligned_alloc wants a size that is a multiple of the alignment.
   const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;
@@ -86,6 +99,11 @@ void* PinnedHostMemoryResource::do_allocate(std::size_t bytes, std::size_t align
   return gyre::accelerator(accelerator_).malloc_pinned(bytes);
 }
 
+std::unique_ptr<ReservedRange> PinnedHostMemoryResource::do_reserve(std::size_t capacity) {
+  return gyre::accelerator(accelerator_)
+      .reserve_pinned(capacity != 0 ? capacity : host_address_space::default_reservation());
+}
+
 void PinnedHostMemoryResource::do_deallocate(void* pointer, std::size_t, std::size_t,
                                              Stream) noexcept {
   gyre::accelerator(accelerator_).free_pinned(pointer);
@@ -104,6 +122,10 @@ std::string DeviceMemoryResource::name() const {
 void* DeviceMemoryResource::do_allocate(std::size_t bytes, std::size_t alignment, Stream) {
   check_cuda_alignment(*this, alignment);
   return accelerator(device_).malloc_device(bytes, device_.index);
+}
+
+std::unique_ptr<ReservedRange> DeviceMemoryResource::do_reserve(std::size_t capacity) {
+  return accelerator(device_).reserve_device(capacity, device_.index);
 }
 
 void DeviceMemoryResource::do_deallocate(void* pointer, std::size_t, std::size_t, Stream) noexcept {

@@ -5,9 +5,11 @@
 // around an upstream resource (statistics, caching, fault injection; AdaptorResource),
 // never by flags.
 #include <cstddef>
+#include <memory>
 #include <string>
 
 #include "runtime/device.h"
+#include "runtime/reserved_range.h"
 #include "runtime/stream.h"
 
 namespace gyre {
@@ -34,6 +36,12 @@ class MemoryResource {
   void deallocate(void* pointer, std::size_t bytes, std::size_t alignment = kDefaultAlignment,
                   Stream stream = {}) noexcept;
 
+  /// Address space for up to `capacity` bytes of this resource's memory, committed on
+  /// demand at stable addresses (0: a default: the device's memory, or
+  /// host_address_space::default_reservation()). Null when the resource cannot map memory into
+  /// reserved addresses; an arena of such a resource moves when it grows.
+  std::unique_ptr<ReservedRange> reserve(std::size_t capacity);
+
   virtual MemoryKind kind() const = 0;
   /// The device whose memory this is (cpu:0 for host and pinned host memory).
   virtual Device device() const = 0;
@@ -44,6 +52,7 @@ class MemoryResource {
   virtual void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) = 0;
   virtual void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
                              Stream stream) noexcept = 0;
+  virtual std::unique_ptr<ReservedRange> do_reserve(std::size_t capacity);
 };
 
 /// Base of the adaptors: the memory of `upstream`, whose kind and device it keeps.
@@ -68,6 +77,7 @@ class HostMemoryResource final : public MemoryResource {
   void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
   void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
                      Stream stream) noexcept override;
+  std::unique_ptr<ReservedRange> do_reserve(std::size_t capacity) override;
 };
 
 /// Page-locked host memory of an accelerator (cudaHostAlloc, portable across devices; the
@@ -85,6 +95,7 @@ class PinnedHostMemoryResource final : public MemoryResource {
   void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
   void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
                      Stream stream) noexcept override;
+  std::unique_ptr<ReservedRange> do_reserve(std::size_t capacity) override;
   DeviceType accelerator_;
 };
 
@@ -101,6 +112,7 @@ class DeviceMemoryResource final : public MemoryResource {
   void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
   void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
                      Stream stream) noexcept override;
+  std::unique_ptr<ReservedRange> do_reserve(std::size_t capacity) override;
   Device device_;
 };
 

@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -25,13 +27,35 @@ constexpr bool kAddressSanitizer = false;
 #endif
 }  // namespace
 
-Arena::Arena(MemoryResource& resource, std::size_t bytes, std::size_t alignment)
+Arena::Arena(MemoryResource& resource, std::size_t bytes, std::size_t alignment,
+             std::size_t capacity)
     : alignment_(alignment),
       resource_(&resource),
       annotated_(kAddressSanitizer && resource.kind() != MemoryKind::device) {
-  base_ = static_cast<char*>(resource.allocate(bytes, alignment));
+  range_ = resource.reserve(capacity != 0 ? std::max(capacity, bytes) : 0);
+  // Larger than the default reservation: room to double before the arena moves.
+  if (range_ != nullptr && range_->capacity() < bytes) range_ = resource.reserve(2 * bytes);
+  // A reservation is aligned to its granularity (a page at least); a stricter alignment
+  // than that takes the plain allocation.
+  if (range_ != nullptr && reinterpret_cast<std::uintptr_t>(range_->base()) % alignment != 0)
+    range_.reset();
+  if (range_ != nullptr) {
+    range_->commit(bytes);
+    base_ = range_->base();
+  } else {
+    base_ = static_cast<char*>(resource.allocate(bytes, alignment));
+  }
   size_ = bytes;
   poison(0, size_);
+}
+
+bool Arena::resize_in_place(std::size_t bytes) {
+  if (range_ == nullptr || bytes > range_->capacity()) return false;
+  if (bytes < size_) unpoison(bytes, size_ - bytes);  // what is given back leaves no shadow
+  range_->commit(bytes);
+  if (bytes > size_) poison(size_, bytes - size_);
+  size_ = bytes;
+  return true;
 }
 
 Arena Arena::map_file(const std::string& path, std::size_t bytes) {
@@ -78,6 +102,7 @@ Arena::Arena(Arena&& other) noexcept
       size_(std::exchange(other.size_, 0)),
       alignment_(other.alignment_),
       resource_(std::exchange(other.resource_, nullptr)),
+      range_(std::move(other.range_)),
       annotated_(other.annotated_) {}
 
 Arena& Arena::operator=(Arena&& other) noexcept {
@@ -87,6 +112,7 @@ Arena& Arena::operator=(Arena&& other) noexcept {
     size_ = std::exchange(other.size_, 0);
     alignment_ = other.alignment_;
     resource_ = std::exchange(other.resource_, nullptr);
+    range_ = std::move(other.range_);
     annotated_ = other.annotated_;
   }
   return *this;
@@ -107,7 +133,9 @@ void Arena::mark(std::size_t offset, std::size_t bytes, bool live) const {
 void Arena::release() noexcept {
   if (base_ == nullptr) return;
   unpoison(0, size_);
-  if (resource_ != nullptr)
+  if (range_ != nullptr)
+    range_.reset();
+  else if (resource_ != nullptr)
     resource_->deallocate(base_, size_, alignment_);
   else
     ::munmap(base_, size_);

@@ -27,6 +27,11 @@ class MemoryTimeline {
   void stop();
   /// One relaxed load: callers on hot paths test this before calling record().
   static bool recording() { return recording_.load(std::memory_order_relaxed); }
+  /// Records only when the timeline is on (one relaxed load otherwise).
+  static void note(std::uint64_t uid, TimelineEvent event, MemoryKind kind, std::uint64_t bytes,
+                   std::uint64_t in_use) {
+    if (recording()) instance().record(uid, event, kind, bytes, in_use);
+  }
 
   /// Names a workspace for the export (its uid is what records carry).
   void name_workspace(std::uint64_t uid, const std::string& id, Device device, int thread);

@@ -10,6 +10,7 @@
 #include "runtime/system_resources.h"
 #include "workspace/memory_annotations.h"
 #include "workspace/memory_timeline.h"
+#include "workspace/ring_allocator.h"
 #include "workspace/workspace_lifetime.h"
 #include "workspace/workspace_registry.h"
 
@@ -19,22 +20,10 @@ namespace {
 std::atomic<std::uint64_t> next_uid{1};
 std::atomic<int> next_thread_index{1};
 
-// `alignment` is a power of two (checked on entry): a mask, not a division, on the hot path.
-constexpr std::size_t align_up(std::size_t value, std::size_t alignment) {
-  return (value + alignment - 1) & ~(alignment - 1);
-}
-
 // A workspace that spills this many cycles in a row says so, once.
 constexpr int kSpillingCyclesBeforeWarning = 3;
 
 }  // namespace
-
-// Records into the memory timeline only when it is on (one relaxed load otherwise).
-static void timeline(std::uint64_t uid, TimelineEvent event, MemoryKind kind, std::uint64_t bytes,
-                     std::uint64_t in_use) {
-  if (MemoryTimeline::recording())
-    MemoryTimeline::instance().record(uid, event, kind, bytes, in_use);
-}
 
 int thread_index() {
   thread_local const int index = next_thread_index.fetch_add(1, std::memory_order_relaxed);
@@ -72,6 +61,13 @@ Workspace::Workspace(std::string id, const WorkspaceConfig& config,
     state.kind = kind;
     state.resource = resource;
     state.statistics.kind = kind;
+    if (config_.reset == ResetPolicy::CYCLIC) {
+      state.strategy = std::make_unique<RingAllocator>();
+    } else {
+      auto bump = std::make_unique<BumpAllocator>();
+      state.bump = bump.get();
+      state.strategy = std::move(bump);
+    }
     kinds_.push_back(std::move(state));
     kind_list_.push_back(kind);
   };
@@ -88,7 +84,6 @@ Workspace::Workspace(std::string id, const WorkspaceConfig& config,
   spills_.reserve(16);
   streams_this_cycle_.reserve(8);
   fences_.reserve(8);
-  ring_cycles_.reserve(16);
   release_fences_.reserve(8);
   released_fences_.reserve(8);
 
@@ -97,7 +92,7 @@ Workspace::Workspace(std::string id, const WorkspaceConfig& config,
   try {
     for (KindState& state : kinds_) {
       if (config_.location == LocationPolicy::MMAP) {
-        state.arena = Arena::map_file(config_.mmap_path, config_.initial_size);
+        state.strategy->adopt_file(Arena::map_file(config_.mmap_path, config_.initial_size));
         update_reserved_bytes();
         state.statistics.resize_count = 1;
         state.statistics.learned_size = config_.initial_size;
@@ -121,18 +116,6 @@ Workspace::Workspace(std::string id, const WorkspaceConfig& config,
     MemoryTimeline::instance().forget_workspace(uid_);
     throw;
   }
-}
-
-namespace {
-std::atomic<std::uint64_t> arena_moves_per_device[kMaxDevices];
-
-void note_arena_moved(Device device) {
-  arena_moves_per_device[device_slot(device)].fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-std::uint64_t Workspace::arena_moves(Device device) {
-  return arena_moves_per_device[device_slot(device)].load(std::memory_order_relaxed);
 }
 
 Workspace::~Workspace() {
@@ -161,8 +144,7 @@ bool Workspace::owns(const Lifetime* lifetime) const {
 
 void Workspace::update_reserved_bytes() {
   std::size_t total = 0;
-  for (const KindState& state : kinds_) total += state.arena.size();
-  for (const RetiredArena& old : retired_) total += old.arena.size();
+  for (const KindState& state : kinds_) total += state.strategy->reserved_bytes();
   reserved_bytes_.store(total, std::memory_order_relaxed);
 }
 
@@ -192,11 +174,8 @@ void Workspace::enter() {
       state.spilled_this_cycle = false;
       state.cycle_largest_request = 0;
     }
-    if (config_.reset == ResetPolicy::CYCLIC) {
-      collect_released_cycles();
-      const KindState& ring = kinds_.front();
-      ring_cycles_.push_back({cycle_, ring.ring_tail, ring.generation});
-    }
+    if (config_.reset == ResetPolicy::CYCLIC) collect_released_cycles();
+    for (KindState& state : kinds_) state.strategy->open_cycle(cycle_);
   }
   ++depth_;
 }
@@ -244,11 +223,10 @@ void Workspace::end_cycle() {
 
   bool spilled = false;
   for (KindState& state : kinds_) {
-    if (!state.spilled_this_cycle && config_.reset == ResetPolicy::AT_SCOPE_EXIT)
-      state.cycle_demand = state.offset;
-    if (config_.reset == ResetPolicy::AT_SCOPE_EXIT) {
+    if (state.bump != nullptr) {
+      if (!state.spilled_this_cycle) state.cycle_demand = state.bump->offset();
       state.statistics.allocated_bytes_peak =
-          std::max(state.statistics.allocated_bytes_peak, state.offset);
+          std::max(state.statistics.allocated_bytes_peak, state.bump->offset());
     }
     state.statistics.largest_request =
         std::max(state.statistics.largest_request, state.cycle_largest_request);
@@ -263,10 +241,9 @@ void Workspace::end_cycle() {
     lifetime_->end_cycles_before(ended + 1);
     free_spills_through(ended);
     for (KindState& state : kinds_) {
-      state.arena.poison(0, state.offset);
+      state.strategy->close_cycle();
       if (state.annotation_heap != nullptr) memory_annotations::reset_heap(state.annotation_heap);
-      state.offset = 0;
-      timeline(uid_, TimelineEvent::reset, state.kind, 0, 0);
+      MemoryTimeline::note(uid_, TimelineEvent::reset, state.kind, 0, 0);
     }
   }
   ++cycle_;
@@ -293,39 +270,9 @@ void Workspace::end_cycle() {
     const KindState& state = kinds_.front();
     GYRE_LOG(workspace, warn, where(), "spilled in each of the last ", consecutive_spilling_cycles_,
              " cycles; an arena of ", config_.learned_size(state.statistics.requested_bytes_peak),
-             " bytes would hold a cycle (now ", state.arena.size(),
+             " bytes would hold a cycle (now ", state.arena().size(),
              "); raise initial_size/max_size "
              "or use learning FIRST_LOOP/OVER_TIME or spill REALLOCATE");
-  }
-}
-
-void Workspace::apply_learning(KindState& state) {
-  if (debug_mode() == DebugMode::SPILL_EVERYTHING || config_.location == LocationPolicy::MMAP)
-    return;
-  const std::size_t demand = state.cycle_demand;
-  switch (config_.learning) {
-    case LearningPolicy::NONE:
-      break;
-    case LearningPolicy::FIRST_LOOP:
-      if (!state.sized) {
-        state.sized = true;
-        if (demand > state.arena.size()) resize(state, config_.learned_size(demand));
-      }
-      break;
-    case LearningPolicy::OVER_TIME:
-      if (state.spilled_this_cycle &&
-          ++state.over_time_spilling_cycles >=
-              static_cast<std::uint64_t>(config_.cycles_before_resize)) {
-        state.over_time_spilling_cycles = 0;
-        state.sized = true;
-        const std::size_t target = config_.learned_size(state.statistics.requested_bytes_peak);
-        if (target > state.arena.size()) resize(state, target);
-      }
-      break;
-  }
-  if (config_.spill == SpillPolicy::REALLOCATE && state.spilled_this_cycle) {
-    const std::size_t target = config_.learned_size(demand);
-    if (target > state.arena.size()) resize(state, target);
   }
 }
 
@@ -362,32 +309,26 @@ ScopedAllocation Workspace::allocate(std::size_t bytes, MemoryKind kind, std::si
 ScopedAllocation Workspace::allocate_in(KindState& state, std::size_t bytes, std::size_t alignment,
                                         Stream stream, DebugMode mode) {
   // Until a cycle spills, its demand equals the bump offset, which the fast path tracks alone.
-  if (!state.spilled_this_cycle && config_.reset == ResetPolicy::AT_SCOPE_EXIT)
-    state.cycle_demand = state.offset;
+  if (!state.spilled_this_cycle && state.bump != nullptr) state.cycle_demand = state.bump->offset();
   state.cycle_demand = align_up(state.cycle_demand, alignment) + bytes;
   state.cycle_largest_request = std::max(state.cycle_largest_request, bytes);
 
   if (mode == DebugMode::SPILL_EVERYTHING) return spill(state, bytes, alignment, stream);
 
-  void* pointer = nullptr;
-  std::size_t in_use = 0;
-  if (config_.reset == ResetPolicy::CYCLIC) {
-    pointer = ring_fit(state, bytes, alignment);
-    if (pointer == nullptr && state.sized) {
-      grow_ring(state, bytes);  // throws under FAIL, or returns unsized at max_size
-      pointer = ring_fit(state, bytes, alignment);
+  void* pointer = state.strategy->fit(bytes, alignment);
+  if (pointer == nullptr && state.sized && config_.reset == ResetPolicy::CYCLIC) {
+    grow_ring(state, bytes);  // throws under FAIL, or returns unsized at max_size
+    pointer = state.strategy->fit(bytes, alignment);
+  }
+  const std::size_t in_use = state.strategy->in_use();
+  if (pointer != nullptr) {
+    if (state.annotation_heap != nullptr)
+      memory_annotations::register_region(state.annotation_heap, pointer, bytes);
+    if (!state.strategy->frees_at_cycle_end()) {
+      state.statistics.allocated_bytes_current = in_use;
+      state.statistics.allocated_bytes_peak =
+          std::max(state.statistics.allocated_bytes_peak, in_use);
     }
-    in_use = static_cast<std::size_t>(state.ring_tail - state.ring_head);
-  } else if (!state.arena.empty()) {
-    const std::size_t offset = align_up(state.offset, alignment);
-    if (offset + bytes <= state.arena.size()) {
-      pointer = state.arena.base() + offset;
-      state.arena.unpoison(offset, bytes);
-      if (state.annotation_heap != nullptr)
-        memory_annotations::register_region(state.annotation_heap, pointer, bytes);
-      state.offset = offset + bytes;
-    }
-    in_use = state.offset;
   }
 
   if (pointer == nullptr) {
@@ -398,7 +339,7 @@ ScopedAllocation Workspace::allocate_in(KindState& state, std::size_t bytes, std
     return spill(state, bytes, alignment, stream);
   }
   ++state.statistics.allocation_count;
-  timeline(uid_, TimelineEvent::allocate, state.kind, bytes, in_use);
+  MemoryTimeline::note(uid_, TimelineEvent::allocate, state.kind, bytes, in_use);
   return {pointer, lifetime_, epoch_base_ + cycle_};
 }
 
@@ -420,7 +361,7 @@ ScopedAllocation Workspace::spill(KindState& state, std::size_t bytes, std::size
   state.spilled_this_cycle = true;
   ++state.statistics.spill_count;
   state.statistics.spilled_bytes += bytes;
-  timeline(uid_, TimelineEvent::spill, state.kind, bytes, state.offset);
+  MemoryTimeline::note(uid_, TimelineEvent::spill, state.kind, bytes, state.strategy->in_use());
   return {pointer, lifetime_, epoch_base_ + cycle_};
 }
 
@@ -473,47 +414,6 @@ void Workspace::record_stream_use(Stream stream) {
 
 // ---- CYCLIC rings -------------------------------------------------------------------
 
-void* Workspace::ring_fit(KindState& state, std::size_t bytes, std::size_t alignment) {
-  const std::size_t size = state.arena.size();
-  if (size == 0 || bytes > size) return nullptr;
-  // Offsets are virtual and grow without bound; the physical offset is virtual mod size. An
-  // allocation never straddles the end: it skips to the start of the next lap instead.
-  std::uint64_t start = align_up(static_cast<std::size_t>(state.ring_tail), alignment);
-  std::size_t physical = static_cast<std::size_t>(start % size);
-  if (physical % alignment != 0) {
-    start += align_up(physical, alignment) - physical;
-    physical = static_cast<std::size_t>(start % size);
-  }
-  if (physical + bytes > size) {
-    start += size - physical;
-    physical = 0;
-  }
-  if (start + bytes - state.ring_head > size) return nullptr;  // would overwrite live cycles
-  state.ring_tail = start + bytes;
-  state.arena.unpoison(physical, bytes);
-  const std::size_t in_use = static_cast<std::size_t>(state.ring_tail - state.ring_head);
-  state.statistics.allocated_bytes_current = in_use;
-  state.statistics.allocated_bytes_peak = std::max(state.statistics.allocated_bytes_peak, in_use);
-  return state.arena.base() + physical;
-}
-
-void Workspace::grow_ring(KindState& state, std::size_t bytes) {
-  const std::size_t in_flight = static_cast<std::size_t>(state.ring_tail - state.ring_head);
-  std::size_t target =
-      config_.learned_size(std::max(2 * state.arena.size(), in_flight + 2 * bytes));
-  if (target <= state.arena.size() || target < bytes) {
-    if (config_.spill == SpillPolicy::FAIL) {
-      throw_cannot_fit(state, bytes, config_.alignment,
-                       "the ring is full and max_size stops it growing");
-    }
-    return;  // capped: the caller spills
-  }
-  GYRE_LOG(workspace, info, where(), "ring grows from ", state.arena.size(), " to ", target,
-           " bytes: ", in_flight, " bytes are still held by its consumer and ", bytes,
-           " more were asked");
-  resize(state, target);
-}
-
 void Workspace::release_through(std::uint64_t cycle, Stream consumer) {
   GYRE_CHECK(config_.reset == ResetPolicy::CYCLIC, WorkspaceError, where(),
              "release_through() is for CYCLIC workspaces; this one resets ",
@@ -533,7 +433,7 @@ void Workspace::release_through(std::uint64_t cycle, Stream consumer) {
   while (below < cycle + 1 &&
          !released_below_.compare_exchange_weak(below, cycle + 1, std::memory_order_acq_rel)) {
   }
-  timeline(uid_, TimelineEvent::release, kinds_.front().kind, 0, 0);
+  MemoryTimeline::note(uid_, TimelineEvent::release, kinds_.front().kind, 0, 0);
 }
 
 void Workspace::collect_released_cycles() {
@@ -544,124 +444,11 @@ void Workspace::collect_released_cycles() {
     released_fences_.insert(released_fences_.end(), release_fences_.begin(), release_fences_.end());
     release_fences_.clear();
   }
-  if (released == 0) return;
-  auto first_live = std::find_if(ring_cycles_.begin(), ring_cycles_.end(),
-                                 [&](const RingCycle& ring) { return ring.cycle >= released; });
-  if (first_live == ring_cycles_.begin()) return;
-  ring_cycles_.erase(ring_cycles_.begin(), first_live);
+  if (released <= released_seen_) return;
+  released_seen_ = released;
   free_spills_through(released - 1);
-  retired_.erase(std::remove_if(retired_.begin(), retired_.end(),
-                                [&](const RetiredArena& old) { return old.last_cycle < released; }),
-                 retired_.end());
+  for (KindState& state : kinds_) state.strategy->release_before(released);
   update_reserved_bytes();
-  for (KindState& state : kinds_) {
-    std::uint64_t head = state.ring_tail;
-    for (const RingCycle& ring : ring_cycles_) {
-      if (ring.generation == state.generation) {
-        head = ring.start;
-        break;
-      }
-    }
-    if (head > state.ring_head && state.arena.size() != 0) {
-      // Poison what the consumer gave back, in at most two physical pieces.
-      const std::size_t size = state.arena.size();
-      std::uint64_t from = state.ring_head;
-      while (from < head) {
-        const std::size_t physical = static_cast<std::size_t>(from % size);
-        const std::size_t piece =
-            static_cast<std::size_t>(std::min<std::uint64_t>(head - from, size - physical));
-        state.arena.poison(physical, piece);
-        from += piece;
-      }
-    }
-    state.ring_head = head;
-  }
-}
-
-// ---- sizing -------------------------------------------------------------------------
-
-void Workspace::resize(KindState& state, std::size_t bytes) {
-  if (bytes == state.arena.size()) return;
-  const std::size_t old_size = state.arena.size();
-  if (config_.reset == ResetPolicy::CYCLIC) {
-    if (!state.arena.empty()) {
-      // Live cycles may point into the old ring: keep it until they are released.
-      retired_.push_back({std::move(state.arena), cycle_});
-    }
-    ++state.generation;
-    state.ring_head = state.ring_tail = 0;
-    if (depth_ > 0) ring_cycles_.push_back({cycle_, 0, state.generation});
-  } else {
-    memory_annotations::unregister_heap(std::exchange(state.annotation_heap, nullptr));
-    state.arena = Arena();  // free first: the peak is the larger of the two, not their sum
-    state.offset = 0;
-  }
-  if (bytes > 0) {
-    try {
-      state.arena = Arena(*state.resource, bytes, config_.alignment);
-    } catch (const OutOfMemoryError& error) {
-      state.sized = false;
-      throw_cannot_fit(state, bytes, config_.alignment, error.what());
-    }
-  }
-  if (annotate_ && state.kind == MemoryKind::device && !state.arena.empty() &&
-      config_.reset == ResetPolicy::AT_SCOPE_EXIT) {
-    state.annotation_heap =
-        memory_annotations::register_heap(state.arena.base(), state.arena.size());
-  }
-  ++state.statistics.resize_count;
-  state.statistics.learned_size = bytes;
-  if (old_size != 0) note_arena_moved(resources_.device);
-  update_reserved_bytes();
-  GYRE_LOG(workspace, debug, where(), name_of(state.kind), " arena resized from ", old_size, " to ",
-           bytes, " bytes");
-  timeline(uid_, TimelineEvent::resize, state.kind, bytes, 0);
-}
-
-std::size_t Workspace::trim() {
-  GYRE_CHECK(depth_ == 0, WorkspaceError, where(), "cannot trim while a scope is open");
-  std::size_t freed = 0;
-  for (KindState& state : kinds_) {
-    if (config_.location == LocationPolicy::MMAP) continue;
-    if (config_.reset == ResetPolicy::CYCLIC && !ring_cycles_.empty()) continue;  // still in use
-    const std::size_t target =
-        state.peak_demand_since_trim == 0 ? 0 : config_.learned_size(state.peak_demand_since_trim);
-    if (target < state.arena.size()) {
-      freed += state.arena.size() - target;
-      resize(state, target);
-      if (target == 0) state.sized = config_.learning == LearningPolicy::NONE;
-      timeline(uid_, TimelineEvent::trim, state.kind, target, 0);
-    }
-    state.peak_demand_since_trim = 0;
-  }
-  if (config_.reset == ResetPolicy::CYCLIC && ring_cycles_.empty()) retired_.clear();
-  update_reserved_bytes();
-  return freed;
-}
-
-void Workspace::adopt_learned_size(MemoryKind kind, std::size_t bytes) {
-  GYRE_CHECK(depth_ == 0, WorkspaceError, where(), "cannot resize while a scope is open");
-  KindState& state = state_for(kind);
-  if (config_.location == LocationPolicy::MMAP) return;
-  resize(state, align_up(bytes, config_.alignment));
-  state.sized = true;
-}
-
-std::size_t Workspace::learned_size(MemoryKind kind) const {
-  return state_for(kind).statistics.learned_size;
-}
-
-void Workspace::throw_cannot_fit(const KindState& state, std::size_t bytes, std::size_t alignment,
-                                 const char* reason) const {
-  const std::size_t offset = config_.reset == ResetPolicy::CYCLIC
-                                 ? static_cast<std::size_t>(state.ring_tail - state.ring_head)
-                                 : state.offset;
-  throw WorkspaceError(strcat(
-      where(), "cannot fit a request of ", bytes, " bytes (alignment ", alignment, ") in its ",
-      name_of(state.kind), " arena of ", state.arena.size(), " bytes at offset ", offset,
-      "; the largest request this cycle was ", state.cycle_largest_request, " bytes; ",
-      resources_.device, " has ", free_memory(resources_.device), " bytes free. Reason: ", reason,
-      ". Raise initial_size or max_size, or use spill EXTERNAL or REALLOCATE."));
 }
 
 WorkspaceStatistics Workspace::statistics() const {
@@ -675,18 +462,18 @@ WorkspaceStatistics Workspace::statistics() const {
   result.spilling_cycles = spilling_cycles_;
   for (const KindState& state : kinds_) {
     ArenaStatistics arena = state.statistics;
-    arena.reserved_bytes = state.arena.size();
+    arena.reserved_bytes = state.strategy->reserved_bytes();
     arena.largest_request = std::max(arena.largest_request, state.cycle_largest_request);
-    if (config_.reset == ResetPolicy::AT_SCOPE_EXIT) {
-      arena.allocated_bytes_current = depth_ > 0 ? state.offset : 0;
+    if (state.bump != nullptr) {
+      const std::size_t offset = state.bump->offset();
+      arena.allocated_bytes_current = depth_ > 0 ? offset : 0;
       arena.allocated_bytes_peak =
           std::max(arena.allocated_bytes_peak, arena.allocated_bytes_current);
       arena.requested_bytes_current =
-          depth_ == 0 ? 0 : (state.spilled_this_cycle ? state.cycle_demand : state.offset);
+          depth_ == 0 ? 0 : (state.spilled_this_cycle ? state.cycle_demand : offset);
     } else {
       arena.requested_bytes_current = depth_ > 0 ? state.cycle_demand : 0;
     }
-    for (const RetiredArena& old : retired_) arena.reserved_bytes += old.arena.size();
     result.arenas.push_back(arena);
   }
   return result;

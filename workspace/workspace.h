@@ -1,22 +1,26 @@
 #pragma once
 // Workspace: a named, per-thread, per-device set of arenas (one per memory kind) with its
-// policies and statistics (docs/workspaces.md). Allocation is a pointer bump;
-// a cycle runs from the opening of the outermost scope to its close; at its end the offset
-// returns to 0 (AT_SCOPE_EXIT) and every tensor of the cycle becomes invalid. CYCLIC
-// workspaces are rings: a cycle's memory stays valid until its consumer releases it.
+// policies and statistics (docs/workspaces.md). How each arena is handed out is its
+// strategy's: a pointer bump whose offset returns to 0 at the end of a cycle, when every
+// tensor of the cycle becomes invalid (AT_SCOPE_EXIT, BumpAllocator), or a ring whose
+// cycles stay valid until their consumer releases them (CYCLIC, RingAllocator). A cycle runs
+// from the opening of the outermost scope to its close. Arenas reserve their addresses and
+// grow in place where the memory allows it (Arena, ReservedRange).
 //
 // A workspace belongs to one thread: enter/leave/allocate are not synchronized. Only
 // release_through() (CYCLIC) may be called from another thread.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "runtime/memory_resource.h"
 #include "runtime/memory_scope.h"
-#include "workspace/arena.h"
+#include "workspace/arena_strategy.h"
+#include "workspace/bump_allocator.h"
 #include "workspace/debug_mode.h"
 #include "workspace/memory_timeline.h"
 #include "workspace/stream_ordering.h"
@@ -55,9 +59,10 @@ class Workspace final : public MemoryScope {
   int thread() const { return thread_; }
   /// A process-unique number; never reused, even after destruction.
   std::uint64_t uid() const { return uid_; }
-  /// How many times an arena of any workspace on `device` was replaced or freed (resize,
-  /// trim, destruction), process-wide. A captured CUDA graph holds arena addresses: it is
-  /// stale once this number changes.
+  /// How many times an arena of any workspace on `device` moved or gave memory back
+  /// (replaced, shrunk by trim, destroyed), process-wide; a stable arena that grows in place
+  /// does not count. A captured CUDA graph holds arena addresses: it is stale once this
+  /// number changes.
   static std::uint64_t arena_moves(Device device);
 
   // ---- scopes (WorkspaceManager drives these; tests may call them directly) ----
@@ -85,17 +90,13 @@ class Workspace final : public MemoryScope {
   ScopedAllocation allocate(std::size_t bytes, std::size_t alignment, Stream stream) override {
     KindState& state = kinds_.front();
     if (fast_path_open_ && !state.spilled_this_cycle && alignment <= config_.alignment &&
-        stream == last_stream_ && detail::debug_mode_state.load(std::memory_order_relaxed) == 0 &&
+        alignment != 0 && (alignment & (alignment - 1)) == 0 && stream == last_stream_ &&
+        detail::debug_mode_state.load(std::memory_order_relaxed) == 0 &&
         !MemoryTimeline::recording()) {
-      const std::size_t mask = config_.alignment - 1;
-      const std::size_t offset = (state.offset + mask) & ~mask;
-      if (offset + bytes <= state.arena.size() && alignment != 0 &&
-          (alignment & (alignment - 1)) == 0) {
-        state.offset = offset + bytes;
-        state.arena.unpoison(offset, bytes);
+      if (void* pointer = state.bump->bump(bytes, config_.alignment)) {
         if (bytes > state.cycle_largest_request) state.cycle_largest_request = bytes;
         ++state.statistics.allocation_count;
-        return {state.arena.base() + offset, lifetime_as_base_, epoch_base_ + cycle_};
+        return {pointer, lifetime_as_base_, epoch_base_ + cycle_};
       }
     }
     return allocate_slow(bytes, alignment, stream);
@@ -140,24 +141,12 @@ class Workspace final : public MemoryScope {
     Stream stream;
     std::uint64_t token;
   };
-  struct RingCycle {  // CYCLIC: a cycle not yet released by its consumer
-    std::uint64_t cycle;
-    std::uint64_t start;  // virtual offset in the arena of `generation`
-    std::uint64_t generation;
-  };
-  struct RetiredArena {  // CYCLIC: an arena outgrown while cycles still used it
-    Arena arena;
-    std::uint64_t last_cycle;
-  };
   struct KindState {
     MemoryKind kind = MemoryKind::host;
     MemoryResource* resource = nullptr;
-    Arena arena;
-    std::size_t offset = 0;        // AT_SCOPE_EXIT: bump offset
-    std::uint64_t ring_head = 0;   // CYCLIC: virtual start of the oldest live cycle
-    std::uint64_t ring_tail = 0;   // CYCLIC: virtual end of the newest allocation
-    std::uint64_t generation = 0;  // CYCLIC: bumped when the ring is replaced
-    std::size_t cycle_demand = 0;  // bump offset the cycle would reach, spills included
+    std::unique_ptr<ArenaStrategy> strategy;
+    BumpAllocator* bump = nullptr;  // the strategy, when it bumps (the fast path's)
+    std::size_t cycle_demand = 0;   // bump offset the cycle would reach, spills included
     std::size_t peak_demand_since_trim = 0;
     bool spilled_this_cycle = false;
     bool sized = false;  // learning has run (or warm start)
@@ -165,6 +154,7 @@ class Workspace final : public MemoryScope {
     std::uint64_t over_time_spilling_cycles = 0;
     void* annotation_heap = nullptr;  // NVTX heap of the arena, when annotating
     ArenaStatistics statistics;
+    const Arena& arena() const { return strategy->arena(); }
   };
 
   ScopedAllocation allocate_slow(std::size_t bytes, std::size_t alignment, Stream stream);
@@ -173,7 +163,6 @@ class Workspace final : public MemoryScope {
   ScopedAllocation allocate_in(KindState& state, std::size_t bytes, std::size_t alignment,
                                Stream stream, DebugMode mode);
   ScopedAllocation spill(KindState& state, std::size_t bytes, std::size_t alignment, Stream stream);
-  void* ring_fit(KindState& state, std::size_t bytes, std::size_t alignment);
   void grow_ring(KindState& state, std::size_t bytes);
   void collect_released_cycles();
   void end_cycle();
@@ -186,6 +175,7 @@ class Workspace final : public MemoryScope {
                                      std::size_t alignment, const char* reason) const;
   std::string where() const;
   void update_reserved_bytes();
+  static void note_arena_moved(Device device);
 
   std::string id_;
   WorkspaceConfig config_;
@@ -213,8 +203,7 @@ class Workspace final : public MemoryScope {
   std::vector<Stream> streams_this_cycle_;
   std::vector<Fence> fences_;
   std::uint64_t host_waited_cycle_ = ~std::uint64_t{0};  // wait_before_host_writes() done
-  std::vector<RingCycle> ring_cycles_;
-  std::vector<RetiredArena> retired_;
+  std::uint64_t released_seen_ = 0;                      // CYCLIC: releases collected so far
   std::vector<Fence> released_fences_;  // producer's copy of the consumer's release fences
 
   // CYCLIC release, written by the consumer thread.

@@ -47,6 +47,21 @@ void* malloc_pinned(std::size_t) {
   unavailable("pinned host allocation");
 }
 void free_pinned(void*) noexcept {}
+std::size_t vmm_granularity(int) {
+  return 0;
+}
+void* vmm_reserve(std::size_t, int) {
+  unavailable("reserving device addresses");
+}
+void vmm_release(void*, std::size_t) noexcept {}
+void* vmm_map(void*, std::size_t, int) {
+  unavailable("mapping device memory");
+}
+void vmm_unmap(void*, std::size_t, void*) noexcept {}
+void host_register(void*, std::size_t) {
+  unavailable("registering pinned host memory");
+}
+void host_unregister(void*) noexcept {}
 void copy_async(void*, const void*, std::size_t, void*) {
   unavailable("device copy");
 }

@@ -21,12 +21,7 @@ void* SimMemory::allocate(std::size_t bytes, Region region) {
   const std::size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   if (region.kind == MemoryKind::device) {
     std::unique_lock<std::shared_mutex> lock(mutex_);
-    const std::size_t capacity = config().memory_per_device;
-    std::size_t& used = in_use_[region.device];
-    GYRE_CHECK(rounded <= capacity - used, OutOfMemoryError, "sim:", region.device,
-               ": out of memory allocating ", bytes, " bytes: ", used, " of ", capacity,
-               " bytes in use (the capacity is GYRE_SIM_MEMORY)");
-    used += rounded;  // reserved before the host allocation, released if that fails
+    charge(region.device, rounded, bytes);  // before the host allocation, undone if that fails
   }
   void* pointer = std::aligned_alloc(kAlignment, rounded);
   std::unique_lock<std::shared_mutex> lock(mutex_);
@@ -44,11 +39,21 @@ void* SimMemory::allocate(std::size_t bytes, Region region) {
   return pointer;
 }
 
+// Holds `bytes` of `device`'s capacity (under the lock), or throws naming the request.
+void SimMemory::charge(int device, std::size_t bytes, std::size_t request) {
+  const std::size_t capacity = config().memory_per_device;
+  std::size_t& used = in_use_[device];
+  GYRE_CHECK(bytes <= capacity - used, OutOfMemoryError, "sim:", device,
+             ": out of memory allocating ", request, " bytes: ", used, " of ", capacity,
+             " bytes in use (the capacity is GYRE_SIM_MEMORY)");
+  used += bytes;
+}
+
 std::size_t SimMemory::release(void* pointer, MemoryKind kind) noexcept {
   if (pointer == nullptr) return 0;
   std::unique_lock<std::shared_mutex> lock(mutex_);
   const auto found = blocks_.find(reinterpret_cast<std::uintptr_t>(pointer));
-  if (found == blocks_.end() || found->second.region.kind != kind) {
+  if (found == blocks_.end() || found->second.region.kind != kind || found->second.reserved) {
     std::fprintf(stderr, "gyre sim: freeing %p, which is not a live %s allocation\n", pointer,
                  name_of(kind));
     std::abort();  // as a double free in the C library: memory is corrupt, stop here
@@ -72,6 +77,34 @@ void* SimMemory::allocate_pinned(std::size_t bytes) {
 }
 void SimMemory::free_pinned(void* pointer) noexcept {
   release(pointer, MemoryKind::pinned_host);
+}
+
+void SimMemory::add_reserved(const char* base, Region region) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  blocks_.emplace(reinterpret_cast<std::uintptr_t>(base), Block{0, region, true});
+}
+
+void SimMemory::set_committed(const char* base, std::size_t bytes) {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  Block& block = blocks_.at(reinterpret_cast<std::uintptr_t>(base));
+  if (block.region.kind == MemoryKind::device) {
+    if (bytes > block.bytes) {
+      charge(block.region.device, bytes - block.bytes, bytes - block.bytes);
+      ++allocations_[block.region.device];
+    } else {
+      in_use_[block.region.device] -= block.bytes - bytes;
+    }
+  }
+  block.bytes = bytes;
+}
+
+void SimMemory::remove_reserved(const char* base) noexcept {
+  std::unique_lock<std::shared_mutex> lock(mutex_);
+  const auto found = blocks_.find(reinterpret_cast<std::uintptr_t>(base));
+  if (found == blocks_.end()) return;
+  if (found->second.region.kind == MemoryKind::device)
+    in_use_[found->second.region.device] -= found->second.bytes;
+  blocks_.erase(found);
 }
 
 Region SimMemory::classify(const void* pointer, std::size_t bytes) const {

@@ -30,6 +30,14 @@ class SimMemory {
   void* allocate_pinned(std::size_t bytes);
   void free_pinned(void* pointer) noexcept;
 
+  /// A reserved range of `region`'s memory at `base`, with nothing committed yet (a
+  /// cuMemAddressReserve): its committed part is a registered allocation, the rest is not.
+  void add_reserved(const char* base, Region region);
+  /// Sets the committed bytes of the range at `base` (a cuMemCreate + cuMemMap when it
+  /// grows: counted against the device's capacity, and as one allocation).
+  void set_committed(const char* base, std::size_t bytes);
+  void remove_reserved(const char* base) noexcept;
+
   /// The memory [pointer, pointer + bytes) lies in. Throws DeviceError when it starts in a
   /// registered allocation and runs past its end.
   Region classify(const void* pointer, std::size_t bytes) const;
@@ -42,9 +50,11 @@ class SimMemory {
   struct Block {
     std::size_t bytes;
     Region region;
+    bool reserved = false;  // a reserved range: freed by remove_reserved, not free_*
   };
   void* allocate(std::size_t bytes, Region region);
   std::size_t release(void* pointer, MemoryKind kind) noexcept;
+  void charge(int device, std::size_t bytes, std::size_t request);
 
   mutable std::shared_mutex mutex_;
   std::map<std::uintptr_t, Block> blocks_;

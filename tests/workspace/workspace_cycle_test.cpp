@@ -2,6 +2,7 @@
 // "Allocation and reset" and the configuration table).
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <utility>
 
 #include "runtime/error.h"
 #include "runtime/lifetime.h"
@@ -328,7 +329,8 @@ TEST_CASE("a leave() without enter() is logged and ignored", "[workspace][cycle]
   CHECK(workspace.cycle() == 0);
 }
 
-TEST_CASE("arena moves count every replaced or freed arena of a device", "[workspace][cycle]") {
+TEST_CASE("a learned growth keeps the arena's addresses; giving memory back moves it",
+          "[workspace][cycle]") {
   WorkspaceConfig config;
   config.learning = LearningPolicy::FIRST_LOOP;
   config.initial_size = 1024;
@@ -336,16 +338,29 @@ TEST_CASE("arena moves count every replaced or freed arena of a device", "[works
   {
     Workspace workspace("MOVES", config, Device::cpu());
     CHECK(Workspace::arena_moves(Device::cpu()) == before);  // a first arena moves nothing
-    workspace.enter();
-    (void)workspace.allocate(4096, 256, Stream());  // spills: the cycle end resizes
-    workspace.leave();
-    CHECK(Workspace::arena_moves(Device::cpu()) == before + 1);
-    for (int cycle = 0; cycle < 3; ++cycle) {  // learned: steady cycles move nothing
+    auto cycle = [&] {
       workspace.enter();
-      (void)workspace.allocate(4096, 256, Stream());
+      void* small = workspace.allocate(512, 256, Stream()).data;
+      void* large = workspace.allocate(4096, 256, Stream()).data;
       workspace.leave();
+      return std::make_pair(small, large);
+    };
+    const auto [base, spilled] = cycle();  // the large one spills: the cycle end grows the arena
+    CHECK(workspace.statistics().arenas[0].spill_count == 1);
+    for (int round = 0; round < 3; ++round) {  // grown in place: same base, nothing spills
+      const auto [small, large] = cycle();
+      CHECK(small == base);
+      CHECK(large == static_cast<char*>(base) + 512);
     }
+    CHECK(workspace.statistics().arenas[0].spill_count == 1);
+    CHECK(Workspace::arena_moves(Device::cpu()) == before);
+    workspace.trim();  // the learned size fits: nothing to give back
+    CHECK(Workspace::arena_moves(Device::cpu()) == before);
+    CHECK(workspace.trim() > 0);  // no cycle since the last trim: all of it goes back
     CHECK(Workspace::arena_moves(Device::cpu()) == before + 1);
+    CHECK(workspace.statistics().arenas[0].reserved_bytes == 0);
+    (void)cycle();  // learns again, and grows at the same addresses
+    CHECK(cycle().first == base);
   }
   CHECK(Workspace::arena_moves(Device::cpu()) == before + 2);  // destruction frees it
 }

@@ -1,6 +1,7 @@
 // CYCLIC workspaces: rings whose regions are reused only once their consumer released them.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <cstring>
 #include <thread>
 
@@ -71,23 +72,48 @@ TEST_CASE("a ring wraps around into released regions only", "[workspace][ring]")
   CHECK(f.data == b.data);
 }
 
-TEST_CASE("a ring that is too small for what is in flight grows instead of overwriting",
-          "[workspace][ring]") {
+TEST_CASE("a ring that is too small for what is in flight grows in place", "[workspace][ring]") {
   Workspace ring("RING", ring_config(2048), Device::cpu());
+  const std::uint64_t moves = Workspace::arena_moves(Device::cpu());
   const ScopedAllocation a = one_cycle(ring, 1024);
   std::memset(a.data, 0xAB, 1024);
   const ScopedAllocation b = one_cycle(ring, 1024);
   const ScopedAllocation c = one_cycle(ring, 1024);  // nothing released: must grow
-  CHECK(c.data != a.data);
-  CHECK(c.data != b.data);
+  // The live cycles [0, 2048) do not wrap: the ring goes on after them, in the same arena.
+  CHECK(offset_of(ring, b, a) == 1024);
+  CHECK(offset_of(ring, c, a) == 2048);
   CHECK(static_cast<unsigned char*>(a.data)[1023] == 0xAB);  // a untouched
   WorkspaceStatistics statistics = ring.statistics();
   CHECK(statistics.arenas[0].resize_count == 2);
-  CHECK(statistics.arenas[0].reserved_bytes > 2048 + 2048);  // the old ring is kept while in use
+  CHECK(statistics.arenas[0].reserved_bytes == statistics.arenas[0].learned_size);
+  CHECK(Workspace::arena_moves(Device::cpu()) == moves);
   ring.release_through(2);
-  one_cycle(ring, 16);  // collects the old ring
-  CHECK(ring.statistics().arenas[0].reserved_bytes == ring.statistics().arenas[0].learned_size);
+  const ScopedAllocation d = one_cycle(ring, 16);
+  CHECK(offset_of(ring, d, a) == 3072);
   CHECK(a.lifetime->is_live(ring.epoch_of(3)));
+}
+
+TEST_CASE("a ring whose live cycles wrap grows into a new arena and keeps the old one",
+          "[workspace][ring]") {
+  Workspace ring("RING", ring_config(2048), Device::cpu());
+  const ScopedAllocation a = one_cycle(ring, 1024);  // [0, 1024)
+  const ScopedAllocation b = one_cycle(ring, 1024);  // [1024, 2048)
+  ring.release_through(0);
+  const ScopedAllocation c = one_cycle(ring, 1024);  // wraps into a's region
+  CHECK(c.data == a.data);
+  std::memset(b.data, 0xB0, 1024);
+  std::memset(c.data, 0xC0, 1024);
+  const ScopedAllocation d = one_cycle(ring, 1024);  // b and c live, wrapped: a new arena
+  CHECK(d.data != b.data);
+  CHECK(d.data != c.data);
+  CHECK(static_cast<unsigned char*>(b.data)[1023] == 0xB0);
+  CHECK(static_cast<unsigned char*>(c.data)[1023] == 0xC0);
+  WorkspaceStatistics statistics = ring.statistics();
+  CHECK(statistics.arenas[0].reserved_bytes == statistics.arenas[0].learned_size + 2048);
+  ring.release_through(3);
+  one_cycle(ring, 16);  // collects the old ring
+  statistics = ring.statistics();
+  CHECK(statistics.arenas[0].reserved_bytes == statistics.arenas[0].learned_size);
 }
 
 TEST_CASE("a ring capped by max_size spills, or fails under FAIL", "[workspace][ring]") {

@@ -180,3 +180,59 @@ TEST_CASE("a cycle whose fence cannot be recorded still ends", "[device][workspa
   CHECK(workspace.allocate(4096, 256, stream).data == first);
   workspace.leave();
 }
+
+// Arenas on a device reserve their addresses and commit memory as they grow: a learned
+// growth keeps the base (a captured graph stays valid), and a ring that grows while its
+// consumer still holds cycles keeps every live allocation where it was, contents included.
+TEST_CASE("a growing device workspace keeps every live allocation's address",
+          "[device][workspace]") {
+  const Device device = testing::test_device();
+  const DeviceGuard on_device(device);
+  Accelerator& accelerator = gyre::accelerator(device);
+  const Stream stream = Stream::current(device);
+  const std::uint64_t moves = Workspace::arena_moves(device);
+  constexpr std::size_t kMiB = 1 << 20;
+
+  WorkspaceConfig learning;
+  learning.learning = LearningPolicy::FIRST_LOOP;
+  learning.initial_size = kMiB / 4;
+  Workspace scoped("WS_GROWS", learning, device);
+  void* base = nullptr;
+  for (int cycle = 0; cycle < 3; ++cycle) {
+    scoped.enter();
+    void* small = scoped.allocate(kMiB / 8, 256, stream).data;
+    void* large = scoped.allocate(2 * kMiB, 256, stream).data;  // spills once, then fits
+    scoped.leave();
+    if (cycle == 0) base = small;
+    CHECK(small == base);
+    if (cycle > 0) CHECK(large == static_cast<char*>(base) + kMiB / 8);
+  }
+  CHECK(scoped.statistics().arenas[0].spill_count == 1);
+
+  WorkspaceConfig cyclic;
+  cyclic.reset = ResetPolicy::CYCLIC;
+  cyclic.learning = LearningPolicy::NONE;
+  cyclic.initial_size = kMiB;
+  Workspace ring("WS_RING_GROWS", cyclic, device);
+  std::vector<void*> live;
+  std::vector<std::vector<unsigned char>> written;
+  for (int cycle = 0; cycle < 3; ++cycle) {  // nothing released: the third cycle grows it
+    ring.enter();
+    live.push_back(ring.allocate(kMiB / 2, 256, stream).data);
+    written.emplace_back(kMiB / 2, static_cast<unsigned char>(0x10 + cycle));
+    accelerator.copy_async(live.back(), written.back().data(), kMiB / 2, stream);
+    ring.leave();
+  }
+  CHECK(live[1] == static_cast<char*>(live[0]) + kMiB / 2);
+  CHECK(live[2] == static_cast<char*>(live[0]) + kMiB);  // on in the same, grown arena
+  for (std::size_t i = 0; i < live.size(); ++i) {
+    std::vector<unsigned char> back(kMiB / 2);
+    accelerator.copy_async(back.data(), live[i], kMiB / 2, stream);
+    accelerator.synchronize(stream);
+    CHECK(back == written[i]);
+  }
+  const WorkspaceStatistics statistics = ring.statistics();
+  CHECK(statistics.arenas[0].reserved_bytes == statistics.arenas[0].learned_size);
+  CHECK(Workspace::arena_moves(device) == moves);
+  ring.release_through(2);
+}

@@ -8,6 +8,7 @@
 #include "runtime/log.h"
 #include "runtime/memory_scope.h"
 #include "runtime/tensor_copy.h"
+#include "runtime/thread_census.h"
 #include "workspace/workspace_manager.h"
 
 namespace gyre::nn {
@@ -65,7 +66,10 @@ AsyncDataSetIterator::AsyncDataSetIterator(DataSetIterator& source, int prefetch
              " must be >= 1");
   queue_.resize(static_cast<std::size_t>(prefetch));
   for (int i = 0; i < prefetch; ++i) copied_.push_back(std::make_unique<Event>(device));
-  producer_ = std::thread([this] { produce(); });
+  producer_ = std::thread([this] {
+    const ThreadCensus::Member counted;
+    produce();
+  });
 }
 
 AsyncDataSetIterator::~AsyncDataSetIterator() {
@@ -125,8 +129,9 @@ void AsyncDataSetIterator::produce() {
     const bool full = count_ >= queue_.size();
     const auto start = Clock::now();
     changed_.wait(lock, [this] {
-      return stopping_ || (!paused_ && !finished_ && failure_ == nullptr &&
-                           count_ < queue_.size() && (production_allowed_ || count_ == 0));
+      parked_ = !stopping_ && (paused_ || finished_ || failure_ != nullptr ||
+                               count_ >= queue_.size() || (!production_allowed_ && count_ != 0));
+      return !parked_;
     });
     if (full) statistics_.producer_wait += Clock::now() - start;
     if (stopping_) break;
@@ -290,6 +295,11 @@ DataSet AsyncDataSetIterator::next() {
   ++statistics_.batches;
   changed_.notify_all();
   return result;
+}
+
+bool AsyncDataSetIterator::producer_parked() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return parked_;
 }
 
 AsyncIteratorStatistics AsyncDataSetIterator::statistics() const {

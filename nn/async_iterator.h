@@ -82,6 +82,10 @@ class AsyncDataSetIterator final : public DataSetIterator {
 
   Device device() const { return device_; }
   AsyncIteratorStatistics statistics() const;
+  /// Whether the producer is parked in its wait (paused, idle, finished, held back, or with
+  /// every slot full): until something changes that, it touches neither its source nor its
+  /// ring. A caller that must know the source is left alone waits for this.
+  bool producer_parked() const;
 
  private:
   struct Slot {
@@ -110,6 +114,7 @@ class AsyncDataSetIterator final : public DataSetIterator {
   CpuPlacement producer_placement_;  // set by the producer as it starts
   int avoided_cpu_ = -1;             // the CPU the producer was last moved off
   bool busy_ = false;                // the producer is inside its source: pause() waits for it
+  bool parked_ = false;              // the producer waits, its condition false
   std::exception_ptr failure_;
   Workspace* ring_ = nullptr;  // owned by the producer thread's workspace manager
   // The pinned staging ring (producer thread only): the batch whose copy may still read it.

@@ -5,6 +5,7 @@
 #include "parallel/replica_devices.h"
 #include "runtime/log.h"
 #include "runtime/tensor_copy.h"
+#include "runtime/thread_census.h"
 #include "workspace/workspace_manager.h"
 
 namespace gyre::parallel {
@@ -53,7 +54,12 @@ ParallelInference::ParallelInference(const nn::Network& model,
     replicas_.push_back(std::move(replica));
   }
   const int count = static_cast<int>(replicas_.size());
-  for (int i = 0; i < count; ++i) threads_.emplace_back([this, i] { run_worker(i); });
+  for (int i = 0; i < count; ++i) {
+    threads_.emplace_back([this, i] {
+      const ThreadCensus::Member counted;
+      run_worker(i);
+    });
+  }
 }
 
 ParallelInference::~ParallelInference() {

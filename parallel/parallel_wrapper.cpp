@@ -7,6 +7,7 @@
 #include "parallel/sim_communicator.h"
 #include "runtime/log.h"
 #include "runtime/tensor_copy.h"
+#include "runtime/thread_census.h"
 #include "workspace/workspace_manager.h"
 
 namespace gyre::parallel {
@@ -102,7 +103,10 @@ void ParallelWrapper::start_workers() {
   failure_ = nullptr;
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     workers_[i].command = Command::none;
-    workers_[i].thread = std::thread([this, i] { run_worker(static_cast<int>(i)); });
+    workers_[i].thread = std::thread([this, i] {
+      const ThreadCensus::Member counted;
+      run_worker(static_cast<int>(i));
+    });
   }
   running_ = true;
 }

@@ -4,7 +4,7 @@
 #   cpu      no CUDA
 #   cuda     CUDA required (every CUDA source compiles and links, with or without a GPU)
 #   asan     AddressSanitizer + UBSan, no CUDA
-#   tsan     ThreadSanitizer, no CUDA
+#   tsan     ThreadSanitizer, no CUDA, no MPI (the build without MPI is tested here)
 #   fuzz     clang, libFuzzer + AddressSanitizer + UBSan, no CUDA: the fuzzers of tests/fuzz
 # GYRE_WERROR=ON turns warnings into errors (CI does). Prints nothing but the build's errors.
 set -euo pipefail
@@ -17,7 +17,7 @@ case "$variant" in
   cpu)     options=(-DGYRE_CUDA=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
   cuda)    options=(-DGYRE_CUDA=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo) ;;
   asan)    options=(-DGYRE_CUDA=OFF -DCMAKE_BUILD_TYPE=Debug "-DGYRE_SANITIZE=address,undefined") ;;
-  tsan)    options=(-DGYRE_CUDA=OFF -DCMAKE_BUILD_TYPE=Debug -DGYRE_SANITIZE=thread) ;;
+  tsan)    options=(-DGYRE_CUDA=OFF -DCMAKE_BUILD_TYPE=Debug -DGYRE_SANITIZE=thread -DGYRE_MPI=OFF) ;;
   fuzz)    options=(-DGYRE_CUDA=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo "-DGYRE_SANITIZE=address,undefined"
                     -DGYRE_FUZZ=ON -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++) ;;
   *) echo "build.sh: unknown variant '$variant' (release, cpu, cuda, asan, tsan, fuzz)" >&2; exit 2 ;;

@@ -3,6 +3,7 @@
 #include "runtime/detached_memory.h"
 #include "runtime/error.h"
 #include "runtime/log.h"
+#include "runtime/thread_census.h"
 
 namespace gyre {
 
@@ -42,7 +43,10 @@ void MemoryManager::toggle_periodic_trim(bool enabled) {
   periodic_ = enabled;
   if (enabled) {
     stopping_ = false;
-    thread_ = std::thread([this] { run_periodic(); });
+    thread_ = std::thread([this] {
+      const ThreadCensus::Member counted;
+      run_periodic();
+    });
     return;
   }
   stopping_ = true;

@@ -5,11 +5,16 @@
 #include <chrono>
 #include <utility>
 
+#include "runtime/thread_census.h"
+
 namespace gyre::sim {
 
 SimExecutor::SimExecutor(std::string name, std::uint64_t chaos_seed)
     : name_(std::move(name)), chaos_(chaos_seed != 0), random_(chaos_seed) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] {
+    const ThreadCensus::Member counted;
+    run();
+  });
 }
 
 SimExecutor::~SimExecutor() {

@@ -11,6 +11,7 @@
 #include "nn/network.h"
 #include "runtime/error.h"
 #include "tests/support/allocation_counter.h"
+#include "tests/support/eventually.h"
 #include "tests/support/kernel_testing.h"
 #include "tests/support/strict_logging.h"
 #include "tests/support/thread_affinity.h"
@@ -175,7 +176,7 @@ TEST_CASE("pause() leaves the source alone and restart() moves to another source
   CHECK(async.next().features.data<float>()[0] == 0.0f);
   async.pause();
   const int calls = first.calls();
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(testing::eventually([&] { return async.producer_parked(); }));
   CHECK(first.calls() == calls);  // idle: the caller may destroy the source now
   CHECK_FALSE(async.has_next());
   async.restart(second);
@@ -192,7 +193,7 @@ TEST_CASE("an iterator made idle waits for restart() before it reads its source"
           "[nn][async][threads]") {
   ProbeSource source(3);
   AsyncDataSetIterator async(source, 2, Device::cpu(), false);
-  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  REQUIRE(testing::eventually([&] { return async.producer_parked(); }));
   CHECK(source.calls() == 0);
   CHECK_FALSE(async.has_next());
   async.reset();
@@ -270,7 +271,7 @@ TEST_CASE("fit() prefetches a source that supports it; the shield and prefetch 0
     CHECK(network.prefetcher()->statistics().batches == 10);
     CHECK(network.iteration() == 10);
     const int calls = source.calls();
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    REQUIRE(testing::eventually([&] { return network.prefetcher()->producer_parked(); }));
     CHECK(source.calls() == calls);  // after fit() the source is left alone
   }
   {
@@ -322,16 +323,14 @@ TEST_CASE("production held back resumes when allowed, and never starves the cons
    private:
     DataSetIterator& source_;
   } source(plain);
-  auto pulled_becomes = [&](int expected) {  // polls for up to 5 s
-    for (int i = 0; i < 500 && source.pulled.load() != expected; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    return source.pulled.load() == expected;
+  auto pulled_becomes = [&](int expected) {
+    return testing::eventually([&] { return source.pulled.load() == expected; });
   };
   AsyncDataSetIterator async(source, 3);
   REQUIRE(pulled_becomes(3));  // the queue is full
   async.allow_production(false);
   (void)async.next();  // frees a slot, but production is held back with batches ready
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(testing::eventually([&] { return async.producer_parked(); }));
   CHECK(source.pulled.load() == 3);
   async.allow_production(true);
   CHECK(pulled_becomes(4));

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/eventually.h"
 #include "tests/support/kernel_testing.h"
 #include "tests/support/resident_memory.h"
 #include "workspace/workspace_registry.h"
@@ -168,7 +169,8 @@ TEST_CASE("a full queue answers 503 with Retry-After, and stop() finishes reques
   CHECK_THAT(refused->body, Contains("retry later"));
   // Stop while three requests are in flight: each still gets its answer.
   std::thread stopper([&] { served.server->stop(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // Once stop() has closed the listening socket, new connections are refused.
+  REQUIRE(testing::eventually([&] { return !served.client().Get("/healthz"); }));
   {
     std::lock_guard<std::mutex> lock(mutex);
     open = true;

@@ -8,6 +8,7 @@
 #include "runtime/statistics_resource.h"
 #include "runtime/tensor.h"
 #include "tests/support/allocation_counter.h"
+#include "tests/support/eventually.h"
 #include "workspace/memory_manager.h"
 #include "workspace/workspace_manager.h"
 
@@ -74,12 +75,9 @@ TEST_CASE("the memory manager trims detached memory on demand and periodically",
   memory.toggle_periodic_trim(true);
   CHECK(memory.periodic_trim_active());
   { Tensor detached = Tensor::empty_detached({1024}); }
-  for (int i = 0; i < 400 && memory.trim_count() < before + 3; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  CHECK(testing::eventually([&] { return memory.trim_count() >= before + 3; }));
   memory.toggle_periodic_trim(false);
   CHECK_FALSE(memory.periodic_trim_active());
-  CHECK(memory.trim_count() >= before + 3);
   CHECK(detached_resource(Device::cpu()).statistics().cached_bytes == 0);
   memory.set_auto_trim_window(std::chrono::milliseconds(5000));
 }

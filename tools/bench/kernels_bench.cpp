@@ -3,7 +3,7 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
-#include <CLI/CLI.hpp>
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <iomanip>
@@ -298,34 +298,22 @@ void print_summary(const SummaryReporter& reporter) {
 
 }  // namespace
 
-void add_kernels_benchmark(CLI::App& bench) {
-  CLI::App* command = bench.add_subcommand(
-      "kernels",
-      "Microbenchmarks of the ops (Google Benchmark; its --benchmark_* options pass through)");
-  command->allow_extras();
-  command->callback([command] {
-    std::vector<std::string> extras = command->remaining();
-    std::vector<char*> argv;
-    std::string program = "gyre bench kernels";
-    argv.push_back(program.data());
-    for (std::string& extra : extras) argv.push_back(extra.data());
-    int argc = static_cast<int>(argv.size());
-    benchmark::Initialize(&argc, argv.data());
-    if (benchmark::ReportUnrecognizedArguments(argc, argv.data()))
-      throw CLI::ValidationError("unknown benchmark option");
-    std::vector<Device> devices = {Device::cpu()};
-    if (device_count(DeviceType::cuda) > 0) devices.push_back(Device::cuda(0));
-    for (Device device : devices) {
-      std::cerr << "bench kernels: measuring the ceilings of " << device << "...\n";
-      measure_ceilings(device);
-      register_ceiling_benchmarks(device);
-      register_op_benchmarks(device);
-    }
-    SummaryReporter reporter;
-    benchmark::RunSpecifiedBenchmarks(&reporter);
-    print_summary(reporter);
-    benchmark::Shutdown();
-  });
+int run_kernels_benchmark(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
+  std::vector<Device> devices = {Device::cpu()};
+  if (device_count(DeviceType::cuda) > 0) devices.push_back(Device::cuda(0));
+  for (Device device : devices) {
+    std::cerr << "bench kernels: measuring the ceilings of " << device << "...\n";
+    measure_ceilings(device);
+    register_ceiling_benchmarks(device);
+    register_op_benchmarks(device);
+  }
+  SummaryReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  print_summary(reporter);
+  benchmark::Shutdown();
+  return 0;
 }
 
 }  // namespace gyre::bench

@@ -5,7 +5,7 @@
 #include "runtime/build_info.h"
 #include "tools/bench/alloc_bench.h"
 #include "tools/bench/gpu_bench.h"
-#include "tools/bench/kernels_bench.h"
+#include "tools/bench/kernels_launcher.h"
 #include "tools/bench/parallel_bench.h"
 #include "tools/bench/prefetch_bench.h"
 #include "tools/bench/serve_bench.h"

@@ -12,7 +12,7 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/bin" "$stage/lib" "$stage/data" "$stage/configs"
-binaries=(tools/gyre
+binaries=(tools/gyre tools/gyre-bench-kernels
           tests/runtime/runtime_tests tests/runtime/runtime_cuda_tests
           tests/runtime/runtime_sim_tests tests/runtime/runtime_device_tests
           tests/workspace/workspace_tests tests/workspace/workspace_device_tests

@@ -31,7 +31,7 @@ void ParallelWrapperConfig::validate() const {
 }
 
 ParallelWrapper::ParallelWrapper(nn::Network& model, const ParallelWrapperConfig& config)
-    : config_(config) {
+    : config_(config), epochs_(config.prefetch_buffer, Device::cpu()) {
   config_.validate();
   const Device home = model.device();
   const int devices = home.is_accelerator() ? std::max(device_count(home.type), 1) : 1;
@@ -245,12 +245,6 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
     Stream::current(devices_.front()).synchronize();
   }
   start_workers();
-  const bool prefetch = config_.prefetch_buffer > 0 && data.async_supported();
-  if (prefetch && prefetcher_ == nullptr) {
-    prefetcher_ = std::make_unique<nn::AsyncDataSetIterator>(data, config_.prefetch_buffer,
-                                                             Device::cpu(), false);
-  }
-  nn::DataSetIterator& source = prefetch ? *prefetcher_ : data;
   const int local = workers();
   const int processes = config_.across_processes ? config_.across_processes->size() : 1;
   const int first_local = config_.across_processes ? config_.across_processes->rank() * local : 0;
@@ -264,11 +258,7 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
     if (failure != nullptr) std::rethrow_exception(failure);
   };
   try {
-    for (int e = 0; e < epochs; ++e) {
-      if (prefetch)
-        prefetcher_->restart(data);
-      else
-        data.reset();
+    epochs_.run(data, epochs, [&](nn::DataSetIterator& source) {
       for (bool more = true; more;) {
         const auto start = Clock::now();
         int read = 0;
@@ -302,7 +292,7 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
           rethrow_if_failed();
         }
       }
-    }
+    });
     if (rounds_since_average_ > 0) {  // the end of fit(): replicas leave identical
       average_round();
       rethrow_if_failed();
@@ -312,13 +302,12 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
       std::unique_lock<std::mutex> lock(mutex_);
       wait_idle(lock);
     }
-    prefetcher_.reset();
+    epochs_.discard_prefetcher();
     stop_workers();         // no thread outlives a failed fit(), the prefetcher's included
     device_group_.clear();  // aborted communicators are remade by the next fit()
     rounds_since_average_ = 0;
     throw;
   }
-  if (prefetch) prefetcher_->pause();  // the caller's source is left alone
 }
 
 }  // namespace gyre::parallel

@@ -200,6 +200,25 @@ void Network::check_on_device(const DataSet& batch) const {
              ") is not on the network's device ", device_);
 }
 
+std::unique_ptr<Network> Network::clone_to(Device device) const {
+  {
+    const DeviceGuard on_this(device_);  // another device's stream does not wait for its work
+    Stream::current(device_).synchronize();
+  }
+  auto clone = std::make_unique<Network>(config_, device);
+  // The copies run on the stream of the accelerator involved, the clone's when both are.
+  const Device copying = device.is_accelerator() ? device : device_;
+  {
+    const DeviceGuard on_copying(copying);
+    copy_tensor(parameters_, clone->parameters_);
+    if (state_.numel() > 0) copy_tensor(state_, clone->state_);
+    if (updater_state_.numel() > 0) copy_tensor(updater_state_, clone->updater_state_);
+    Stream::current(copying).synchronize();
+  }
+  clone->set_iteration(iteration_);
+  return clone;
+}
+
 double Network::score() const {
   float value = 0.0f;
   const DeviceGuard on_device(device_);

@@ -107,6 +107,11 @@ class Network {
   /// spills and resizes. A step that adds none may be captured.
   std::uint64_t device_allocation_events() const { return nn::device_allocation_events(device_); }
 
+  /// A new network on `device` with this one's config (workspace modes included),
+  /// parameters, state, updater state and iteration: it trains on from where this one is,
+  /// independently of it. Waits for this network's pending work on its device.
+  std::unique_ptr<Network> clone_to(Device device) const;
+
  private:
   void train_iteration(const DataSet& batch, DataSetIterator* source, bool update = true);
   /// The kernels of one iteration (forward, loss, backward and, with `update`, the step

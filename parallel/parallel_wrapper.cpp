@@ -39,28 +39,10 @@ ParallelWrapper::ParallelWrapper(nn::Network& model, const ParallelWrapperConfig
   const int count = static_cast<int>(devices_.size());
   if (config_.workspace_mode)
     model.set_workspace_modes(*config_.workspace_mode, model.config().inference_mode);
-  {
-    DeviceGuard on_model(home);  // replicas copy its parameters on streams of their own
-    Stream::current(home).synchronize();
-  }
-  for (int i = 0; i < count; ++i) {
-    const Device device = devices_[static_cast<std::size_t>(i)];
-    if (i == 0) {
-      replicas_.push_back(&model);
-      continue;
-    }
-    auto replica = std::make_unique<nn::Network>(model.config(), device);
-    {
-      DeviceGuard on_replica(device);  // the copies run on the replica's stream
-      copy_tensor(model.parameters(), replica->parameters());
-      if (model.state().numel() > 0) copy_tensor(model.state(), replica->state());
-      if (model.updater_state().numel() > 0)
-        copy_tensor(model.updater_state(), replica->updater_state());
-      Stream::current(device).synchronize();
-    }
-    replica->set_iteration(model.iteration());
-    replicas_.push_back(replica.get());
-    owned_replicas_.push_back(std::move(replica));
+  replicas_.push_back(&model);
+  for (int i = 1; i < count; ++i) {
+    owned_replicas_.push_back(model.clone_to(devices_[static_cast<std::size_t>(i)]));
+    replicas_.push_back(owned_replicas_.back().get());
   }
   group_ = std::make_unique<ThreadGroup>(count, config_.across_processes);
   // A device collective where every rank has an accelerator of its own: distinct devices of

@@ -1,6 +1,7 @@
 #include "nn/convolution_layers.h"
 
 #include "nn/activations.h"
+#include "nn/layer_registry.h"
 #include "runtime/error.h"
 
 namespace gyre::nn {
@@ -180,6 +181,27 @@ Tensor BatchNormLayer::backward(const Tensor& output_gradient, const LayerContex
 
 nlohmann::json BatchNormLayer::config() const {
   return {{"type", type()}, {"momentum", momentum_}, {"epsilon", epsilon_}};
+}
+
+void register_convolution_layers(LayerRegistry& registry) {
+  registry.add("conv2d", {"channels", "kernel", "stride", "padding", "activation"},
+               [](const LayerSettings& settings) {
+                 return std::make_unique<Conv2dLayer>(
+                     settings.integer("channels", 0, true), settings.integer("kernel", 0, true),
+                     settings.integer("stride", 1), settings.integer("padding", 0),
+                     parse_activation(settings.text("activation", "relu")));
+               });
+  for (const kernels::Pooling pooling : {kernels::Pooling::max, kernels::Pooling::average}) {
+    registry.add(pooling == kernels::Pooling::max ? "maxpool" : "avgpool", {"kernel", "stride"},
+                 [pooling](const LayerSettings& settings) {
+                   return std::make_unique<PoolLayer>(pooling, settings.integer("kernel", 2),
+                                                      settings.integer("stride", 2));
+                 });
+  }
+  registry.add("batchnorm", {"momentum", "epsilon"}, [](const LayerSettings& settings) {
+    return std::make_unique<BatchNormLayer>(settings.real("momentum", 0.1f),
+                                            settings.real("epsilon", 1e-5f));
+  });
 }
 
 }  // namespace gyre::nn

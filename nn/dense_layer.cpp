@@ -2,6 +2,7 @@
 
 #include "kernels/ops.h"
 #include "nn/activations.h"
+#include "nn/layer_registry.h"
 #include "runtime/error.h"
 
 namespace gyre::nn {
@@ -89,6 +90,13 @@ Tensor DenseLayer::backward(const Tensor& output_gradient, const LayerContext& c
 
 nlohmann::json DenseLayer::config() const {
   return {{"type", type()}, {"units", units_}, {"activation", activation_name(activation_)}};
+}
+
+void register_dense_layer(LayerRegistry& registry) {
+  registry.add("dense", {"units", "activation"}, [](const LayerSettings& settings) {
+    return std::make_unique<DenseLayer>(settings.integer("units", 0, true),
+                                        parse_activation(settings.text("activation", "relu")));
+  });
 }
 
 }  // namespace gyre::nn

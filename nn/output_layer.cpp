@@ -1,6 +1,7 @@
 #include "nn/output_layer.h"
 
 #include "kernels/ops.h"
+#include "nn/layer_registry.h"
 #include "runtime/error.h"
 
 namespace gyre::nn {
@@ -76,6 +77,13 @@ Tensor OutputLayer::backward(const Tensor&, const LayerContext& context) {
 
 nlohmann::json OutputLayer::config() const {
   return {{"type", type()}, {"units", units_}, {"loss", name_of(loss_)}};
+}
+
+void register_output_layer(LayerRegistry& registry) {
+  registry.add("output", {"units", "loss"}, [](const LayerSettings& settings) {
+    return std::make_unique<OutputLayer>(settings.integer("units", 0, true),
+                                         parse_loss(settings.text("loss", "mcxent")));
+  });
 }
 
 }  // namespace gyre::nn

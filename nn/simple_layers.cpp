@@ -2,6 +2,7 @@
 
 #include "kernels/ops.h"
 #include "nn/activations.h"
+#include "nn/layer_registry.h"
 #include "runtime/error.h"
 
 namespace gyre::nn {
@@ -51,6 +52,15 @@ Tensor DropoutLayer::backward(const Tensor& output_gradient, const LayerContext&
 
 nlohmann::json DropoutLayer::config() const {
   return {{"type", type()}, {"probability", probability_}};
+}
+
+void register_simple_layers(LayerRegistry& registry) {
+  registry.add("activation", {"activation"}, [](const LayerSettings& settings) {
+    return std::make_unique<ActivationLayer>(parse_activation(settings.text("activation", "relu")));
+  });
+  registry.add("dropout", {"probability"}, [](const LayerSettings& settings) {
+    return std::make_unique<DropoutLayer>(settings.real("probability", 0.5f));
+  });
 }
 
 }  // namespace gyre::nn

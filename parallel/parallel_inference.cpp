@@ -37,19 +37,8 @@ ParallelInference::ParallelInference(const nn::Network& model,
                                      const ParallelInferenceConfig& config)
     : config_(config) {
   config_.validate();
-  const Device home = model.device();
-  {
-    DeviceGuard on_model(home);  // replicas copy its parameters on streams of their own
-    Stream::current(home).synchronize();
-  }
-  for (const Device device : replica_devices(home, config_.workers)) {
-    auto replica = std::make_unique<nn::Network>(model.config(), device);
-    {
-      DeviceGuard on_replica(device);  // the copy runs on the replica's stream
-      copy_tensor(model.parameters(), replica->parameters());
-      if (model.state().numel() > 0) copy_tensor(model.state(), replica->state());
-      Stream::current(device).synchronize();
-    }
+  for (const Device device : replica_devices(model.device(), config_.workers)) {
+    std::unique_ptr<nn::Network> replica = model.clone_to(device);
     replica->set_batch_invariant(config_.batch_invariant);
     replicas_.push_back(std::move(replica));
   }

@@ -32,7 +32,7 @@ void ParallelWrapperConfig::validate() const {
 }
 
 ParallelWrapper::ParallelWrapper(nn::Network& model, const ParallelWrapperConfig& config)
-    : config_(config) {
+    : config_(config), epochs_(config.prefetch_buffer, Device::cpu()) {
   config_.validate();
   const Device home = model.device();
   const int devices = home.is_accelerator() ? std::max(device_count(home.type), 1) : 1;
@@ -40,28 +40,10 @@ ParallelWrapper::ParallelWrapper(nn::Network& model, const ParallelWrapperConfig
   const int count = static_cast<int>(devices_.size());
   if (config_.workspace_mode)
     model.set_workspace_modes(*config_.workspace_mode, model.config().inference_mode);
-  {
-    DeviceGuard on_model(home);  // replicas copy its parameters on streams of their own
-    Stream::current(home).synchronize();
-  }
-  for (int i = 0; i < count; ++i) {
-    const Device device = devices_[static_cast<std::size_t>(i)];
-    if (i == 0) {
-      replicas_.push_back(&model);
-      continue;
-    }
-    auto replica = std::make_unique<nn::Network>(model.config(), device);
-    {
-      DeviceGuard on_replica(device);  // the copies run on the replica's stream
-      copy_tensor(model.parameters(), replica->parameters());
-      if (model.state().numel() > 0) copy_tensor(model.state(), replica->state());
-      if (model.updater_state().numel() > 0)
-        copy_tensor(model.updater_state(), replica->updater_state());
-      Stream::current(device).synchronize();
-    }
-    replica->set_iteration(model.iteration());
-    replicas_.push_back(replica.get());
-    owned_replicas_.push_back(std::move(replica));
+  replicas_.push_back(&model);
+  for (int i = 1; i < count; ++i) {
+    owned_replicas_.push_back(model.clone_to(devices_[static_cast<std::size_t>(i)]));
+    replicas_.push_back(owned_replicas_.back().get());
   }
   group_ = std::make_unique<ThreadGroup>(count, config_.across_processes);
   // A device collective where every rank has an accelerator of its own: distinct devices of
@@ -249,12 +231,6 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
     Stream::current(devices_.front()).synchronize();
   }
   start_workers();
-  const bool prefetch = config_.prefetch_buffer > 0 && data.async_supported();
-  if (prefetch && prefetcher_ == nullptr) {
-    prefetcher_ = std::make_unique<nn::AsyncDataSetIterator>(data, config_.prefetch_buffer,
-                                                             Device::cpu(), false);
-  }
-  nn::DataSetIterator& source = prefetch ? *prefetcher_ : data;
   const int local = workers();
   const int processes = config_.across_processes ? config_.across_processes->size() : 1;
   const int first_local = config_.across_processes ? config_.across_processes->rank() * local : 0;
@@ -268,11 +244,7 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
     if (failure != nullptr) std::rethrow_exception(failure);
   };
   try {
-    for (int e = 0; e < epochs; ++e) {
-      if (prefetch)
-        prefetcher_->restart(data);
-      else
-        data.reset();
+    epochs_.run(data, epochs, [&](nn::DataSetIterator& source) {
       for (bool more = true; more;) {
         const auto start = Clock::now();
         int read = 0;
@@ -306,7 +278,7 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
           rethrow_if_failed();
         }
       }
-    }
+    });
     if (rounds_since_average_ > 0) {  // the end of fit(): replicas leave identical
       average_round();
       rethrow_if_failed();
@@ -316,13 +288,12 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
       std::unique_lock<std::mutex> lock(mutex_);
       wait_idle(lock);
     }
-    prefetcher_.reset();
+    epochs_.discard_prefetcher();
     stop_workers();         // no thread outlives a failed fit(), the prefetcher's included
     device_group_.clear();  // aborted communicators are remade by the next fit()
     rounds_since_average_ = 0;
     throw;
   }
-  if (prefetch) prefetcher_->pause();  // the caller's source is left alone
 }
 
 }  // namespace gyre::parallel

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "nn/async_iterator.h"
+#include "nn/epoch_driver.h"
 #include "nn/network.h"
 #include "parallel/config_builder.h"
 #include "parallel/nccl_communicator.h"
@@ -121,7 +121,7 @@ class ParallelWrapper {
   // GPUs, SimCommunicator on sim devices (also NCCL across MPI processes, one GPU each).
   std::vector<std::unique_ptr<DeviceCommunicator>> device_group_;
   bool use_device_group_ = false;
-  std::unique_ptr<nn::AsyncDataSetIterator> prefetcher_;
+  nn::EpochDriver epochs_;  // reads the batches ahead (config_.prefetch_buffer), unpaced
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<Worker> workers_;

@@ -220,3 +220,28 @@ TEST_CASE("weight decay leaves batch norm's running statistics alone", "[nn]") {
   testing::require_close(named["0.mean"], testing::values_of(expected.running_mean), 1e-6, 1e-7);
   testing::require_close(named["0.var"], testing::values_of(expected.running_variance), 1e-6, 1e-7);
 }
+
+TEST_CASE("clone_to copies config, parameters and state, and the clone trains on its own",
+          "[nn][clone]") {
+  Network original(small_cnn(WorkspaceMode::SINGLE));
+  for (std::uint32_t step = 0; step < 3; ++step)
+    original.fit(random_batch({4, 1, 6, 6}, 4, step));  // moves batch norm's statistics too
+  const std::unique_ptr<Network> clone = original.clone_to(Device::cpu());
+  CHECK(clone->config().to_json() == original.config().to_json());
+  CHECK(clone->iteration() == original.iteration());
+  const std::vector<double> parameters = testing::values_of(original.parameters());
+  const std::vector<double> state = testing::values_of(original.state());
+  REQUIRE_FALSE(state.empty());
+  CHECK(testing::values_of(clone->parameters()) == parameters);
+  CHECK(testing::values_of(clone->state()) == state);
+  CHECK(testing::values_of(clone->updater_state()) == testing::values_of(original.updater_state()));
+  // The same next step gives the same parameters: the clone is where the original was.
+  const DataSet batch = random_batch({4, 1, 6, 6}, 4, 7);
+  clone->fit(batch);
+  CHECK(testing::values_of(clone->parameters()) != parameters);
+  CHECK(testing::values_of(original.parameters()) == parameters);  // independent buffers
+  CHECK(testing::values_of(original.state()) == state);
+  original.fit(batch);
+  CHECK(testing::values_of(original.parameters()) == testing::values_of(clone->parameters()));
+  WorkspaceManager::destroy_all_for_current_thread();
+}

@@ -55,3 +55,24 @@ TEST_CASE("a network trains on the device to the parameters it reaches on the CP
   accelerated.evaluate(device_data, evaluators);
   CHECK(device_allocations() == before);
 }
+
+TEST_CASE("clone_to moves a network to the device with its parameters and state",
+          "[device][nn][clone]") {
+  const Device device = testing::test_device(1 % testing::test_device_count());
+  Network original(
+      NetworkBuilder().input({1, 6, 6}).conv2d(2, 3).batch_norm().dense(8).output(3).build());
+  Tensor features = testing::random_tensor({8, 1, 6, 6}, 4, 0.0f, 1.0f),
+         labels = Tensor::empty_detached({8, 3}, DType::f32, Device::cpu());
+  for (int r = 0; r < 8; ++r) {
+    for (int c = 0; c < 3; ++c) labels.data<float>()[r * 3 + c] = r % 3 == c;
+  }
+  original.fit(DataSet{features, labels});
+  const std::unique_ptr<Network> clone = original.clone_to(device);
+  CHECK(clone->device() == device);
+  CHECK(clone->parameters().device() == device);
+  CHECK(testing::values_of(clone->parameters()) == testing::values_of(original.parameters()));
+  CHECK(testing::values_of(clone->state()) == testing::values_of(original.state()));
+  CHECK(clone->iteration() == original.iteration());
+  const std::unique_ptr<Network> back = clone->clone_to(Device::cpu());
+  CHECK(testing::values_of(back->parameters()) == testing::values_of(original.parameters()));
+}

@@ -46,10 +46,9 @@ void* vmm_reserve(std::size_t bytes, int device);
 void vmm_release(void* base, std::size_t bytes) noexcept;
 /// Backs [address, address + bytes) with new memory of `device`; returns its handle.
 void* vmm_map(void* address, std::size_t bytes, int device);
-void vmm_unmap(void* address, std::size_t bytes, void* handle) noexcept;
-/// Page-locks host memory the caller mapped (cudaHostRegister, portable).
-void host_register(void* pointer, std::size_t bytes);
-void host_unregister(void* pointer) noexcept;
+/// Waits for `device`'s work (cuMemUnmap, unlike cudaFree, may not), then unmaps and
+/// releases the memory vmm_map gave.
+void vmm_unmap(void* address, std::size_t bytes, void* handle, int device) noexcept;
 
 /// Asynchronous copy in stream order (cudaMemcpyDefault: any direction).
 void copy_async(void* destination, const void* source, std::size_t bytes, void* stream);

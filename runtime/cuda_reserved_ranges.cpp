@@ -1,5 +1,5 @@
 // Stable-address ranges of the CUDA accelerator: device memory through CUDA's virtual
-// memory management, pinned host memory as host pages registered with CUDA chunk by chunk.
+// memory management.
 #include "runtime/cuda_accelerator.h"
 #include "runtime/error.h"
 
@@ -22,31 +22,9 @@ class CudaDeviceRange final : public ReservedRange {
     return cuda_backend::vmm_map(base() + from, to - from, device_);
   }
   void unmap(std::size_t from, std::size_t to, void* handle) noexcept override {
-    cuda_backend::vmm_unmap(base() + from, to - from, handle);
+    cuda_backend::vmm_unmap(base() + from, to - from, handle, device_);
   }
   int device_;
-};
-
-class CudaPinnedRange final : public HostRange {
- public:
-  using HostRange::HostRange;
-  ~CudaPinnedRange() override { unmap_all(); }
-
- private:
-  void* map(std::size_t from, std::size_t to) override {
-    HostRange::map(from, to);
-    try {
-      cuda_backend::host_register(base() + from, to - from);
-    } catch (...) {
-      HostRange::unmap(from, to, nullptr);
-      throw;
-    }
-    return nullptr;
-  }
-  void unmap(std::size_t from, std::size_t to, void* handle) noexcept override {
-    cuda_backend::host_unregister(base() + from);
-    HostRange::unmap(from, to, handle);
-  }
 };
 
 }  // namespace
@@ -54,13 +32,16 @@ class CudaPinnedRange final : public HostRange {
 std::unique_ptr<ReservedRange> CudaAccelerator::reserve_device(std::size_t capacity, int device) {
   const std::size_t granularity = cuda_backend::vmm_granularity(device);
   if (granularity == 0) return nullptr;  // no virtual memory management: arenas move
-  if (capacity == 0) capacity = cuda_backend::properties(device).total_memory;
+  if (capacity == 0)
+    capacity = default_device_reservation(cuda_backend::properties(device).total_memory);
   capacity = (capacity + granularity - 1) / granularity * granularity;
   return std::make_unique<CudaDeviceRange>(capacity, granularity, device);
 }
 
-std::unique_ptr<ReservedRange> CudaAccelerator::reserve_pinned(std::size_t capacity) {
-  return std::make_unique<CudaPinnedRange>(capacity);
+// Pinned arenas are not stable: a copy whose range crossed two chunks registered apart
+// could be taken for pageable memory, and registering anew would race the copies in flight.
+std::unique_ptr<ReservedRange> CudaAccelerator::reserve_pinned(std::size_t) {
+  return nullptr;
 }
 
 }  // namespace gyre

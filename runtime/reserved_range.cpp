@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "runtime/error.h"
+#include "runtime/log.h"
 
 namespace gyre {
 
@@ -16,15 +17,16 @@ ReservedRange::ReservedRange(char* base, std::size_t capacity, std::size_t granu
   chunks_.reserve(8);
 }
 
+ReservedRange::~ReservedRange() = default;
+
 void ReservedRange::commit(std::size_t bytes) {
   const std::size_t target = (bytes + granularity_ - 1) / granularity_ * granularity_;
   GYRE_CHECK(target <= capacity_, InvalidArgumentError, "cannot commit ", bytes,
              " bytes in a reservation of ", capacity_,
-             " bytes; reserve more (a workspace reserves max_size, or all the memory of its "
-             "kind when max_size is 0)");
+             " bytes; reserve more (a workspace reserves max_size, or a default when it is 0)");
   if (target > committed_) {
-    chunks_.reserve(chunks_.size() + 1);  // so that the push below cannot throw
-    void* handle = map(committed_, target);
+    if (chunks_.size() == chunks_.capacity()) chunks_.reserve(2 * chunks_.size() + 8);
+    void* handle = map(committed_, target);  // the push below cannot throw now
     chunks_.push_back({committed_, target, handle});
     committed_ = target;
     return;
@@ -34,6 +36,17 @@ void ReservedRange::commit(std::size_t bytes) {
     chunks_.pop_back();
     unmap(chunk.from, chunk.to, chunk.handle);
     committed_ = chunk.from;
+  }
+  if (target < committed_) {
+    // The last chunk straddles the target: a chunk is one piece of memory, so it goes back
+    // whole and its part below the target is mapped anew (same addresses, fresh contents).
+    const Chunk chunk = chunks_.back();
+    chunks_.pop_back();
+    unmap(chunk.from, chunk.to, chunk.handle);
+    committed_ = chunk.from;
+    void* handle = map(chunk.from, target);
+    chunks_.push_back({chunk.from, target, handle});
+    committed_ = target;
   }
 }
 
@@ -64,6 +77,10 @@ void HostRange::unmap(std::size_t from, std::size_t to, void*) noexcept {
   host_address_space::decommit(base() + from, to - from);
 }
 
+std::size_t default_device_reservation(std::size_t device_memory) {
+  return std::min(device_memory, std::size_t{16} << 30);
+}
+
 namespace host_address_space {
 
 std::size_t page_size() {
@@ -84,9 +101,11 @@ std::size_t default_reservation() {
   return bytes;
 }
 
+// No MAP_NORESERVE: an inaccessible private mapping is not charged, and mprotect then
+// charges what it opens, so a commit the system cannot back fails there (OutOfMemoryError)
+// instead of at first touch.
 char* reserve(std::size_t bytes) {
-  void* base =
-      ::mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  void* base = ::mmap(nullptr, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   GYRE_CHECK(base != MAP_FAILED, OutOfMemoryError, "cannot reserve ", bytes,
              " bytes of address space: ", std::strerror(errno), "; lower the workspace's max_size");
   return static_cast<char*>(base);
@@ -104,7 +123,12 @@ void commit(char* address, std::size_t bytes) {
 
 void decommit(char* address, std::size_t bytes) noexcept {
   // A fresh PROT_NONE mapping over the range drops its pages and their commit charge.
-  ::mmap(address, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+  if (::mmap(address, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) ==
+      MAP_FAILED) {
+    GYRE_LOG(runtime, error, "giving back ", bytes, " bytes of host memory at ",
+             static_cast<void*>(address), " failed (", std::strerror(errno),
+             "): they stay committed until the arena is freed");
+  }
 }
 
 }  // namespace host_address_space

@@ -3,10 +3,9 @@
 // demand. Committed memory never moves: an arena that grows by committing more keeps the
 // address of every byte it already had, so live tensors and captured CUDA graphs stay
 // valid. Memory is committed in chunks (one per growth); shrinking gives back whole chunks
-// from the end. Implementations: host memory (a PROT_NONE mapping opened by mprotect),
-// pinned host memory (the same, each chunk registered with CUDA), CUDA device memory
-// (cuMemAddressReserve / cuMemCreate / cuMemMap / cuMemSetAccess) and the simulated
-// devices' memory.
+// from the end. Implementations: host memory (a PROT_NONE mapping opened by mprotect), CUDA
+// device memory (cuMemAddressReserve / cuMemCreate / cuMemMap / cuMemSetAccess) and the
+// simulated devices' memory. Pinned host memory has none (see cuda_reserved_ranges.cpp).
 #include <cstddef>
 #include <memory>
 #include <vector>
@@ -15,7 +14,7 @@ namespace gyre {
 
 class ReservedRange {
  public:
-  virtual ~ReservedRange() = default;
+  virtual ~ReservedRange();
   ReservedRange(const ReservedRange&) = delete;
   ReservedRange& operator=(const ReservedRange&) = delete;
 
@@ -26,9 +25,11 @@ class ReservedRange {
   std::size_t committed() const { return committed_; }
   std::size_t granularity() const { return granularity_; }
 
-  /// Makes [base, base + bytes) usable, in place. Growing commits one new chunk; shrinking
-  /// gives back the chunks that lie wholly past `bytes`. Throws OutOfMemoryError (nothing
-  /// changed) when the memory is not there, InvalidArgumentError past the capacity.
+  /// Makes [base, base + bytes) usable, in place. Growing commits one new chunk and keeps
+  /// every committed byte; shrinking gives back the chunks past `bytes`, and a chunk that
+  /// straddles it is mapped anew below it (its contents are not kept: shrink only memory
+  /// that holds nothing live). Throws OutOfMemoryError when the memory is not there
+  /// (growing: nothing changed), InvalidArgumentError past the capacity.
   void commit(std::size_t bytes);
 
  protected:
@@ -56,7 +57,7 @@ class ReservedRange {
 };
 
 /// Host memory in a reserved range: address space mapped PROT_NONE, committed by mprotect.
-/// The pinned and simulated ranges add their registration around map and unmap.
+/// The simulated devices' ranges add their registration around map and unmap.
 class HostRange : public ReservedRange {
  public:
   /// `capacity` bytes (rounded up to whole pages) of host address space.
@@ -68,9 +69,13 @@ class HostRange : public ReservedRange {
   void unmap(std::size_t from, std::size_t to, void* handle) noexcept override;
 };
 
+/// The size of a device reservation made without one asked: the device's memory, at most
+/// 16 GiB (address space is shared by every arena of every thread).
+std::size_t default_device_reservation(std::size_t device_memory);
+
 /// Host address space: reserve with PROT_NONE (no memory, no swap charged), commit with
 /// mprotect, decommit by mapping PROT_NONE over the range again (the pages go back to the
-/// system). Shared by the host, pinned and simulated ranges.
+/// system). Shared by the host and simulated ranges.
 namespace host_address_space {
 std::size_t page_size();
 /// `bytes` rounded up to whole pages.

@@ -41,6 +41,8 @@ class ArenaStrategy {
   virtual bool holds_cycles() const = 0;
   /// Arena memory held, older arenas still used by live cycles included.
   virtual std::size_t reserved_bytes() const { return arena_.size(); }
+  /// Frees older arenas kept for live cycles (only when none holds memory).
+  virtual void drop_retired() {}
 
   /// What a resize did to the addresses a captured graph may hold.
   enum class Resized { in_place, moved };

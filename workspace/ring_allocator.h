@@ -26,6 +26,7 @@ class RingAllocator final : public ArenaStrategy {
   void release_before(std::uint64_t cycle) override;
   bool holds_cycles() const override { return !cycles_.empty(); }
   std::size_t reserved_bytes() const override;
+  void drop_retired() override { retired_.clear(); }
   Resized resize(MemoryResource& resource, std::size_t bytes, std::size_t alignment,
                  std::size_t capacity, std::uint64_t cycle, bool open) override;
 

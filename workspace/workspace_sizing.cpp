@@ -81,6 +81,9 @@ void Workspace::resize(KindState& state, std::size_t bytes) {
                                      cycle_, depth_ > 0);
   } catch (const OutOfMemoryError& error) {
     state.sized = false;
+    const Arena& kept = state.arena();  // a stable arena stays as it was: annotate it again
+    if (annotate_ && state.kind == MemoryKind::device && !kept.empty() && state.bump != nullptr)
+      state.annotation_heap = memory_annotations::register_heap(kept.base(), kept.size());
     update_reserved_bytes();
     throw_cannot_fit(state, bytes, config_.alignment, error.what());
   }
@@ -102,6 +105,7 @@ std::size_t Workspace::trim() {
   for (KindState& state : kinds_) {
     if (config_.location == LocationPolicy::MMAP) continue;
     if (state.strategy->holds_cycles()) continue;  // a ring's consumer still uses it
+    state.strategy->drop_retired();
     const std::size_t target =
         state.peak_demand_since_trim == 0 ? 0 : config_.learned_size(state.peak_demand_since_trim);
     if (target < state.arena().size()) {

@@ -126,18 +126,16 @@ void* vmm_map(void* address, std::size_t bytes, int device) {
   return reinterpret_cast<void*>(static_cast<std::uintptr_t>(handle));
 }
 
-void vmm_unmap(void* address, std::size_t bytes, void* handle) noexcept {
+void vmm_unmap(void* address, std::size_t bytes, void* handle, int device) noexcept {
+  int previous = 0;
+  cudaGetDevice(&previous);
+  cudaSetDevice(device);
+  cudaDeviceSynchronize();  // kernels and copies still using the memory finish first
+  cudaGetLastError();       // an earlier asynchronous failure is not this call's to report
+  cudaSetDevice(previous);
   const DriverApi& api = driver();
   api.unmap(static_cast<CUdeviceptr>(reinterpret_cast<std::uintptr_t>(address)), bytes);
   api.release(static_cast<CUmemGenericAllocationHandle>(reinterpret_cast<std::uintptr_t>(handle)));
-}
-
-void host_register(void* pointer, std::size_t bytes) {
-  GYRE_CUDA_CHECK(cudaHostRegister(pointer, bytes, cudaHostRegisterPortable));
-}
-
-void host_unregister(void* pointer) noexcept {
-  cudaHostUnregister(pointer);
 }
 
 }  // namespace gyre::cuda_backend

@@ -57,11 +57,7 @@ void vmm_release(void*, std::size_t) noexcept {}
 void* vmm_map(void*, std::size_t, int) {
   unavailable("mapping device memory");
 }
-void vmm_unmap(void*, std::size_t, void*) noexcept {}
-void host_register(void*, std::size_t) {
-  unavailable("registering pinned host memory");
-}
-void host_unregister(void*) noexcept {}
+void vmm_unmap(void*, std::size_t, void*, int) noexcept {}
 void copy_async(void*, const void*, std::size_t, void*) {
   unavailable("device copy");
 }

@@ -107,12 +107,12 @@ void SimAccelerator::free_pinned(void* pointer) noexcept {
 
 std::unique_ptr<ReservedRange> SimAccelerator::reserve_device(std::size_t capacity, int device) {
   check_index(device);
-  return reserve_sim_range(Region{MemoryKind::device, device},
-                           capacity != 0 ? capacity : config().memory_per_device);
+  return reserve_sim_range(
+      device, capacity != 0 ? capacity : default_device_reservation(config().memory_per_device));
 }
 
-std::unique_ptr<ReservedRange> SimAccelerator::reserve_pinned(std::size_t capacity) {
-  return reserve_sim_range(Region{MemoryKind::pinned_host, -1}, capacity);
+std::unique_ptr<ReservedRange> SimAccelerator::reserve_pinned(std::size_t) {
+  return nullptr;  // as CUDA's (cuda_reserved_ranges.cpp)
 }
 
 void SimAccelerator::copy_async(void* destination, const void* source, std::size_t bytes,

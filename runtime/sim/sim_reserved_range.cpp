@@ -7,8 +7,8 @@ namespace {
 
 class SimRange final : public HostRange {
  public:
-  SimRange(Region region, std::size_t capacity) : HostRange(capacity), region_(region) {
-    SimMemory::instance().add_reserved(base(), region_);
+  SimRange(int device, std::size_t capacity) : HostRange(capacity), device_(device) {
+    SimMemory::instance().add_reserved(base(), Region{MemoryKind::device, device_});
   }
   ~SimRange() override {
     unmap_all();
@@ -17,32 +17,29 @@ class SimRange final : public HostRange {
 
  private:
   void* map(std::size_t from, std::size_t to) override {
-    refuse_during_capture(region_.kind == MemoryKind::device
-                              ? "mapping device memory (cuMemCreate/cuMemMap)"
-                              : "registering pinned memory (cudaHostRegister)");
-    SimMemory::instance().set_committed(base(), to);  // throws at the capacity
+    refuse_during_capture("mapping device memory (cuMemCreate/cuMemMap)");
+    HostRange::map(from, to);
     try {
-      HostRange::map(from, to);
+      SimMemory::instance().set_committed(base(), to);  // throws at the device's capacity
     } catch (...) {
-      SimMemory::instance().set_committed(base(), from);
+      HostRange::unmap(from, to, nullptr);
       throw;
     }
-    // Fresh device memory reads as NaN, as the simulated cudaMalloc's does.
-    if (region_.kind == MemoryKind::device) engine_set(base() + from, 0xFF, to - from);
+    engine_set(base() + from, 0xFF, to - from);  // fresh device memory reads as NaN
     return nullptr;
   }
   void unmap(std::size_t from, std::size_t to, void* handle) noexcept override {
-    wait_for_streams(region_.kind == MemoryKind::device ? region_.device : -1);
+    wait_for_streams(device_);  // as cuMemUnmap after the device's work (vmm_unmap)
     SimMemory::instance().set_committed(base(), from);
     HostRange::unmap(from, to, handle);
   }
-  Region region_;
+  int device_;
 };
 
 }  // namespace
 
-std::unique_ptr<ReservedRange> reserve_sim_range(Region region, std::size_t capacity) {
-  return std::make_unique<SimRange>(region, capacity);
+std::unique_ptr<ReservedRange> reserve_sim_range(int device, std::size_t capacity) {
+  return std::make_unique<SimRange>(device, capacity);
 }
 
 }  // namespace gyre::sim

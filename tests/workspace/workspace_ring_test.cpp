@@ -93,6 +93,44 @@ TEST_CASE("a ring that is too small for what is in flight grows in place", "[wor
   CHECK(a.lifetime->is_live(ring.epoch_of(3)));
 }
 
+TEST_CASE("a ring grows in place from a later lap, and wraps at its new size",
+          "[workspace][ring]") {
+  Workspace ring("RING", ring_config(4096), Device::cpu());
+  const std::uint64_t moves = Workspace::arena_moves(Device::cpu());
+  const ScopedAllocation first = one_cycle(ring, 1024);
+  for (int cycle = 1; cycle < 4; ++cycle) one_cycle(ring, 1024);
+  ring.release_through(3);  // a whole lap released: the next cycles start over at the base
+  const ScopedAllocation b0 = one_cycle(ring, 1024);  // cycle 4: [0, 1024) of lap 2
+  const ScopedAllocation b1 = one_cycle(ring, 1024);  // cycle 5: [1024, 2048)
+  CHECK(b0.data == first.data);
+  std::memset(b0.data, 0xB0, 1024);
+  std::memset(b1.data, 0xB1, 1024);
+  // 3072 more do not fit beside the 2048 held; the held cycles do not wrap: in place.
+  const ScopedAllocation e = one_cycle(ring, 3072);  // cycle 6
+  CHECK(offset_of(ring, e, b0) == 2048);
+  CHECK(static_cast<unsigned char*>(b0.data)[1023] == 0xB0);
+  CHECK(static_cast<unsigned char*>(b1.data)[1023] == 0xB1);
+  const std::size_t size = ring.statistics().arenas[0].learned_size;
+  CHECK(size >= 8192);
+  CHECK(ring.statistics().arenas[0].reserved_bytes == size);
+  CHECK(Workspace::arena_moves(Device::cpu()) == moves);
+  ring.release_through(5);                           // b0 and b1 go; e stays
+  const ScopedAllocation f = one_cycle(ring, 1024);  // after e, in the grown ring
+  CHECK(offset_of(ring, f, b0) == 5120);
+  ring.release_through(7);
+  // Round the grown ring once more: allocations stay inside it and never overlap.
+  std::size_t end = 6144;
+  for (int cycle = 8; cycle < 8 + 3 * static_cast<int>(size / 1024); ++cycle) {
+    const ScopedAllocation next = one_cycle(ring, 1024);
+    const std::size_t offset = offset_of(ring, next, b0);
+    CHECK(offset + 1024 <= size);
+    CHECK(offset == (end + 1024 <= size ? end : 0));
+    end = offset + 1024;
+    ring.release_through(static_cast<std::uint64_t>(cycle));
+  }
+  CHECK(ring.statistics().arenas[0].resize_count == 2);
+}
+
 TEST_CASE("a ring whose live cycles wrap grows into a new arena and keeps the old one",
           "[workspace][ring]") {
   Workspace ring("RING", ring_config(2048), Device::cpu());

@@ -368,3 +368,30 @@ TEST_CASE("an event recorded inside a capture cannot be waited on outside it", "
   stream.view().synchronize();
   simulated().destroy_graph(graph);
 }
+
+TEST_CASE("a sim device range commits memory against the capacity and gives it back",
+          "[sim][memory]") {
+  sim::SimMemory& memory = sim::SimMemory::instance();
+  const std::size_t before = memory.bytes_in_use(1);
+  const std::uint64_t allocations = memory.allocations(1);
+  DeviceMemoryResource resource(Device::sim(1));
+  std::unique_ptr<ReservedRange> range = resource.reserve(1 << 20);
+  REQUIRE(range != nullptr);
+  CHECK(memory.bytes_in_use(1) == before);  // addresses only
+  range->commit(256 << 10);
+  CHECK(memory.bytes_in_use(1) == before + (256 << 10));
+  CHECK(memory.allocations(1) == allocations + 1);  // as a cuMemCreate
+  const sim::Region committed = memory.classify(range->base(), 256 << 10);
+  CHECK(committed.kind == MemoryKind::device);
+  CHECK(committed.device == 1);
+  CHECK_THROWS_AS(memory.classify(range->base() + 1024, 256 << 10), DeviceError);  // past it
+  range->commit(64 << 10);  // the chunk straddles: given back, and 64 KiB mapped anew
+  CHECK(memory.bytes_in_use(1) == before + (64 << 10));
+  range.reset();
+  CHECK(memory.bytes_in_use(1) == before);
+  // Past the device's capacity a commit is refused, and nothing is held.
+  std::unique_ptr<ReservedRange> large = resource.reserve(std::size_t{4} << 30);
+  CHECK_THROWS_AS(large->commit(std::size_t{3} << 30), OutOfMemoryError);
+  CHECK(large->committed() == 0);
+  CHECK(memory.bytes_in_use(1) == before);
+}

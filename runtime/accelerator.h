@@ -37,11 +37,10 @@ class Accelerator {
   /// Page-locked host memory, usable by every device of this accelerator.
   virtual void* malloc_pinned(std::size_t bytes) = 0;
   virtual void free_pinned(void* pointer) noexcept = 0;
-  /// Address space for `capacity` bytes of `device`'s memory (0: all of it), committed on
-  /// demand at stable addresses; null when the device cannot map memory so.
+  /// Address space for `capacity` bytes of `device`'s memory (0: a default), committed on
+  /// demand at stable addresses; null when the device cannot map memory so. (Pinned host
+  /// memory has no such range: see PinnedHostMemoryResource.)
   virtual std::unique_ptr<ReservedRange> reserve_device(std::size_t capacity, int device) = 0;
-  /// The same for pinned host memory.
-  virtual std::unique_ptr<ReservedRange> reserve_pinned(std::size_t capacity) = 0;
 
   /// Asynchronous copy in stream order, any direction (cudaMemcpyDefault).
   virtual void copy_async(void* destination, const void* source, std::size_t bytes,

@@ -19,7 +19,6 @@ class CudaAccelerator final : public Accelerator {
   void* malloc_pinned(std::size_t bytes) override;
   void free_pinned(void* pointer) noexcept override;
   std::unique_ptr<ReservedRange> reserve_device(std::size_t capacity, int device) override;
-  std::unique_ptr<ReservedRange> reserve_pinned(std::size_t capacity) override;
   void copy_async(void* destination, const void* source, std::size_t bytes, Stream stream) override;
   void memset_async(void* destination, int value, std::size_t bytes, Stream stream) override;
   void* create_stream(int device) override;

@@ -38,10 +38,4 @@ std::unique_ptr<ReservedRange> CudaAccelerator::reserve_device(std::size_t capac
   return std::make_unique<CudaDeviceRange>(capacity, granularity, device);
 }
 
-// Pinned arenas are not stable: a copy whose range crossed two chunks registered apart
-// could be taken for pageable memory, and registering anew would race the copies in flight.
-std::unique_ptr<ReservedRange> CudaAccelerator::reserve_pinned(std::size_t) {
-  return nullptr;
-}
-
 }  // namespace gyre

@@ -99,11 +99,6 @@ void* PinnedHostMemoryResource::do_allocate(std::size_t bytes, std::size_t align
   return gyre::accelerator(accelerator_).malloc_pinned(bytes);
 }
 
-std::unique_ptr<ReservedRange> PinnedHostMemoryResource::do_reserve(std::size_t capacity) {
-  return gyre::accelerator(accelerator_)
-      .reserve_pinned(capacity != 0 ? capacity : host_address_space::default_reservation());
-}
-
 void PinnedHostMemoryResource::do_deallocate(void* pointer, std::size_t, std::size_t,
                                              Stream) noexcept {
   gyre::accelerator(accelerator_).free_pinned(pointer);

@@ -82,7 +82,9 @@ class HostMemoryResource final : public MemoryResource {
 
 /// Page-locked host memory of an accelerator (cudaHostAlloc, portable across devices; the
 /// simulated device's own pinned memory): fast, asynchronous host-device copies. Throws
-/// NotAvailableError for CUDA in a build without it.
+/// NotAvailableError for CUDA in a build without it. It offers no reservation (its arenas
+/// move when they grow): pages registered chunk by chunk would let a copy cross two
+/// registrations, and registering the range anew would race the copies in flight.
 class PinnedHostMemoryResource final : public MemoryResource {
  public:
   explicit PinnedHostMemoryResource(DeviceType accelerator = DeviceType::cuda);
@@ -95,7 +97,6 @@ class PinnedHostMemoryResource final : public MemoryResource {
   void* do_allocate(std::size_t bytes, std::size_t alignment, Stream stream) override;
   void do_deallocate(void* pointer, std::size_t bytes, std::size_t alignment,
                      Stream stream) noexcept override;
-  std::unique_ptr<ReservedRange> do_reserve(std::size_t capacity) override;
   DeviceType accelerator_;
 };
 

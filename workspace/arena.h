@@ -38,8 +38,6 @@ class Arena {
   char* base() const { return base_; }
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
-  /// Whether the arena has reserved its addresses: resize_in_place() keeps its base.
-  bool stable() const { return range_ != nullptr; }
   /// Resizes a stable arena in place: every byte below min(old, new size) keeps its address
   /// and contents. False (nothing changed) when the arena is not stable or `bytes` exceeds
   /// its reservation; OutOfMemoryError when the memory is not there.

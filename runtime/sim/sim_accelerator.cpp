@@ -111,10 +111,6 @@ std::unique_ptr<ReservedRange> SimAccelerator::reserve_device(std::size_t capaci
       device, capacity != 0 ? capacity : default_device_reservation(config().memory_per_device));
 }
 
-std::unique_ptr<ReservedRange> SimAccelerator::reserve_pinned(std::size_t) {
-  return nullptr;  // as CUDA's (cuda_reserved_ranges.cpp)
-}
-
 void SimAccelerator::copy_async(void* destination, const void* source, std::size_t bytes,
                                 Stream stream) {
   // CUDA runs a copy on any device's stream (only a null handle names the current device's).

@@ -118,6 +118,10 @@ class Backend {
   virtual void cast(const void* x, DType from, void* y, DType to, std::int64_t count,
                     Stream stream) = 0;
   virtual void fill(void* y, DType dtype, std::int64_t count, double value, Stream stream) = 0;
+  /// `rows` rows of `row_bytes` each from x (rows `x_pitch` bytes apart) to y (`y_pitch`
+  /// apart): a slice along an axis, or one part of a concatenation.
+  virtual void copy_rows(const void* x, std::size_t x_pitch, void* y, std::size_t y_pitch,
+                         std::size_t row_bytes, std::int64_t rows, Stream stream) = 0;
 
   /// Convolution forward, backward-data and backward-filter. `scratch` (of
   /// convolution_scratch_bytes()) is taken from the caller's workspace.

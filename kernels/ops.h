@@ -118,6 +118,11 @@ void increment(const Tensor& counter);
 Tensor copy_to(const Tensor& x, Device device, Tensor out = {});
 Tensor cast(const Tensor& x, DType dtype, Tensor out = {});
 void fill(const Tensor& tensor, double value);
+/// Copies indices [x_begin, x_begin + count) of `axis` of x into [y_begin, y_begin + count)
+/// of the same axis of y (contiguous, same dtype and device, equal in every other
+/// dimension): concatenation and slicing along an axis are made of it.
+void copy_axis_range(const Tensor& x, int axis, std::int64_t x_begin, const Tensor& y,
+                     std::int64_t y_begin, std::int64_t count);
 
 // ---- convolution, pooling, normalization (NCHW) -----------------------------------------
 

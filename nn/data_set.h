@@ -1,6 +1,7 @@
 #pragma once
 // DataSet and the DataSetIterator interface (DL4J's names): batches of features and labels.
 #include <cstdint>
+#include <vector>
 
 #include "runtime/tensor.h"
 
@@ -14,6 +15,24 @@ struct DataSet {
   std::int64_t examples() const { return features.defined() ? features.shape().dim(0) : 0; }
   /// Copies both out of any workspace cycle (reference-counted, detached).
   DataSet detach() const { return {features.detach(), labels.detach()}; }
+};
+
+/// A batch for a graph of several inputs or outputs (DL4J's MultiDataSet): one features
+/// tensor per graph input and one labels tensor per graph output, in the config's order,
+/// each [N, ...] with the same N.
+struct MultiDataSet {
+  std::vector<Tensor> features;
+  std::vector<Tensor> labels;
+
+  std::int64_t examples() const {
+    return features.empty() || !features[0].defined() ? 0 : features[0].shape().dim(0);
+  }
+  MultiDataSet detach() const {
+    MultiDataSet copy;
+    for (const Tensor& tensor : features) copy.features.push_back(tensor.detach());
+    for (const Tensor& tensor : labels) copy.labels.push_back(tensor.detach());
+    return copy;
+  }
 };
 
 /// A source of batches. next() creates its tensors with Tensor::empty, so they live in the

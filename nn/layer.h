@@ -1,6 +1,7 @@
 #pragma once
-// Layer: one step of a sequential network with an explicit forward and backward (no
-// autograd). A layer's parameters and gradients are views into the network's flat buffers.
+// Layer: one vertex of a network's graph (a step of a sequential network) with an explicit
+// forward and backward (no autograd). A layer's parameters and gradients are views into the
+// network's flat buffers. Vertices of several inputs (add, merge, ...) are in nn/vertices.h.
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -53,6 +54,23 @@ class Layer {
 
   /// The JSON config that rebuilds this layer ({"type": ..., ...}).
   virtual nlohmann::json config() const = 0;
+
+  // ---- as a vertex of a graph: the network always calls these ----
+  /// Inputs the layer takes: 1 for an ordinary layer, 0 for "one or more" (add, merge...).
+  virtual int arity() const { return 1; }
+  /// configure() over the example shapes of every input.
+  virtual Shape configure_inputs(const std::vector<Shape>& inputs) { return configure(inputs[0]); }
+  virtual Tensor forward_inputs(const std::vector<Tensor>& inputs, const LayerContext& context) {
+    return forward(inputs[0], context);
+  }
+  /// Writes d loss / d input of each input into `input_gradients` (resized to the inputs;
+  /// an entry is left undefined when context.need_input_gradient is false). The vector is
+  /// the caller's, reused every pass, so that a steady-state step allocates nothing.
+  virtual void backward_inputs(const Tensor& output_gradient, const LayerContext& context,
+                               std::vector<Tensor>& input_gradients) {
+    input_gradients.resize(1);
+    input_gradients[0] = backward(output_gradient, context);
+  }
 
  protected:
   /// View `count` elements at `offset` of this layer's parameter slice, with `shape`.

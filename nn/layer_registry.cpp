@@ -44,6 +44,22 @@ std::string LayerSettings::text(const char* key, const std::string& fallback) co
   return json_[key].get<std::string>();
 }
 
+Shape LayerSettings::shape(const char* key) const {
+  const bool valid = json_.contains(key) && json_[key].is_array() && !json_[key].empty() &&
+                     json_[key].size() < static_cast<std::size_t>(Shape::kMaxRank);
+  GYRE_CHECK(valid, InvalidArgumentError, "layer ", index_, " (", json_.dump(), ") needs '", key,
+             "': the shape of one example, e.g. [16, 7, 7]");
+  std::int64_t dims[Shape::kMaxRank];
+  int rank = 0;
+  for (const auto& dim : json_[key]) {
+    GYRE_CHECK(dim.is_number_integer() && dim.get<std::int64_t>() > 0, InvalidArgumentError,
+               "layer ", index_, ": '", key, "' must hold positive integers, got ",
+               json_[key].dump());
+    dims[rank++] = dim.get<std::int64_t>();
+  }
+  return Shape(dims, rank);
+}
+
 LayerRegistry& LayerRegistry::instance() {
   static LayerRegistry registry = [] {
     LayerRegistry builtin;
@@ -51,6 +67,7 @@ LayerRegistry& LayerRegistry::instance() {
     register_output_layer(builtin);
     register_convolution_layers(builtin);
     register_simple_layers(builtin);
+    register_vertices(builtin);
     return builtin;
   }();
   return registry;

@@ -1,5 +1,7 @@
 #include "nn/network.h"
 
+#include <algorithm>
+
 #include "kernels/ops.h"
 #include "nn/async_iterator.h"
 #include "nn/output_layer.h"
@@ -14,34 +16,55 @@ Network::Network(const NetworkConfig& config, Device device)
     : config_(config),
       device_(device),
       workspaces_(config.training_mode, config.inference_mode),
+      topology_(GraphTopology::of(config)),
       inference_graph_("inference", device),
       training_graph_("training", device),
       epochs_(config.prefetch, device, std::make_unique<BusyCoresPacing>()) {
   const DeviceGuard on_device(device);
-  Shape shape = config.input;
+  const int inputs = topology_.input_count();
+  std::vector<Shape> shapes;  // per value: its example shape
+  for (const GraphInput& input : config.inputs) shapes.push_back(input.shape);
   std::vector<std::int64_t> offsets, state_offsets;
   std::int64_t total = 0, state_total = 0;
-  for (std::size_t i = 0; i < config.layers.size(); ++i) {
-    layers_.push_back(make_layer(config.layers[i], static_cast<int>(i)));
+  std::size_t widest = 1;
+  for (std::size_t k = 0; k < topology_.order.size(); ++k) {
+    const VertexConfig& vertex = config.vertices[topology_.order[k]];
+    const bool sequential = config.sequential();
+    const std::string where = sequential ? strcat("layer ", k, " (", vertex.layer.dump(), ")")
+                                         : strcat("vertex '", vertex.name, "'");
+    layers_.push_back(make_layer(vertex.layer, static_cast<int>(k)));
+    names_.push_back(vertex.name);
+    std::vector<Shape> in;
+    for (int value : topology_.vertex_inputs[k]) in.push_back(shapes[value]);
+    const int arity = layers_.back()->arity();
+    GYRE_CHECK(arity == 0 || static_cast<int>(in.size()) == arity, InvalidArgumentError, where,
+               ": a '", vertex.layer.value("type", ""), "' takes ", arity, " input(s), given ",
+               in.size());
     try {
-      shape = layers_.back()->configure(shape);
+      shapes.push_back(layers_.back()->configure_inputs(in));
     } catch (const InvalidArgumentError& error) {
-      throw InvalidArgumentError(
-          strcat("layer ", i, " (", config.layers[i].dump(), "): ", error.what()));
+      throw InvalidArgumentError(strcat(where, ": ", error.what()));
     }
+    widest = std::max(widest, in.size());
     offsets.push_back(total);
     total += layers_.back()->parameter_count();
     state_offsets.push_back(state_total);
     state_total += layers_.back()->state_count();
   }
-  output_layer_ = dynamic_cast<OutputLayer*>(layers_.back().get());
-  GYRE_CHECK(output_layer_ != nullptr, InvalidArgumentError,
-             "the last layer must be an 'output' layer (with its loss), got ",
-             config.layers.back().dump());
-  for (std::size_t i = 0; i + 1 < layers_.size(); ++i) {
-    GYRE_CHECK(dynamic_cast<OutputLayer*>(layers_[i].get()) == nullptr, InvalidArgumentError,
-               "layer ", i, " is an output layer; only the last layer may be one");
+  is_output_.assign(layers_.size(), 0);
+  for (std::size_t o = 0; o < topology_.outputs.size(); ++o) {
+    const int k = topology_.outputs[o];
+    output_layers_.push_back(dynamic_cast<OutputLayer*>(layers_[k].get()));
+    GYRE_CHECK(output_layers_.back() != nullptr, InvalidArgumentError, "output '", names_[k],
+               "' must be an 'output' layer (with its loss)");
+    output_layers_.back()->set_loss_weight(config.outputs[o].weight, device);
+    is_output_[k] = 1;
   }
+  activations_.resize(shapes.size());
+  gathered_.reserve(widest);
+  input_gradients_.reserve(widest);
+  outputs_.reserve(output_layers_.size());
+  (void)inputs;
   parameters_ = Tensor::empty_detached({total}, DType::f32, device);
   gradients_ = Tensor::empty_detached({total}, DType::f32, device);
   state_ = Tensor::empty_detached({state_total}, DType::f32, device);
@@ -81,7 +104,7 @@ void Network::set_workspace_modes(WorkspaceMode training, WorkspaceMode inferenc
 std::vector<std::pair<std::string, Tensor>> Network::named_parameters() const {
   std::vector<std::pair<std::string, Tensor>> result;
   std::int64_t base = 0, state_base = 0;
-  auto add = [&](std::size_t layer, const Tensor& flat, std::int64_t at,
+  auto add = [&](const std::string& layer, const Tensor& flat, std::int64_t at,
                  const NamedParameter& named) {
     const std::int64_t start = at + named.offset;
     result.emplace_back(strcat(layer, ".", named.name),
@@ -89,9 +112,9 @@ std::vector<std::pair<std::string, Tensor>> Network::named_parameters() const {
   };
   for (std::size_t i = 0; i < layers_.size(); ++i) {
     for (const NamedParameter& parameter : layers_[i]->parameter_layout())
-      add(i, parameters_, base, parameter);
+      add(names_[i], parameters_, base, parameter);
     for (const NamedParameter& state : layers_[i]->state_layout())
-      add(i, state_, state_base, state);
+      add(names_[i], state_, state_base, state);
     base += layers_[i]->parameter_count();
     state_base += layers_[i]->state_count();
   }
@@ -113,15 +136,30 @@ void Network::fit(const DataSet& batch) {
   train_iteration(batch, nullptr);
 }
 
+void Network::fit(const MultiDataSet& batch) {
+  const DeviceGuard on_device(device_);
+  train_iteration(DataSet{}, nullptr, true, &batch);
+}
+
 double Network::compute_gradients(const DataSet& batch) {
   const DeviceGuard on_device(device_);
   train_iteration(batch, nullptr, false);
   return score();
 }
 
-void Network::train_iteration(const DataSet& given, DataSetIterator* source, bool update) {
-  const std::int64_t examples = cuda_graphs_ && update ? train_with_graph(given, source)
-                                                       : training_step(given, source, update);
+double Network::compute_gradients(const MultiDataSet& batch) {
+  const DeviceGuard on_device(device_);
+  train_iteration(DataSet{}, nullptr, false, &batch);
+  return score();
+}
+
+// A graph of several inputs or outputs trains eagerly: its batch is not staged for a CUDA
+// graph (docs/design/graphs.md).
+void Network::train_iteration(const DataSet& given, DataSetIterator* source, bool update,
+                              const MultiDataSet* multi) {
+  const std::int64_t examples = cuda_graphs_ && update && multi == nullptr
+                                    ? train_with_graph(given, source)
+                                    : training_step(given, source, update, multi);
   if (!update) return;
   ++iteration_;  // the kernels advanced iteration_counter_ in step
   for (TrainingListener* listener : listeners_)
@@ -131,7 +169,8 @@ void Network::train_iteration(const DataSet& given, DataSetIterator* source, boo
 // One training iteration under the training workspace mode (see nn/workspace_mode.h). Its
 // host scalars are the same every iteration (the iteration itself is read on the device),
 // so that a CUDA graph of it can be replayed.
-std::int64_t Network::training_step(const DataSet& given, DataSetIterator* source, bool update) {
+std::int64_t Network::training_step(const DataSet& given, DataSetIterator* source, bool update,
+                                    const MultiDataSet* multi) {
   const TrainingWorkspaces& ids = workspaces_.training;
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
   LayerContext context;
@@ -139,65 +178,116 @@ std::int64_t Network::training_step(const DataSet& given, DataSetIterator* sourc
   context.training = true;
   context.seed = config_.seed;
   context.iteration = &iteration_counter_;
-  auto open = [&](const char* id) { return open_network_scope(manager, id); };
 
   // The input and the activations live for the whole iteration.
-  WorkspaceScope iteration_scope = open(ids.activations);
+  WorkspaceScope iteration_scope = open_network_scope(manager, ids.activations);
   const DataSet batch = source != nullptr ? source->next() : given;
+  const BatchView view = multi != nullptr ? view_of(*multi) : view_of(batch);
   // The pacing may have the prefetcher prepare the next batch while this step updates
   // rather than during its products, which it would slow down.
   HeldProduction paced = epochs_.hold_for_products(source, device_);
-  check_on_device(batch);
-  context.output_id = ids.activations;
-  context.working_id = ids.working;
-  Tensor x = batch.features;
-  for (std::size_t i = 0; i < layers_.size(); ++i) {
-    WorkspaceScope layer_scope = open(ids.working);  // SEPARATE: a new working cycle per layer
-    context.layer_index = static_cast<int>(i);
-    x = layers_[i]->forward(x, context);
-  }
-  {
-    WorkspaceScope loss_scope = open(ids.working);
-    const Tensor loss = output_layer_->loss(batch.labels, context);
-    copy_tensor(loss, last_loss_);
-  }
-
-  // Backward: activation gradients alternate between two workspaces (SEPARATE), so that
-  // only the gradient flowing in and the one flowing out exist at once.
-  WorkspaceScope previous;
-  Tensor dy;
-  int slot = 0;
-  for (std::size_t k = 0; k < layers_.size(); ++k) {
-    const std::size_t i = layers_.size() - 1 - k;
-    WorkspaceScope gradient_scope = open(ids.gradients[slot]);
-    context.output_id = ids.gradients[slot];
-    context.layer_index = static_cast<int>(i);
-    context.need_input_gradient = i > 0;
-    {
-      WorkspaceScope layer_scope = open(ids.working);
-      dy = layers_[i]->backward(dy, context);
-    }
-    if (produced_in(gradient_scope, dy)) {
-      previous = std::move(gradient_scope);  // closes the workspace of the gradient just consumed
-      slot ^= 1;
-    }  // else a pass-through layer handed its input on: keep it where it is
-  }
-  dy = Tensor();
-  previous.close();
+  check_batch(view, "fit");
+  forward_for_training(view, context, ids);
+  backward(context, ids);
 
   paced.resume();  // the rest of the step runs on one core
   if (update) {
     kernels::increment(iteration_counter_);  // Adam's step counts from 1
-    WorkspaceScope updater_scope = open(ids.updater);
+    WorkspaceScope updater_scope = open_network_scope(manager, ids.updater);
     apply_update(config_.updater, parameters_, gradients_, updater_state_, iteration_counter_);
   }
-  return batch.examples();
+  return view.features[0].shape().dim(0);
 }
 
-void Network::check_on_device(const DataSet& batch) const {
-  GYRE_CHECK(batch.features.device() == device_ && batch.labels.device() == device_, DeviceError,
-             "fit: the batch (", batch.features.description(), ", ", batch.labels.description(),
-             ") is not on the network's device ", device_);
+void Network::forward_for_training(const BatchView& batch, LayerContext& context,
+                                   const TrainingWorkspaces& ids) {
+  WorkspaceManager& manager = *context.manager;
+  context.output_id = ids.activations;
+  context.working_id = ids.working;
+  for (std::size_t i = 0; i < batch.feature_count; ++i) activations_[i] = batch.features[i];
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    gathered_.clear();
+    for (int value : topology_.vertex_inputs[k]) gathered_.push_back(activations_[value]);
+    WorkspaceScope layer_scope = open_network_scope(manager, ids.working);  // SEPARATE: a cycle
+    context.layer_index = static_cast<int>(k);
+    activations_[topology_.value_of(static_cast<int>(k))] =
+        layers_[k]->forward_inputs(gathered_, context);
+  }
+  gathered_.clear();
+  WorkspaceScope loss_scope = open_network_scope(manager, ids.working);
+  for (std::size_t o = 0; o < output_layers_.size(); ++o) {
+    context.layer_index = topology_.outputs[o];
+    const Tensor loss = output_layers_[o]->loss(batch.labels[o], context);
+    if (o == 0)
+      copy_tensor(loss, last_loss_);
+    else
+      kernels::add(last_loss_, loss, last_loss_);
+  }
+}
+
+// Backward in reverse execution order. Each vertex's activation gradients go to the lowest
+// free workspace of the liveness pool; a value read by several vertices sums the gradients
+// they give it (into the workspace of the last), and each gradient's workspace closes once
+// its vertex has consumed it. On a chain this is DL4J's pair of alternating workspaces.
+void Network::backward(LayerContext& context, const TrainingWorkspaces& ids) {
+  WorkspaceManager& manager = *context.manager;
+  for (Tensor& activation : activations_) activation = Tensor();  // the layers keep their own
+  const LivenessPool::Pass pass =
+      pool_.begin(manager, ids.gradients, static_cast<int>(activations_.size()));
+  for (std::size_t step = 0; step < layers_.size(); ++step) {
+    const int k = static_cast<int>(layers_.size() - 1 - step);
+    const int value = topology_.value_of(k);
+    const std::vector<int>& inputs = topology_.vertex_inputs[k];
+    const Tensor& dy = is_output_[k] ? Tensor() : pool_.value(value);
+    bool need_input_gradient = false;
+    for (int input : inputs) need_input_gradient |= !topology_.is_input(input);
+    const int slot = pool_.open();
+    context.output_id = pool_.id(slot);
+    context.layer_index = k;
+    context.need_input_gradient = need_input_gradient;
+    {
+      WorkspaceScope layer_scope = open_network_scope(manager, ids.working);
+      layers_[k]->backward_inputs(dy, context, input_gradients_);
+    }
+    for (std::size_t j = 0; j < inputs.size(); ++j) {
+      const int input = inputs[j];
+      if (topology_.is_input(input)) continue;
+      if (!pool_.value(input).defined()) {
+        pool_.place(input, input_gradients_[j], slot, 1, &value, 1);
+        continue;
+      }
+      Tensor sum;
+      {
+        WorkspaceScope sum_scope = open_network_scope(manager, pool_.id(slot));
+        sum = kernels::add(pool_.value(input), input_gradients_[j]);
+      }
+      pool_.accumulate(input, sum, slot);
+    }
+    input_gradients_.clear();
+    if (!is_output_[k]) pool_.release(value);
+    pool_.settle(slot);
+  }
+}
+
+void Network::check_batch(const BatchView& batch, const char* what) const {
+  GYRE_CHECK(
+      batch.feature_count == config_.inputs.size() && batch.label_count == config_.outputs.size(),
+      InvalidArgumentError, what, ": the batch has ", batch.feature_count, " features and ",
+      batch.label_count, " labels tensors; this network has ", config_.inputs.size(),
+      " inputs and ", config_.outputs.size(), " outputs");
+  const std::int64_t examples = batch.features[0].defined() ? batch.features[0].shape().dim(0) : -1;
+  auto check = [&](const Tensor& tensor, const char* kind, const std::string& name) {
+    GYRE_CHECK(tensor.defined() && tensor.shape().rank() >= 1 &&
+                   tensor.shape().dim(0) == examples && examples > 0,
+               InvalidArgumentError, what, ": ", kind, " of '", name, "' ", tensor.description(),
+               " do not have the batch's ", examples, " examples");
+    GYRE_CHECK(tensor.device() == device_, DeviceError, what, ": the batch's ", kind, " of '", name,
+               "' (", tensor.description(), ") are not on the network's device ", device_);
+  };
+  for (std::size_t i = 0; i < batch.feature_count; ++i)
+    check(batch.features[i], "features", config_.inputs[i].name);
+  for (std::size_t o = 0; o < batch.label_count; ++o)
+    check(batch.labels[o], "labels", config_.outputs[o].vertex);
 }
 
 std::unique_ptr<Network> Network::clone_to(Device device) const {
@@ -242,7 +332,7 @@ std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* so
     WorkspaceScope batch_scope =
         open_network_scope(WorkspaceManager::for_device(device_), workspaces_.training.activations);
     const DataSet batch = source != nullptr ? source->next() : given;
-    check_on_device(batch);
+    check_batch(view_of(batch), "fit");
     staged = training_graph_.stage(batch);
   }
   StepSignature signature;

@@ -1,10 +1,12 @@
 #pragma once
-// Network: a sequential stack of layers with one flat parameter buffer, one flat gradient
-// buffer and one flat updater-state buffer (every layer's parameters are views into them),
-// trained and run under a workspace mode (NONE, SINGLE, SEPARATE), separately for
-// training and inference. Deterministic given its seed. Its config and layer types live in
-// nn/network_config.h and nn/layer_registry.h, its graphed steps in nn/graphed_step.h and
-// its epochs (the prefetcher) in nn/epoch_driver.h.
+// Network: a graph of layers and vertices (DL4J's ComputationGraph; a sequential network is
+// the chain) with one flat parameter buffer, one flat gradient buffer and one flat
+// updater-state buffer (every layer's parameters are views into them), trained and run
+// under a workspace mode (NONE, SINGLE, SEPARATE), separately for training and inference.
+// Deterministic given its seed. Its config and layer types live in nn/network_config.h and
+// nn/layer_registry.h, its order in nn/graph_topology.h, the liveness of a pass's values in
+// nn/liveness_pool.h, its graphed steps in nn/graphed_step.h and its epochs (the
+// prefetcher) in nn/epoch_driver.h.
 #include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -14,9 +16,11 @@
 #include "nn/data_set.h"
 #include "nn/epoch_driver.h"
 #include "nn/evaluation.h"
+#include "nn/graph_topology.h"
 #include "nn/graphed_step.h"
 #include "nn/layer.h"
 #include "nn/layer_registry.h"
+#include "nn/liveness_pool.h"
 #include "nn/network_config.h"
 #include "nn/updater.h"
 #include "nn/workspace_mode.h"
@@ -71,16 +75,24 @@ class Network {
   /// that is async_supported() is read ahead by an AsyncDataSetIterator (config.prefetch
   /// batches) that the network keeps across calls; it leaves the source alone on return.
   void fit(DataSetIterator& data, int epochs);
-  /// One training iteration on a batch.
+  /// One training iteration on a batch (a graph of one input and one output).
   void fit(const DataSet& batch);
+  /// One training iteration on a batch of every input and output, in the config's order.
+  void fit(const MultiDataSet& batch);
   /// Forward and backward on a batch without updating: the gradients are left in
-  /// gradients() and the loss is returned (for gradient checks and gradient sharing).
+  /// gradients() and the (weighted, summed) loss is returned (for gradient checks and
+  /// gradient sharing).
   double compute_gradients(const DataSet& batch);
-  /// The network's outputs for `features`, detached (valid after any scope closes).
+  double compute_gradients(const MultiDataSet& batch);
+  /// The network's output for `features`, detached (valid after any scope closes); for a
+  /// graph of one input and one output.
   Tensor output(const Tensor& features);
+  /// Every output (in the config's order) for one features tensor per input, detached.
+  std::vector<Tensor> output(const std::vector<Tensor>& features);
   /// The loss of the last training iteration (reads it back to the host).
   double score() const;
-  /// Runs the data through the network once and feeds every evaluator each batch.
+  /// Runs the data through the network once and feeds every evaluator each batch (a graph
+  /// of one input and one output).
   void evaluate(DataSetIterator& data, const std::vector<Evaluator*>& evaluators);
 
   void add_listener(TrainingListener* listener) { listeners_.push_back(listener); }
@@ -98,9 +110,13 @@ class Network {
   /// Restores the iteration count (the Adam step) from a model file.
   void set_iteration(std::int64_t iteration);
   std::int64_t parameter_count() const { return parameters_.numel(); }
+  /// The layers and vertices in execution order (a sequential network's: the config's).
   const std::vector<std::unique_ptr<Layer>>& layers() const { return layers_; }
-  /// Named views of every layer's parameters and state ("0.W", "0.b", "1.mean", ...), for
-  /// model files.
+  /// The vertex names, in execution order.
+  const std::vector<std::string>& vertex_names() const { return names_; }
+  const GraphTopology& topology() const { return topology_; }
+  /// Named views of every layer's parameters and state ("<vertex>.W", "<vertex>.b",
+  /// "<vertex>.mean", ...; a sequential network's vertices are "0", "1", ...), for model files.
   std::vector<std::pair<std::string, Tensor>> named_parameters() const;
   /// Allocations at addresses a graph replay would not see again, made on the network's
   /// device by this thread so far: detached allocations (cache hits included) and workspace
@@ -113,17 +129,38 @@ class Network {
   std::unique_ptr<Network> clone_to(Device device) const;
 
  private:
-  void train_iteration(const DataSet& batch, DataSetIterator* source, bool update = true);
+  /// A batch's tensors without copying them (a DataSet's two or a MultiDataSet's).
+  struct BatchView {
+    const Tensor* features;
+    std::size_t feature_count;
+    const Tensor* labels;
+    std::size_t label_count;
+  };
+  static BatchView view_of(const DataSet& batch) { return {&batch.features, 1, &batch.labels, 1}; }
+  static BatchView view_of(const MultiDataSet& batch) {
+    return {batch.features.data(), batch.features.size(), batch.labels.data(), batch.labels.size()};
+  }
+
+  void train_iteration(const DataSet& batch, DataSetIterator* source, bool update = true,
+                       const MultiDataSet* multi = nullptr);
   /// The kernels of one iteration (forward, loss, backward and, with `update`, the step
-  /// counter and the updater) on a batch, or on source->next(); returns its examples.
-  std::int64_t training_step(const DataSet& given, DataSetIterator* source, bool update);
-  /// Throws DeviceError when a training batch is not on the network's device.
-  void check_on_device(const DataSet& batch) const;
+  /// counter and the updater) on `multi`, a batch, or source->next(); returns its examples.
+  std::int64_t training_step(const DataSet& given, DataSetIterator* source, bool update,
+                             const MultiDataSet* multi = nullptr);
+  /// The forward pass of training (every activation kept) and the summed loss.
+  void forward_for_training(const BatchView& batch, LayerContext& context,
+                            const TrainingWorkspaces& ids);
+  /// The backward pass: activation gradients by liveness, parameter gradients written.
+  void backward(LayerContext& context, const TrainingWorkspaces& ids);
+  /// Throws when a batch does not match the graph's inputs and outputs or is on another
+  /// device (`what` names the call).
+  void check_batch(const BatchView& batch, const char* what) const;
   /// One training iteration as a CUDA graph, as the training plan says.
   std::int64_t train_with_graph(const DataSet& given, DataSetIterator* source);
-  /// Forward pass for inference; calls `use(predictions)` while they are valid.
+  /// Forward pass for inference over one tensor per input; calls `use(outputs)` (every
+  /// graph output, in order) while they are valid.
   template <typename Use>
-  void infer(const Tensor& features, Use use);
+  void infer(const Tensor* features, Use use);
   Tensor output_eager(const Tensor& features);
   /// The inference step as a CUDA graph, as the inference plan says.
   Tensor output_with_graph(const Tensor& features);
@@ -131,8 +168,17 @@ class Network {
   NetworkConfig config_;
   Device device_;
   WorkspacePlan workspaces_;  // follows config_'s workspace modes
-  std::vector<std::unique_ptr<Layer>> layers_;
-  OutputLayer* output_layer_ = nullptr;
+  GraphTopology topology_;
+  std::vector<std::unique_ptr<Layer>> layers_;  // in execution order
+  std::vector<std::string> names_;              // their vertex names
+  std::vector<OutputLayer*> output_layers_;     // per graph output
+  std::vector<char> is_output_;                 // per executed vertex
+  // A pass's tables, sized once: a steady-state step allocates nothing.
+  std::vector<Tensor> activations_;  // training: every value of the forward pass
+  std::vector<Tensor> gathered_;     // the inputs of the vertex running
+  std::vector<Tensor> input_gradients_;
+  std::vector<Tensor> outputs_;  // inference: the graph's outputs
+  LivenessPool pool_;
   Tensor parameters_, gradients_, updater_state_, state_;
   Tensor last_loss_;  // a detached device scalar: the loss of the last iteration
   std::int64_t iteration_ = 0;

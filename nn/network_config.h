@@ -12,9 +12,34 @@
 
 namespace gyre::nn {
 
+/// A named input of the graph and the shape of one of its examples.
+struct GraphInput {
+  std::string name;
+  Shape shape;  // one example: [784] or [1, 28, 28]
+};
+
+/// A vertex: a layer (or a parameterless vertex such as "add") and the names of the graph
+/// inputs or vertices it reads.
+struct VertexConfig {
+  std::string name;
+  std::vector<std::string> inputs;
+  nlohmann::json layer;  // {"type": ..., ...}, as the layer registry reads it
+};
+
+/// An output vertex (an "output" layer, with its loss) and its weight in the summed loss.
+struct GraphOutput {
+  std::string vertex;
+  float weight = 1.0f;
+};
+
+/// A network is a graph of vertices; a sequential network is the chain whose input is named
+/// "input", whose vertices are named "0", "1", ... and whose output is the last vertex. Its
+/// JSON keeps the short form {"input": [...], "layers": [...]}; any other graph is written
+/// {"inputs": [...], "vertices": [...], "outputs": [...]} (docs/design/graphs.md).
 struct NetworkConfig {
-  Shape input;                         // one example: [784] or [1, 28, 28]
-  std::vector<nlohmann::json> layers;  // each {"type": ..., ...}; the last is "output"
+  std::vector<GraphInput> inputs;
+  std::vector<VertexConfig> vertices;
+  std::vector<GraphOutput> outputs;
   UpdaterConfig updater;
   std::uint64_t seed = 42;
   WorkspaceMode training_mode = WorkspaceMode::SEPARATE;
@@ -23,8 +48,15 @@ struct NetworkConfig {
   /// async_supported() (0: none, the source is read on the training thread).
   int prefetch = 2;
 
+  /// Whether the graph is a chain in the sequential naming (its JSON's short form).
+  bool sequential() const;
+  /// The example shape of the single input; throws InvalidArgumentError for a graph of
+  /// several inputs.
+  const Shape& input_shape() const;
+
   nlohmann::json to_json() const;
-  /// Validates everything; errors name the field (and layer index) that is wrong.
+  /// Validates everything; errors name the field (and the layer index or vertex name) that
+  /// is wrong. The graph's structure (names, cycles, outputs) is checked by GraphTopology.
   static NetworkConfig from_json(const nlohmann::json& json);
   /// from_json() of a file; its errors start with the file's path.
   static NetworkConfig from_file(const std::string& path);
@@ -32,7 +64,9 @@ struct NetworkConfig {
   static NetworkConfig mlp();
 };
 
-/// Builds a NetworkConfig in C++: Builder().input({784}).dense(256, "relu")...build().
+/// Builds a NetworkConfig in C++. Sequential: Builder().input({784}).dense(256, "relu")...
+/// .output(10).build(), each layer reading the one before. A graph:
+/// Builder().graph_input("x", {784}).vertex("h", dense_json, {"x"})...graph_outputs({{"out"}}).
 class NetworkBuilder {
  public:
   NetworkBuilder& input(const Shape& example);
@@ -45,8 +79,16 @@ class NetworkBuilder {
   NetworkBuilder& dropout(float probability);
   NetworkBuilder& activation(const std::string& name);
   NetworkBuilder& output(std::int64_t units, const std::string& loss = "mcxent");
-  /// A layer of any registered type, e.g. layer({{"type", "dense"}, {"units", 8}}).
+  /// A layer of any registered type, e.g. layer({{"type", "dense"}, {"units", 8}}), reading
+  /// the layer before it (or the input).
   NetworkBuilder& layer(const nlohmann::json& config);
+  /// A named graph input.
+  NetworkBuilder& graph_input(const std::string& name, const Shape& example);
+  /// A named vertex reading `inputs` (graph inputs or vertices, in order).
+  NetworkBuilder& vertex(const std::string& name, const nlohmann::json& layer,
+                         const std::vector<std::string>& inputs);
+  /// The output vertices and their loss weights (default: the last vertex, weight 1).
+  NetworkBuilder& graph_outputs(const std::vector<GraphOutput>& outputs);
   NetworkBuilder& updater(const UpdaterConfig& updater);
   NetworkBuilder& seed(std::uint64_t seed);
   NetworkBuilder& workspace_modes(WorkspaceMode training, WorkspaceMode inference);

@@ -7,40 +7,53 @@
 
 namespace gyre::nn {
 
+// Each vertex's outputs go to the lowest free workspace of the liveness pool and stay there
+// until their last reader has run (the graph's outputs until `use`). On a chain under
+// SEPARATE, layer outputs alternate between two workspaces, so at most two layers'
+// activations exist at once; SINGLE: one workspace; NONE: detached.
 template <typename Use>
-void Network::infer(const Tensor& features, Use use) {
+void Network::infer(const Tensor* features, Use use) {
   const kernels::BatchInvariantScope invariant(batch_invariant_);
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
-  auto open = [&](const char* id) { return open_network_scope(manager, id); };
   LayerContext context;
   context.manager = &manager;
   context.training = false;
   context.seed = config_.seed;
-  // SEPARATE: layer outputs alternate between two workspaces, so at most two layers'
-  // activations exist at once; SINGLE: one workspace; NONE: detached.
-  const char* alternate[2] = {workspaces_.inference.activations[0],
-                              workspaces_.inference.activations[1]};
   context.working_id = workspaces_.inference.working;
-  WorkspaceScope previous;
-  Tensor x = features;
-  for (std::size_t i = 0; i < layers_.size(); ++i) {
-    WorkspaceScope output_scope = open(alternate[0]);
-    context.output_id = alternate[0];
-    context.layer_index = static_cast<int>(i);
+  const LivenessPool::Pass pass = pool_.begin(manager, workspaces_.inference.activations,
+                                              static_cast<int>(activations_.size()));
+  const int inputs = topology_.input_count();
+  for (int i = 0; i < inputs; ++i)
+    pool_.place(i, features[i], -1, topology_.readers[i], nullptr, 0);
+  for (std::size_t k = 0; k < layers_.size(); ++k) {
+    const std::vector<int>& reads = topology_.vertex_inputs[k];
+    gathered_.clear();
+    for (int value : reads) gathered_.push_back(pool_.value(value));
+    const int slot = pool_.open();
+    context.output_id = pool_.id(slot);
+    context.layer_index = static_cast<int>(k);
+    Tensor y;
     {
-      WorkspaceScope layer_scope = open(context.working_id);
-      x = layers_[i]->forward(x, context);
+      WorkspaceScope layer_scope = open_network_scope(manager, context.working_id);
+      y = layers_[k]->forward_inputs(gathered_, context);
     }
-    if (i + 1 == layers_.size()) {
-      use(x);
-    } else if (produced_in(output_scope, x)) {
-      previous = std::move(output_scope);  // closes the input of this layer
-      std::swap(alternate[0], alternate[1]);
-    }  // else a pass-through layer (dropout in inference) handed its input on
+    gathered_.clear();
+    const int value = topology_.value_of(static_cast<int>(k));
+    pool_.place(value, y, slot, topology_.readers[value] + is_output_[k], reads.data(),
+                static_cast<int>(reads.size()));
+    for (int read : reads) pool_.release(read);
+    pool_.settle(slot);
   }
+  outputs_.clear();
+  for (int k : topology_.outputs) outputs_.push_back(pool_.value(topology_.value_of(k)));
+  use(outputs_);
+  outputs_.clear();
 }
 
 Tensor Network::output(const Tensor& features) {
+  GYRE_CHECK(config_.inputs.size() == 1 && config_.outputs.size() == 1, InvalidArgumentError,
+             "output: this network has ", config_.inputs.size(), " inputs and ",
+             config_.outputs.size(), " outputs; call output() with one tensor per input");
   GYRE_CHECK(features.device() == device_, DeviceError, "output: features ", features.description(),
              " are not on the network's device ", device_);
   const DeviceGuard on_device(device_);
@@ -48,11 +61,30 @@ Tensor Network::output(const Tensor& features) {
   return output_eager(features);
 }
 
+// A graph of several inputs or outputs runs eagerly (docs/design/graphs.md).
+std::vector<Tensor> Network::output(const std::vector<Tensor>& features) {
+  GYRE_CHECK(features.size() == config_.inputs.size(), InvalidArgumentError, "output: given ",
+             features.size(), " features tensors; this network has ", config_.inputs.size(),
+             " inputs");
+  for (std::size_t i = 0; i < features.size(); ++i)
+    GYRE_CHECK(features[i].defined() && features[i].device() == device_, DeviceError,
+               "output: features of '", config_.inputs[i].name, "' ", features[i].description(),
+               " are not on the network's device ", device_);
+  if (features.size() == 1 && config_.outputs.size() == 1) return {output(features[0])};
+  const DeviceGuard on_device(device_);
+  std::vector<Tensor> results;
+  infer(features.data(), [&](const std::vector<Tensor>& predictions) {
+    WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
+    for (const Tensor& prediction : predictions) results.push_back(prediction.detach());
+  });
+  return results;
+}
+
 Tensor Network::output_eager(const Tensor& features) {
   Tensor result;
-  infer(features, [&](const Tensor& predictions) {
+  infer(&features, [&](const std::vector<Tensor>& predictions) {
     WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
-    result = predictions.detach();
+    result = predictions[0].detach();
   });
   return result;
 }
@@ -78,16 +110,17 @@ Tensor Network::output_with_graph(const Tensor& features) {
       return;
     }
     inference_graph_.count_allocations();
-    infer(features, [&](const Tensor& predictions) {
+    infer(&features, [&](const std::vector<Tensor>& predictions) {
       inference_graph_.counted();  // the detached copy is not part of the graph
-      last_output_shape_ = predictions.shape();
+      last_output_shape_ = predictions[0].shape();
       WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
-      result = predictions.detach();
+      result = predictions[0].detach();
     });
   };
   auto work = [&] {
-    infer(graph_input_,
-          [&](const Tensor& predictions) { copy_tensor(predictions, graph_output_); });
+    infer(&graph_input_, [&](const std::vector<Tensor>& predictions) {
+      copy_tensor(predictions[0], graph_output_);
+    });
   };
   auto replay = [&] {
     copy_tensor(features, graph_input_);
@@ -100,6 +133,9 @@ Tensor Network::output_with_graph(const Tensor& features) {
 }
 
 void Network::evaluate(DataSetIterator& data, const std::vector<Evaluator*>& evaluators) {
+  GYRE_CHECK(config_.inputs.size() == 1 && config_.outputs.size() == 1, InvalidArgumentError,
+             "evaluate: this network has ", config_.inputs.size(), " inputs and ",
+             config_.outputs.size(), " outputs; a DataSetIterator feeds one of each");
   const DeviceGuard on_device(device_);
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
   const char* input_id = workspaces_.inference.input;
@@ -115,8 +151,8 @@ void Network::evaluate(DataSetIterator& data, const std::vector<Evaluator*>& eva
                           : Tensor::empty(features.shape(), features.dtype(), device_);
       copy_tensor(batch.features, features);
     }
-    infer(features, [&](const Tensor& predictions) {
-      for (Evaluator* evaluator : evaluators) evaluator->eval(batch.labels, predictions);
+    infer(&features, [&](const std::vector<Tensor>& predictions) {
+      for (Evaluator* evaluator : evaluators) evaluator->eval(batch.labels, predictions[0]);
     });
   }
 }

@@ -47,7 +47,7 @@ Tensor OutputLayer::forward(const Tensor& input, const LayerContext& context) {
   return DenseLayer::forward(input, context);
 }
 
-Tensor OutputLayer::loss(const Tensor& labels, const LayerContext& context) {
+Tensor OutputLayer::unweighted_loss(const Tensor& labels, const LayerContext& context) {
   GYRE_CHECK(labels.shape() == y_.shape(), InvalidArgumentError, "output layer: labels ",
              labels.description(), " must have the shape of the network's output ", y_.shape());
   WorkspaceScope outputs = context.outputs();
@@ -69,6 +69,25 @@ Tensor OutputLayer::loss(const Tensor& labels, const LayerContext& context) {
     }
   }
   return {};
+}
+
+void OutputLayer::set_loss_weight(float weight, Device device) {
+  weight_ = weight;
+  if (weight == 1.0f) return;
+  weight_row_ = Tensor::empty_detached({units_}, DType::f32, device);
+  weight_scalar_ = Tensor::empty_detached(Shape{}, DType::f32, device);
+  kernels::fill(weight_row_, weight);
+  kernels::fill(weight_scalar_, weight);
+}
+
+// A graph's loss is the weighted sum of its outputs' losses: each output scales its own loss
+// and d loss / d z (weight 1 leaves both untouched, so one output costs nothing more).
+Tensor OutputLayer::loss(const Tensor& labels, const LayerContext& context) {
+  Tensor value = unweighted_loss(labels, context);
+  if (weight_ == 1.0f) return value;
+  WorkspaceScope outputs = context.outputs();
+  kernels::multiply(dz_, weight_row_, dz_);
+  return kernels::multiply(value, weight_scalar_);
 }
 
 Tensor OutputLayer::backward(const Tensor&, const LayerContext& context) {

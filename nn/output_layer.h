@@ -15,16 +15,24 @@ class OutputLayer final : public DenseLayer {
   OutputLayer(std::int64_t units, Loss loss);
   std::string type() const override { return "output"; }
   Tensor forward(const Tensor& input, const LayerContext& context) override;
-  /// The batch's mean loss against `labels` (a device scalar); keeps d loss / d z.
+  /// The batch's mean loss against `labels` (a device scalar) times the loss weight; keeps
+  /// d (weighted loss) / d z.
   Tensor loss(const Tensor& labels, const LayerContext& context);
+  /// The weight of this output's loss in the graph's sum (1 by default); its tensors are
+  /// made on `device` now, so that a step allocates nothing for it.
+  void set_loss_weight(float weight, Device device);
   /// Ignores `output_gradient`: the gradient comes from the loss.
   Tensor backward(const Tensor& output_gradient, const LayerContext& context) override;
   nlohmann::json config() const override;
   Loss loss_function() const { return loss_; }
 
  private:
+  Tensor unweighted_loss(const Tensor& labels, const LayerContext& context);
+
   Loss loss_;
   Tensor dz_;
+  float weight_ = 1.0f;
+  Tensor weight_row_, weight_scalar_;  // the weight as [units] and as a scalar
 };
 
 }  // namespace gyre::nn

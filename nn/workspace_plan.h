@@ -7,19 +7,23 @@
 
 namespace gyre::nn {
 
+/// The most values a pass over a graph keeps alive at once, and so the most workspaces a
+/// liveness pool (nn/liveness_pool.h) uses: a chain needs 2, a residual block 3.
+inline constexpr int kMaxLiveValues = 16;
+
 /// The training iteration's workspaces.
 struct TrainingWorkspaces {
   const char* activations = nullptr;  // the input batch and the activations kept for backprop
   const char* working = nullptr;      // forward and backward temporaries, a cycle per layer
-  const char* gradients[2] = {};      // activation gradients, alternating between the two
-  const char* updater = nullptr;      // the optimizer's scratch
+  const char* gradients[kMaxLiveValues] = {};  // activation gradients, by liveness (A, B, ...)
+  const char* updater = nullptr;               // the optimizer's scratch
 
   static TrainingWorkspaces for_mode(WorkspaceMode mode);
 };
 
 /// The inference pass's workspaces.
 struct InferenceWorkspaces {
-  const char* activations[2] = {};  // layer outputs, alternating between the two
+  const char* activations[kMaxLiveValues] = {};  // vertex outputs, by liveness (A, B, ...)
   const char* working = nullptr;
   const char* input = nullptr;  // evaluate(): the batch, while the layers alternate
 

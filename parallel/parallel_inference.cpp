@@ -74,7 +74,7 @@ bool PendingOutput::ready() const {
 }
 
 PendingOutput ParallelInference::submit(const Tensor& features) {
-  const Shape& example = replicas_.front()->config().input;
+  const Shape& example = replicas_.front()->config().input_shape();
   bool fits = features.defined() && features.shape().rank() == example.rank() + 1 &&
               features.shape().dim(0) >= 1 && features.dtype() == DType::f32;
   for (int d = 0; fits && d < example.rank(); ++d)
@@ -167,7 +167,7 @@ void ParallelInference::run_worker(int index) {
   batch.reserve(static_cast<std::size_t>(config_.batch_limit));
   try {  // a full batch first: this thread's workspaces learn their size before any request
     nn::Network& replica = *replicas_[static_cast<std::size_t>(index)];
-    const Shape& example = replica.config().input;
+    const Shape& example = replica.config().input_shape();
     std::int64_t dims[Shape::kMaxRank] = {config_.batch_limit};
     for (int d = 0; d < example.rank(); ++d) dims[d + 1] = example.dim(d);
     const Shape shape(dims, example.rank() + 1);

@@ -1,5 +1,6 @@
 // Casts and fills on the CPU, for every dtype with a C++ element type (f16/bf16 are CUDA's).
 #include <cstdint>
+#include <cstring>
 
 #include "kernels/cpu/cpu_backend.h"
 #include "runtime/error.h"
@@ -49,6 +50,14 @@ void CpuBackend::fill(void* y, DType dtype, std::int64_t count, double value, St
     const auto element = static_cast<Element>(value);
     for (std::int64_t i = 0; i < count; ++i) out[i] = element;
   });
+}
+
+void CpuBackend::copy_rows(const void* x, std::size_t x_pitch, void* y, std::size_t y_pitch,
+                           std::size_t row_bytes, std::int64_t rows, Stream) {
+  const auto* in = static_cast<const unsigned char*>(x);
+  auto* out = static_cast<unsigned char*>(y);
+  for (std::int64_t row = 0; row < rows; ++row)
+    std::memcpy(out + row * y_pitch, in + row * x_pitch, row_bytes);
 }
 
 }  // namespace gyre::kernels

@@ -92,4 +92,13 @@ void CudaBackend::fill(void* y, DType dtype, std::int64_t count, double value, S
   GYRE_CHECK_LAUNCH();
 }
 
+// One 2-D copy on the stream (the copy engine, graph-capturable).
+void CudaBackend::copy_rows(const void* x, std::size_t x_pitch, void* y, std::size_t y_pitch,
+                            std::size_t row_bytes, std::int64_t rows, Stream stream) {
+  if (rows == 0 || row_bytes == 0) return;
+  GYRE_CUDA_CHECK(cudaMemcpy2DAsync(y, y_pitch, x, x_pitch, row_bytes,
+                                    static_cast<std::size_t>(rows), cudaMemcpyDeviceToDevice,
+                                    cuda::native(stream)));
+}
+
 }  // namespace gyre::kernels

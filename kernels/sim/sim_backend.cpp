@@ -136,6 +136,13 @@ void SimBackend::fill(void* y, DType dtype, std::int64_t count, double value, St
   launch(stream, {y}, [y, dtype, count, value] { cpu().fill(y, dtype, count, value, Stream()); });
 }
 
+void SimBackend::copy_rows(const void* x, std::size_t x_pitch, void* y, std::size_t y_pitch,
+                           std::size_t row_bytes, std::int64_t rows, Stream stream) {
+  launch(stream, {x, y}, [x, x_pitch, y, y_pitch, row_bytes, rows] {
+    cpu().copy_rows(x, x_pitch, y, y_pitch, row_bytes, rows, Stream());
+  });
+}
+
 std::size_t SimBackend::convolution_scratch_bytes(const ConvGeometry& geometry, Stream) {
   return cpu().convolution_scratch_bytes(geometry, Stream());
 }

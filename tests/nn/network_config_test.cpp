@@ -66,7 +66,7 @@ TEST_CASE("an unknown key in a layer's config is an error naming the key, layer 
   CHECK_THAT(error_of([&] { (void)NetworkConfig::from_json(json); }),
              Contains("layer 0: unknown key 'strides'"));
   NetworkConfig config = NetworkBuilder().input({4}).dense(3).output(2).build();
-  config.layers[1]["lr"] = 0.1;
+  config.vertices[1].layer["lr"] = 0.1;
   CHECK_THAT(error_of([&] { Network network(config); }), Contains("layer 1: unknown key 'lr'"));
 }
 

@@ -44,7 +44,8 @@ struct Served {
   explicit Served(ParallelInference::Builder builder, serve::ServerOptions options = {}) {
     inference = builder.build();
     options.port = 0;
-    server = std::make_unique<serve::InferenceServer>(*inference, model.config().input, options);
+    server =
+        std::make_unique<serve::InferenceServer>(*inference, model.config().input_shape(), options);
     port = server->start();
   }
   httplib::Client client() const {

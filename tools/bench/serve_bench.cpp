@@ -70,7 +70,7 @@ nlohmann::json measure(const nn::Network& model, parallel::InferenceMode mode, b
                        .max_queue_delay(std::chrono::microseconds(options.max_queue_delay_us))
                        .queue_limit(static_cast<std::size_t>(options.clients) * 2)
                        .build();
-  const std::int64_t features = model.config().input.numel();
+  const std::int64_t features = model.config().input_shape().numel();
   std::vector<float> example(static_cast<std::size_t>(features), 0.5f);
   const Tensor input = Tensor::wrap(example.data(), {1, features}, DType::f32).detach();
   std::pair<std::vector<double>, double> result;
@@ -79,7 +79,7 @@ nlohmann::json measure(const nn::Network& model, parallel::InferenceMode mode, b
     serve::ServerOptions server_options;
     server_options.port = 0;
     server_options.http_threads = options.clients + 4;
-    serve::InferenceServer server(*inference, model.config().input, server_options);
+    serve::InferenceServer server(*inference, model.config().input_shape(), server_options);
     const int port = server.start();
     std::vector<std::unique_ptr<httplib::Client>> clients;
     for (int c = 0; c < options.clients; ++c) {  // one kept-alive connection each

@@ -46,7 +46,7 @@ void serve_until_signal(const ServeOptions& options) {
           .queue_limit(options.queue_limit)
           .batch_invariant(options.batch_invariant)
           .build();
-  serve::InferenceServer server(*inference, network->config().input, options.server);
+  serve::InferenceServer server(*inference, network->config().input_shape(), options.server);
   const int port = server.start();
   std::cout << "serving " << options.model << " on http://" << options.server.host << ":" << port
             << " (" << inference->workers() << " worker(s), "

@@ -97,7 +97,7 @@ void train(const TrainOptions& options) {
   nn::LabelledData train_data = nn::load_fashion_mnist(true, options.data);
   nn::LabelledData test_data = nn::load_fashion_mnist(false, options.data);
   // A convolutional network sees each example as [1, 28, 28].
-  if (config.input.rank() == 3) {
+  if (config.input_shape().rank() == 3) {
     train_data.features =
         train_data.features.reshape({train_data.features.shape().dim(0), 1, 28, 28});
     test_data.features = test_data.features.reshape({test_data.features.shape().dim(0), 1, 28, 28});
@@ -124,7 +124,7 @@ void train(const TrainOptions& options) {
                                       config.seed, parallel ? Device::cpu() : device);
   nn::InMemoryIterator test_iterator(test_data.features, test_data.labels, 1000, false, 0, device);
   nn::Network network(config, device);
-  std::cerr << "network: " << config.layers.size() << " layers, " << network.parameter_count()
+  std::cerr << "network: " << config.vertices.size() << " vertices, " << network.parameter_count()
             << " parameters, " << device << ", workspace modes "
             << nn::name_of(config.training_mode) << "/" << nn::name_of(config.inference_mode)
             << ", batch " << options.batch << ", seed " << config.seed << "\n";
@@ -222,7 +222,7 @@ void add_eval_command(CLI::App& app) {
     const Device target = Device::parse(*device);
     std::unique_ptr<nn::Network> network = nn::load_model(*model, target);
     nn::LabelledData test = nn::load_fashion_mnist(false, *data);
-    if (network->config().input.rank() == 3)
+    if (network->config().input_shape().rank() == 3)
       test.features = test.features.reshape({test.features.shape().dim(0), 1, 28, 28});
     nn::InMemoryIterator iterator(test.features, test.labels, 1000, false, 0, target);
     nn::Evaluation evaluation(10);

@@ -34,7 +34,7 @@ struct ServerOptions {
 
 class InferenceServer {
  public:
-  /// `example` is the shape of one input example (the network's config().input).
+  /// `example` is the shape of one input example (the network's config().input_shape()).
   InferenceServer(parallel::ParallelInference& inference, Shape example, ServerOptions options);
   ~InferenceServer();
   InferenceServer(const InferenceServer&) = delete;

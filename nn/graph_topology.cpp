@@ -1,0 +1,122 @@
+#include "nn/graph_topology.h"
+
+#include <map>
+
+#include "runtime/error.h"
+
+namespace gyre::nn {
+
+GraphTopology GraphTopology::of(const NetworkConfig& config) {
+  const int inputs = static_cast<int>(config.inputs.size());
+  const int vertices = static_cast<int>(config.vertices.size());
+  GYRE_CHECK(inputs > 0 && vertices > 0, InvalidArgumentError,
+             "a network needs at least one input and one vertex, got ", inputs, " and ", vertices);
+  // Config ids: graph inputs 0..inputs-1, then vertices in config order.
+  std::map<std::string, int> ids;
+  auto name_id = [&](const std::string& name, int id, const char* what) {
+    GYRE_CHECK(!name.empty(), InvalidArgumentError, "a ", what, " needs a non-empty name");
+    GYRE_CHECK(ids.emplace(name, id).second, InvalidArgumentError, "the name '", name,
+               "' is given twice; graph inputs and vertices need distinct names");
+  };
+  for (int i = 0; i < inputs; ++i) name_id(config.inputs[i].name, i, "graph input");
+  for (int v = 0; v < vertices; ++v) name_id(config.vertices[v].name, inputs + v, "vertex");
+  std::vector<std::vector<int>> reads(vertices);  // config ids each vertex reads
+  std::vector<std::vector<int>> readers_of(inputs + vertices);
+  for (int v = 0; v < vertices; ++v) {
+    const VertexConfig& vertex = config.vertices[v];
+    GYRE_CHECK(!vertex.inputs.empty(), InvalidArgumentError, "vertex '", vertex.name,
+               "' reads no input");
+    for (const std::string& input : vertex.inputs) {
+      const auto found = ids.find(input);
+      GYRE_CHECK(found != ids.end(), InvalidArgumentError, "vertex '", vertex.name, "' reads '",
+                 input, "', which is neither a graph input nor a vertex");
+      GYRE_CHECK(found->second != inputs + v, InvalidArgumentError, "vertex '", vertex.name,
+                 "' reads itself");
+      reads[v].push_back(found->second);
+      readers_of[found->second].push_back(inputs + v);
+    }
+  }
+  GraphTopology topology;
+  const bool chain = config.sequential();
+  // Outputs: "output" layers that nothing reads, each listed once.
+  std::vector<bool> is_output(vertices, false);
+  GYRE_CHECK(!config.outputs.empty(), InvalidArgumentError, "a network needs an output vertex");
+  for (const GraphOutput& output : config.outputs) {
+    const auto found = ids.find(output.vertex);
+    GYRE_CHECK(found != ids.end() && found->second >= inputs, InvalidArgumentError, "output '",
+               output.vertex, "' is not a vertex");
+    const int v = found->second - inputs;
+    const nlohmann::json& layer = config.vertices[v].layer;
+    GYRE_CHECK(layer.is_object() && layer.value("type", "") == "output", InvalidArgumentError,
+               chain ? "the last layer" : strcat("output '", output.vertex, "'"),
+               " must be an 'output' layer (with its loss), got ", layer.dump());
+    GYRE_CHECK(readers_of[found->second].empty(), InvalidArgumentError, "output '", output.vertex,
+               "' is read by vertex '", config.vertices[readers_of[found->second][0] - inputs].name,
+               "'; an output layer ends the graph");
+    GYRE_CHECK(!is_output[v], InvalidArgumentError, "output '", output.vertex, "' is listed twice");
+    GYRE_CHECK(output.weight > 0.0f, InvalidArgumentError, "output '", output.vertex,
+               "' has loss weight ", output.weight, "; weights must be positive");
+    is_output[v] = true;
+  }
+  for (int v = 0; v < vertices; ++v) {
+    const nlohmann::json& layer = config.vertices[v].layer;
+    GYRE_CHECK(is_output[v] || !layer.is_object() || layer.value("type", "") != "output",
+               InvalidArgumentError,
+               chain ? strcat("layer ", v, " is an output layer; only the last layer may be one")
+                     : strcat("vertex '", config.vertices[v].name,
+                              "' is an output layer but not a graph output; list it in 'outputs'"));
+  }
+  // Every vertex must lead to an output (else it would get no gradient), every input be read.
+  std::vector<bool> useful(inputs + vertices, false);
+  std::vector<int> pending;
+  for (int v = 0; v < vertices; ++v)
+    if (is_output[v]) pending.push_back(inputs + v);
+  while (!pending.empty()) {
+    const int id = pending.back();
+    pending.pop_back();
+    if (useful[id]) continue;
+    useful[id] = true;
+    if (id >= inputs)
+      for (int read : reads[id - inputs]) pending.push_back(read);
+  }
+  for (int i = 0; i < inputs; ++i)
+    GYRE_CHECK(useful[i], InvalidArgumentError, "graph input '", config.inputs[i].name,
+               "' leads to no output; remove it or have a vertex read it");
+  for (int v = 0; v < vertices; ++v)
+    GYRE_CHECK(useful[inputs + v], InvalidArgumentError, "vertex '", config.vertices[v].name,
+               "' leads to no output; remove it or have a vertex on the way to an output read it");
+  // Stable topological order: repeatedly the first vertex (in config order) whose inputs exist.
+  std::vector<int> executed(inputs + vertices, -1);  // config id -> value id
+  for (int i = 0; i < inputs; ++i) executed[i] = i;
+  std::vector<bool> done(vertices, false);
+  for (int step = 0; step < vertices; ++step) {
+    int next = -1;
+    for (int v = 0; v < vertices && next < 0; ++v) {
+      if (done[v]) continue;
+      bool ready = true;
+      for (int read : reads[v]) ready = ready && executed[read] >= 0;
+      if (ready) next = v;
+    }
+    if (next < 0) {
+      std::string cycle;
+      for (int v = 0; v < vertices; ++v)
+        if (!done[v]) cycle += (cycle.empty() ? "'" : ", '") + config.vertices[v].name + "'";
+      throw InvalidArgumentError(
+          strcat("the vertices ", cycle, " read each other in a cycle; a network is acyclic"));
+    }
+    done[next] = true;
+    executed[inputs + next] = inputs + step;
+    topology.order.push_back(next);
+    std::vector<int> values;
+    for (int read : reads[next]) values.push_back(executed[read]);
+    topology.vertex_inputs.push_back(std::move(values));
+  }
+  topology.readers.assign(inputs + vertices, 0);
+  for (const std::vector<int>& values : topology.vertex_inputs)
+    for (int value : values) ++topology.readers[value];
+  for (const GraphOutput& output : config.outputs)
+    topology.outputs.push_back(executed[ids[output.vertex]] - inputs);
+  return topology;
+}
+
+}  // namespace gyre::nn

@@ -66,25 +66,6 @@ GraphTopology GraphTopology::of(const NetworkConfig& config) {
                      : strcat("vertex '", config.vertices[v].name,
                               "' is an output layer but not a graph output; list it in 'outputs'"));
   }
-  // Every vertex must lead to an output (else it would get no gradient), every input be read.
-  std::vector<bool> useful(inputs + vertices, false);
-  std::vector<int> pending;
-  for (int v = 0; v < vertices; ++v)
-    if (is_output[v]) pending.push_back(inputs + v);
-  while (!pending.empty()) {
-    const int id = pending.back();
-    pending.pop_back();
-    if (useful[id]) continue;
-    useful[id] = true;
-    if (id >= inputs)
-      for (int read : reads[id - inputs]) pending.push_back(read);
-  }
-  for (int i = 0; i < inputs; ++i)
-    GYRE_CHECK(useful[i], InvalidArgumentError, "graph input '", config.inputs[i].name,
-               "' leads to no output; remove it or have a vertex read it");
-  for (int v = 0; v < vertices; ++v)
-    GYRE_CHECK(useful[inputs + v], InvalidArgumentError, "vertex '", config.vertices[v].name,
-               "' leads to no output; remove it or have a vertex on the way to an output read it");
   // Stable topological order: repeatedly the first vertex (in config order) whose inputs exist.
   std::vector<int> executed(inputs + vertices, -1);  // config id -> value id
   for (int i = 0; i < inputs; ++i) executed[i] = i;
@@ -111,6 +92,25 @@ GraphTopology GraphTopology::of(const NetworkConfig& config) {
     for (int read : reads[next]) values.push_back(executed[read]);
     topology.vertex_inputs.push_back(std::move(values));
   }
+  // Every vertex must lead to an output (else it would get no gradient), every input be read.
+  std::vector<bool> useful(inputs + vertices, false);
+  std::vector<int> pending;
+  for (int v = 0; v < vertices; ++v)
+    if (is_output[v]) pending.push_back(inputs + v);
+  while (!pending.empty()) {
+    const int id = pending.back();
+    pending.pop_back();
+    if (useful[id]) continue;
+    useful[id] = true;
+    if (id >= inputs)
+      for (int read : reads[id - inputs]) pending.push_back(read);
+  }
+  for (int i = 0; i < inputs; ++i)
+    GYRE_CHECK(useful[i], InvalidArgumentError, "graph input '", config.inputs[i].name,
+               "' leads to no output; remove it or have a vertex read it");
+  for (int v = 0; v < vertices; ++v)
+    GYRE_CHECK(useful[inputs + v], InvalidArgumentError, "vertex '", config.vertices[v].name,
+               "' leads to no output; remove it or have a vertex on the way to an output read it");
   topology.readers.assign(inputs + vertices, 0);
   for (const std::vector<int>& values : topology.vertex_inputs)
     for (int value : values) ++topology.readers[value];

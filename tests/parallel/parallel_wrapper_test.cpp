@@ -28,6 +28,19 @@ NetworkConfig sgd_network() {
   return NetworkBuilder().input({6}).dense(5, "tanh").output(3).updater(sgd).seed(9).build();
 }
 
+// A residual block: x + tanh(W x + b), then the output layer.
+NetworkConfig sgd_graph() {
+  NetworkConfig config = sgd_network();
+  return NetworkBuilder()
+      .graph_input("x", {6})
+      .vertex("h", {{"type", "dense"}, {"units", 6}, {"activation", "tanh"}}, {"x"})
+      .vertex("r", {{"type", "add"}}, {"x", "h"})
+      .vertex("out", {{"type", "output"}, {"units", 3}}, {"r"})
+      .updater(config.updater)
+      .seed(9)
+      .build();
+}
+
 struct Data {
   Tensor features = testing::random_tensor({40, 6}, 11);
   Tensor labels = Tensor::empty_detached({40, 3});
@@ -84,6 +97,24 @@ TEST_CASE(
     CHECK(statistics.rounds == 2 * ((10 + workers - 1) / workers));
     CHECK(statistics.averagings == statistics.rounds);
   }
+}
+
+TEST_CASE("two workers train a residual graph as one network on the concatenated batch",
+          "[parallel][threads][graph]") {
+  const Data data;
+  Network reference(sgd_graph());
+  InMemoryIterator concatenated(data.features, data.labels, 8, false, 0);
+  const std::vector<double> initial = testing::values_of(reference.parameters());
+  reference.fit(concatenated, 2);
+  CHECK(testing::values_of(reference.parameters()) != initial);
+
+  Network model(sgd_graph());
+  InMemoryIterator batches(data.features, data.labels, 4, false, 0);
+  auto wrapper = ParallelWrapper::Builder(model).workers(2).averaging_frequency(1).build();
+  wrapper->fit(batches, 2);
+  testing::require_close(model.parameters(), testing::values_of(reference.parameters()), 1e-5,
+                         1e-6);
+  CHECK(wrapper->replica(1).config().to_json() == model.config().to_json());
 }
 
 TEST_CASE("averaging every k rounds, and once more at the end of fit()", "[parallel][threads]") {

@@ -191,6 +191,19 @@ TEST_CASE("device optimizers, casts and fills equal the CPU's", "[device][kernel
   }
 }
 
+TEST_CASE("device copy_axis_range (merge and subset) equals the CPU's", "[device][kernels]") {
+  same_on_both(
+      {random_tensor({4, 3, 5}, 41), random_tensor({4, 7, 5}, 42)},
+      [](const std::vector<Tensor>& in) {
+        Tensor merged = copy_to(in[1], in[1].device());
+        copy_axis_range(in[0], 1, 0, merged, 2, 3);
+        Tensor part = Tensor::empty_detached({4, 2, 5}, DType::f32, in[0].device());
+        copy_axis_range(in[1], 1, 4, part, 0, 2);
+        return std::vector<Tensor>{merged, part};
+      },
+      0.0, 0.0);
+}
+
 TEST_CASE("device convolution, pooling and batch norm equal the CPU's", "[device][kernels]") {
   const Conv2dOptions conv{2, 1, 1, 2};
   same_on_both(

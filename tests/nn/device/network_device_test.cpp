@@ -56,6 +56,56 @@ TEST_CASE("a network trains on the device to the parameters it reaches on the CP
   CHECK(device_allocations() == before);
 }
 
+TEST_CASE("a graph of two inputs and two outputs trains on the device as on the CPU",
+          "[device][nn][graph]") {
+  const Device device = testing::test_device();
+  auto layer = [](const char* type, std::int64_t units) {
+    return nlohmann::json{{"type", type}, {"units", units}};
+  };
+  const NetworkConfig config =
+      NetworkBuilder()
+          .graph_input("a", {1, 6, 6})
+          .graph_input("b", {5})
+          .vertex("conv", {{"type", "conv2d"}, {"channels", 2}, {"kernel", 3}}, {"a"})
+          .vertex("flat", {{"type", "flatten"}}, {"conv"})
+          .vertex("fb", layer("dense", 32), {"b"})
+          .vertex("sum", {{"type", "add"}}, {"flat", "fb"})
+          .vertex("cat", {{"type", "merge"}}, {"sum", "b"})
+          .vertex("part", {{"type", "subset"}, {"from", 3}, {"to", 30}}, {"cat"})
+          .vertex("out1", layer("output", 3), {"part"})
+          .vertex("out2", layer("output", 2), {"cat"})
+          .graph_outputs({{"out1", 1.0f}, {"out2", 0.5f}})
+          .seed(6)
+          .build();
+  auto batch_on = [](Device on, std::uint32_t seed) {
+    MultiDataSet batch;
+    batch.features = {testing::random_tensor({8, 1, 6, 6}, seed, 0.0f, 1.0f, on),
+                      testing::random_tensor({8, 5}, seed + 1, 0.0f, 1.0f, on)};
+    Tensor one_hot3 = Tensor::empty_detached({8, 3}), one_hot2 = Tensor::empty_detached({8, 2});
+    for (int r = 0; r < 8; ++r) {
+      for (int c = 0; c < 3; ++c)
+        one_hot3.data<float>()[r * 3 + c] = (r + static_cast<int>(seed)) % 3 == c;
+      for (int c = 0; c < 2; ++c)
+        one_hot2.data<float>()[r * 2 + c] = (r + static_cast<int>(seed)) % 2 == c;
+    }
+    batch.labels = {kernels::copy_to(one_hot3, on), kernels::copy_to(one_hot2, on)};
+    return batch;
+  };
+  Network cpu(config), accelerated(config, device);
+  for (std::uint32_t i = 0; i < 5; ++i) {
+    cpu.fit(batch_on(Device::cpu(), i));
+    accelerated.fit(batch_on(device, i));
+  }
+  CHECK(testing::values_of(cpu.parameters()) != testing::values_of(Network(config).parameters()));
+  testing::require_close(testing::on_host(accelerated.parameters()),
+                         testing::values_of(cpu.parameters()), 1e-3, 1e-4);
+  const std::vector<Tensor> expected = cpu.output(batch_on(Device::cpu(), 9).features);
+  const std::vector<Tensor> actual = accelerated.output(batch_on(device, 9).features);
+  for (int o = 0; o < 2; ++o)
+    testing::require_close(testing::on_host(actual[o]), testing::values_of(expected[o]), 1e-3,
+                           1e-4);
+}
+
 TEST_CASE("clone_to moves a network to the device with its parameters and state",
           "[device][nn][clone]") {
   const Device device = testing::test_device(1 % testing::test_device_count());

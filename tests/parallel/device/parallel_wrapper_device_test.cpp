@@ -22,8 +22,20 @@ TEST_CASE("device workers train as one CPU network on the concatenated batch",
   UpdaterConfig sgd;
   sgd.type = "sgd";
   sgd.learning_rate = 0.1f;
-  const NetworkConfig config =
+  const NetworkConfig chain =
       NetworkBuilder().input({6}).dense(5, "tanh").output(3).updater(sgd).seed(9).build();
+  // A residual graph: x + tanh(W x + b), then the output layer.
+  const NetworkConfig graph =
+      NetworkBuilder()
+          .graph_input("x", {6})
+          .vertex("h", {{"type", "dense"}, {"units", 6}, {"activation", "tanh"}}, {"x"})
+          .vertex("r", {{"type", "add"}}, {"x", "h"})
+          .vertex("out", {{"type", "output"}, {"units", 3}}, {"r"})
+          .updater(sgd)
+          .seed(9)
+          .build();
+  const NetworkConfig config = GENERATE_COPY(chain, graph);
+  INFO((config.sequential() ? "sequential" : "residual graph"));
   const Tensor features = testing::random_tensor({40, 6}, 11);
   Tensor labels = Tensor::empty_detached({40, 3}, DType::f32, Device::cpu());
   for (int r = 0; r < 40; ++r) {

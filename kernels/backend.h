@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "kernels/kernel_types.h"
+#include "kernels/recurrent_math.h"
 #include "runtime/device.h"
 #include "runtime/dtype.h"
 #include "runtime/stream.h"
@@ -122,6 +123,10 @@ class Backend {
   /// apart): a slice along an axis, or one part of a concatenation.
   virtual void copy_rows(const void* x, std::size_t x_pitch, void* y, std::size_t y_pitch,
                          std::size_t row_bytes, std::int64_t rows, Stream stream) = 0;
+
+  /// One LSTM step (kernels/recurrent_math.h): forward, and its backward.
+  virtual void lstm_cell_forward(const LstmCellArgs& args, Stream stream) = 0;
+  virtual void lstm_cell_backward(const LstmCellArgs& args, Stream stream) = 0;
 
   /// Convolution forward, backward-data and backward-filter. `scratch` (of
   /// convolution_scratch_bytes()) is taken from the caller's workspace.

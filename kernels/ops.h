@@ -123,6 +123,22 @@ void fill(const Tensor& tensor, double value);
 /// dimension): concatenation and slicing along an axis are made of it.
 void copy_axis_range(const Tensor& x, int axis, std::int64_t x_begin, const Tensor& y,
                      std::int64_t y_begin, std::int64_t count);
+/// y[b, a, y_begin + c] = x[a, b, x_begin + c] for c < count: x [A, B, Cx] into y [B, A, Cy]
+/// (contiguous, same dtype and device): batch-major sequences to time-major and back.
+void transpose_01(const Tensor& x, std::int64_t x_begin, const Tensor& y, std::int64_t y_begin,
+                  std::int64_t count);
+// ---- recurrent cells ---------------------------------------------------------------------
+/// One LSTM step (gate order i, f, g, o): gates [N, 4H] hold the pre-activations and get
+/// their activations (which the backward step reads); c_prev [N, H] (undefined: zeros);
+/// writes c and h [N, H]. `mask` [N, T] (undefined: none) zeroes c and h of the rows whose
+/// column `step` is 0 (padding).
+void lstm_cell_forward(const Tensor& gates, const Tensor& c_prev, const Tensor& c, const Tensor& h,
+                       const Tensor& mask, std::int64_t step);
+/// Its backward: dh [N, H] is the step's whole output gradient, dc [N, H] comes in from the
+/// next step and leaves for the previous one; writes dz [N, 4H], the pre-activations' gradient.
+void lstm_cell_backward(const Tensor& gates, const Tensor& c_prev, const Tensor& c,
+                        const Tensor& dh, const Tensor& dc, const Tensor& dz, const Tensor& mask,
+                        std::int64_t step);
 
 // ---- convolution, pooling, normalization (NCHW) -----------------------------------------
 

@@ -71,4 +71,41 @@ void copy_axis_range(const Tensor& x, int axis, std::int64_t x_begin, const Tens
                  checks::stream(x.device()));
 }
 
+void transpose_01(const Tensor& x, std::int64_t x_begin, const Tensor& y, std::int64_t y_begin,
+                  std::int64_t count) {
+  GYRE_CHECK(x.defined() && y.defined() && x.is_contiguous() && y.is_contiguous() &&
+                 x.shape().rank() == 3 && y.shape().rank() == 3 && x.dtype() == y.dtype() &&
+                 x.device() == y.device(),
+             InvalidArgumentError, "transpose_01: x ", x.description(), " and y ", y.description(),
+             " must be contiguous [A, B, C] and [B, A, C'] of one dtype and device");
+  const std::int64_t a_size = x.shape().dim(0), b_size = x.shape().dim(1);
+  const std::int64_t x_channels = x.shape().dim(2), y_channels = y.shape().dim(2);
+  GYRE_CHECK(y.shape().dim(0) == b_size && y.shape().dim(1) == a_size && count >= 0 &&
+                 x_begin >= 0 && y_begin >= 0 && x_begin + count <= x_channels &&
+                 y_begin + count <= y_channels,
+             InvalidArgumentError, "transpose_01: channels [", x_begin, ", ", x_begin + count,
+             ") of x ", x.description(), " into [", y_begin, ", ", y_begin + count, ") of y ",
+             y.description(), " do not fit");
+  x.validate();
+  y.validate();
+  const std::size_t element = x.element_size();
+  const auto* in = static_cast<const unsigned char*>(x.unchecked_data());
+  auto* out = static_cast<unsigned char*>(y.unchecked_data());
+  Backend& backend = checks::backend(x.device());
+  const Stream stream = checks::stream(x.device());
+  const std::size_t row = static_cast<std::size_t>(count) * element;
+  // One strided copy per index of the shorter leading axis.
+  if (a_size <= b_size) {
+    for (std::int64_t a = 0; a < a_size; ++a)
+      backend.copy_rows(in + ((a * b_size) * x_channels + x_begin) * element, x_channels * element,
+                        out + (a * y_channels + y_begin) * element, a_size * y_channels * element,
+                        row, b_size, stream);
+  } else {
+    for (std::int64_t b = 0; b < b_size; ++b)
+      backend.copy_rows(in + (b * x_channels + x_begin) * element, b_size * x_channels * element,
+                        out + ((b * a_size) * y_channels + y_begin) * element, y_channels * element,
+                        row, a_size, stream);
+  }
+}
+
 }  // namespace gyre::kernels

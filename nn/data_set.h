@@ -7,14 +7,20 @@
 
 namespace gyre::nn {
 
-/// A batch: features [N, ...] and labels [N, classes] (one-hot or targets), both f32.
+/// A batch: features [N, ...] and labels [N, classes] (one-hot or targets), both f32. A time
+/// series' features are [N, T, C]; its optional features mask [N, T] holds 1 for a present
+/// step and 0 for padding (each example's present steps first).
 struct DataSet {
   Tensor features;
   Tensor labels;
+  Tensor features_mask = {};  // undefined: every step present
 
   std::int64_t examples() const { return features.defined() ? features.shape().dim(0) : 0; }
-  /// Copies both out of any workspace cycle (reference-counted, detached).
-  DataSet detach() const { return {features.detach(), labels.detach()}; }
+  /// Copies them out of any workspace cycle (reference-counted, detached).
+  DataSet detach() const {
+    return {features.detach(), labels.detach(),
+            features_mask.defined() ? features_mask.detach() : Tensor()};
+  }
 };
 
 /// A batch for a graph of several inputs or outputs (DL4J's MultiDataSet): one features
@@ -23,6 +29,8 @@ struct DataSet {
 struct MultiDataSet {
   std::vector<Tensor> features;
   std::vector<Tensor> labels;
+  /// Empty, or one per input (undefined: that input has no mask).
+  std::vector<Tensor> features_masks;
 
   std::int64_t examples() const {
     return features.empty() || !features[0].defined() ? 0 : features[0].shape().dim(0);
@@ -31,6 +39,8 @@ struct MultiDataSet {
     MultiDataSet copy;
     for (const Tensor& tensor : features) copy.features.push_back(tensor.detach());
     for (const Tensor& tensor : labels) copy.labels.push_back(tensor.detach());
+    for (const Tensor& tensor : features_masks)
+      copy.features_masks.push_back(tensor.defined() ? tensor.detach() : Tensor());
     return copy;
   }
 };

@@ -1,10 +1,59 @@
 #include "nn/graph_topology.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "runtime/error.h"
 
 namespace gyre::nn {
+namespace {
+
+// The layer's "type", or "" when it has none a reader could use (the registry says why).
+std::string type_of(const nlohmann::json& layer) {
+  return layer.is_object() && layer.contains("type") && layer["type"].is_string()
+             ? layer["type"].get<std::string>()
+             : std::string();
+}
+
+}  // namespace
+
+int GraphTopology::peak_slots(bool backward) const {
+  const int vertices = static_cast<int>(order.size());
+  std::vector<int> remaining = readers, slot_of(readers.size(), -1), held;
+  std::vector<bool> is_output(order.size(), false);
+  for (int k : outputs) is_output[k] = true;
+  int live = 0, peak = 0;
+  auto release = [&](int value) {
+    if (--remaining[value] > 0 || slot_of[value] < 0) return;
+    if (--held[slot_of[value]] == 0) --live;
+    slot_of[value] = -1;
+  };
+  for (int step = 0; step < vertices; ++step) {
+    const int k = backward ? vertices - 1 - step : step;
+    const int slot = static_cast<int>(held.size());
+    held.push_back(0);
+    peak = std::max(peak, ++live);
+    if (backward) {
+      for (int input : vertex_inputs[k]) {
+        if (is_input(input)) continue;
+        if (slot_of[input] >= 0 && --held[slot_of[input]] == 0) --live;  // summed into `slot`
+        slot_of[input] = slot;
+        remaining[input] = 1;
+        ++held[slot];
+      }
+      if (!is_output[k]) release(value_of(k));
+    } else {
+      const int value = value_of(k);
+      slot_of[value] = slot;
+      remaining[value] = readers[value] + (is_output[k] ? 1 : 0);
+      ++held[slot];
+      for (int input : vertex_inputs[k]) release(input);
+    }
+    if (held[slot] == 0) --live;
+  }
+  return peak;
+}
 
 GraphTopology GraphTopology::of(const NetworkConfig& config) {
   const int inputs = static_cast<int>(config.inputs.size());
@@ -47,21 +96,21 @@ GraphTopology GraphTopology::of(const NetworkConfig& config) {
                output.vertex, "' is not a vertex");
     const int v = found->second - inputs;
     const nlohmann::json& layer = config.vertices[v].layer;
-    GYRE_CHECK(layer.is_object() && layer.value("type", "") == "output", InvalidArgumentError,
+    GYRE_CHECK(type_of(layer) == "output", InvalidArgumentError,
                chain ? "the last layer" : strcat("output '", output.vertex, "'"),
                " must be an 'output' layer (with its loss), got ", layer.dump());
     GYRE_CHECK(readers_of[found->second].empty(), InvalidArgumentError, "output '", output.vertex,
                "' is read by vertex '", config.vertices[readers_of[found->second][0] - inputs].name,
                "'; an output layer ends the graph");
     GYRE_CHECK(!is_output[v], InvalidArgumentError, "output '", output.vertex, "' is listed twice");
-    GYRE_CHECK(output.weight > 0.0f, InvalidArgumentError, "output '", output.vertex,
-               "' has loss weight ", output.weight, "; weights must be positive");
+    GYRE_CHECK(output.weight > 0.0f && std::isfinite(output.weight), InvalidArgumentError,
+               "output '", output.vertex, "' has loss weight ", output.weight,
+               "; weights must be positive and finite");
     is_output[v] = true;
   }
   for (int v = 0; v < vertices; ++v) {
     const nlohmann::json& layer = config.vertices[v].layer;
-    GYRE_CHECK(is_output[v] || !layer.is_object() || layer.value("type", "") != "output",
-               InvalidArgumentError,
+    GYRE_CHECK(is_output[v] || type_of(layer) != "output", InvalidArgumentError,
                chain ? strcat("layer ", v, " is an output layer; only the last layer may be one")
                      : strcat("vertex '", config.vertices[v].name,
                               "' is an output layer but not a graph output; list it in 'outputs'"));

@@ -20,6 +20,12 @@ struct GraphTopology {
   /// Whether value `value` is a graph input.
   bool is_input(int value) const { return value < input_count(); }
 
+  /// The most liveness-pool slots a pass holds at once (nn/liveness_pool.h), counting every
+  /// value in a slot of its own (a view shares its source's, so this is an upper bound):
+  /// inference keeps each vertex's output until its last reader ran; backward keeps each
+  /// gradient, in the slot of the vertex that gave it, until its vertex ran.
+  int peak_slots(bool backward) const;
+
   /// Orders the graph stably (a vertex runs as soon as its inputs exist; among those ready,
   /// the first in the config), so a sequential config keeps its order. Throws
   /// InvalidArgumentError for duplicate or unknown names, cycles, vertices that lead to no

@@ -56,6 +56,9 @@ class Layer {
   virtual nlohmann::json config() const = 0;
 
   // ---- as a vertex of a graph: the network always calls these ----
+  /// The feature mask ([N, T], for time series) of this layer's output, given its input's
+  /// (undefined: none). Most layers keep it; one that ends the time axis drops it.
+  virtual Tensor output_mask(const Tensor& input_mask) const { return input_mask; }
   /// Inputs the layer takes: 1 for an ordinary layer, 0 for "one or more" (add, merge...).
   virtual int arity() const { return 1; }
   /// configure() over the example shapes of every input.

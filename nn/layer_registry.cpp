@@ -44,6 +44,13 @@ std::string LayerSettings::text(const char* key, const std::string& fallback) co
   return json_[key].get<std::string>();
 }
 
+bool LayerSettings::flag(const char* key, bool fallback) const {
+  if (!json_.contains(key)) return fallback;
+  GYRE_CHECK(json_[key].is_boolean(), InvalidArgumentError, "layer ", index_, ": '", key,
+             "' must be true or false, got ", json_[key].dump());
+  return json_[key].get<bool>();
+}
+
 Shape LayerSettings::shape(const char* key) const {
   const bool valid = json_.contains(key) && json_[key].is_array() && !json_[key].empty() &&
                      json_[key].size() < static_cast<std::size_t>(Shape::kMaxRank);
@@ -68,6 +75,7 @@ LayerRegistry& LayerRegistry::instance() {
     register_convolution_layers(builtin);
     register_simple_layers(builtin);
     register_vertices(builtin);
+    register_recurrent_layers(builtin);
     return builtin;
   }();
   return registry;

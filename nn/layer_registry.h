@@ -24,6 +24,7 @@ class LayerSettings {
   std::int64_t integer(const char* key, std::int64_t fallback, bool required = false) const;
   float real(const char* key, float fallback) const;
   std::string text(const char* key, const std::string& fallback) const;
+  bool flag(const char* key, bool fallback) const;
   /// A required array of positive integers (an example shape).
   Shape shape(const char* key) const;
   std::string type() const { return json_["type"].get<std::string>(); }
@@ -70,5 +71,6 @@ void register_output_layer(LayerRegistry& registry);        // output_layer.cpp
 void register_convolution_layers(LayerRegistry& registry);  // convolution_layers.cpp
 void register_simple_layers(LayerRegistry& registry);       // simple_layers.cpp
 void register_vertices(LayerRegistry& registry);            // vertices.cpp
+void register_recurrent_layers(LayerRegistry& registry);    // recurrent_layers.cpp
 
 }  // namespace gyre::nn

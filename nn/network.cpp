@@ -51,6 +51,13 @@ Network::Network(const NetworkConfig& config, Device device)
     state_offsets.push_back(state_total);
     state_total += layers_.back()->state_count();
   }
+  for (const bool backward : {false, true}) {
+    const int peak = topology_.peak_slots(backward);
+    GYRE_CHECK(peak <= kMaxLiveValues, InvalidArgumentError, "this graph keeps up to ", peak,
+               " values alive at once in ", backward ? "backward" : "inference",
+               "; Gyre's networks hold at most ", kMaxLiveValues,
+               " (nn/workspace_plan.h): read fewer branches at once");
+  }
   is_output_.assign(layers_.size(), 0);
   for (std::size_t o = 0; o < topology_.outputs.size(); ++o) {
     const int k = topology_.outputs[o];
@@ -61,6 +68,7 @@ Network::Network(const NetworkConfig& config, Device device)
     is_output_[k] = 1;
   }
   activations_.resize(shapes.size());
+  masks_.resize(shapes.size());
   gathered_.reserve(widest);
   input_gradients_.reserve(widest);
   outputs_.reserve(output_layers_.size());
@@ -205,14 +213,18 @@ void Network::forward_for_training(const BatchView& batch, LayerContext& context
   context.output_id = ids.activations;
   context.working_id = ids.working;
   for (std::size_t i = 0; i < batch.feature_count; ++i) activations_[i] = batch.features[i];
+  set_input_masks(batch.masks);
   for (std::size_t k = 0; k < layers_.size(); ++k) {
     gathered_.clear();
     for (int value : topology_.vertex_inputs[k]) gathered_.push_back(activations_[value]);
     WorkspaceScope layer_scope = open_network_scope(manager, ids.working);  // SEPARATE: a cycle
     context.layer_index = static_cast<int>(k);
-    activations_[topology_.value_of(static_cast<int>(k))] =
-        layers_[k]->forward_inputs(gathered_, context);
+    context.mask = mask_for(k);
+    const int value = topology_.value_of(static_cast<int>(k));
+    activations_[value] = layers_[k]->forward_inputs(gathered_, context);
+    masks_[value] = layers_[k]->output_mask(context.mask != nullptr ? *context.mask : Tensor());
   }
+  context.mask = nullptr;
   gathered_.clear();
   WorkspaceScope loss_scope = open_network_scope(manager, ids.working);
   for (std::size_t o = 0; o < output_layers_.size(); ++o) {
@@ -232,6 +244,7 @@ void Network::forward_for_training(const BatchView& batch, LayerContext& context
 void Network::backward(LayerContext& context, const TrainingWorkspaces& ids) {
   WorkspaceManager& manager = *context.manager;
   for (Tensor& activation : activations_) activation = Tensor();  // the layers keep their own
+  for (Tensor& mask : masks_) mask = Tensor();
   const LivenessPool::Pass pass =
       pool_.begin(manager, ids.gradients, static_cast<int>(activations_.size()));
   for (std::size_t step = 0; step < layers_.size(); ++step) {
@@ -269,6 +282,31 @@ void Network::backward(LayerContext& context, const TrainingWorkspaces& ids) {
   }
 }
 
+// Features must be [N, example...] as the config says; a time series ([T, C] examples) may
+// have any number of steps. (add and multiply would otherwise broadcast a wrong shape.)
+void Network::check_example_shape(const Tensor& features, std::size_t input,
+                                  const char* what) const {
+  const Shape& example = config_.inputs[input].shape;
+  bool matches = features.shape().rank() == example.rank() + 1;
+  for (int d = 0; matches && d < example.rank(); ++d)
+    matches = features.shape().dim(d + 1) == example.dim(d) || (example.rank() == 2 && d == 0);
+  GYRE_CHECK(matches, InvalidArgumentError, what, ": features of '", config_.inputs[input].name,
+             "' ", features.description(), " do not hold examples of ", example,
+             (example.rank() == 2 ? " (any number of steps)" : ""), "; reshape them to [N, ",
+             example, "]");
+}
+
+void Network::set_input_masks(const Tensor* masks) {
+  for (int i = 0; i < topology_.input_count(); ++i)
+    masks_[i] = masks != nullptr ? masks[i] : Tensor();
+}
+
+const Tensor* Network::mask_for(std::size_t k) const {
+  for (int value : topology_.vertex_inputs[k])
+    if (masks_[value].defined()) return &masks_[value];
+  return nullptr;
+}
+
 void Network::check_batch(const BatchView& batch, const char* what) const {
   GYRE_CHECK(
       batch.feature_count == config_.inputs.size() && batch.label_count == config_.outputs.size(),
@@ -284,10 +322,26 @@ void Network::check_batch(const BatchView& batch, const char* what) const {
     GYRE_CHECK(tensor.device() == device_, DeviceError, what, ": the batch's ", kind, " of '", name,
                "' (", tensor.description(), ") are not on the network's device ", device_);
   };
-  for (std::size_t i = 0; i < batch.feature_count; ++i)
+  for (std::size_t i = 0; i < batch.feature_count; ++i) {
     check(batch.features[i], "features", config_.inputs[i].name);
+    check_example_shape(batch.features[i], i, what);
+  }
   for (std::size_t o = 0; o < batch.label_count; ++o)
     check(batch.labels[o], "labels", config_.outputs[o].vertex);
+  GYRE_CHECK(batch.masks == nullptr || batch.mask_count == batch.feature_count,
+             InvalidArgumentError, what, ": the batch has ", batch.mask_count,
+             " features masks for ", batch.feature_count, " inputs; give none or one per input");
+  for (std::size_t i = 0; batch.masks != nullptr && i < batch.feature_count; ++i) {
+    const Tensor& mask = batch.masks[i];
+    if (!mask.defined()) continue;
+    GYRE_CHECK(mask.shape().rank() == 2 && mask.shape().dim(0) == examples &&
+                   batch.features[i].shape().rank() >= 2 &&
+                   mask.shape().dim(1) == batch.features[i].shape().dim(1),
+               InvalidArgumentError, what, ": the features mask of '", config_.inputs[i].name, "' ",
+               mask.description(), " must be [N, T] for features ",
+               batch.features[i].description());
+    check(mask, "features mask", config_.inputs[i].name);
+  }
 }
 
 std::unique_ptr<Network> Network::clone_to(Device device) const {
@@ -333,6 +387,8 @@ std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* so
         open_network_scope(WorkspaceManager::for_device(device_), workspaces_.training.activations);
     const DataSet batch = source != nullptr ? source->next() : given;
     check_batch(view_of(batch), "fit");
+    // A masked time series is not staged: its step runs eagerly (docs/design/recurrent.md).
+    if (batch.features_mask.defined()) return training_step(batch, nullptr, true);
     staged = training_graph_.stage(batch);
   }
   StepSignature signature;

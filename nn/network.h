@@ -135,11 +135,26 @@ class Network {
     std::size_t feature_count;
     const Tensor* labels;
     std::size_t label_count;
+    const Tensor* masks;  // one per input, or null: none
+    std::size_t mask_count;
   };
-  static BatchView view_of(const DataSet& batch) { return {&batch.features, 1, &batch.labels, 1}; }
-  static BatchView view_of(const MultiDataSet& batch) {
-    return {batch.features.data(), batch.features.size(), batch.labels.data(), batch.labels.size()};
+  static BatchView view_of(const DataSet& batch) {
+    return {&batch.features, 1, &batch.labels, 1, &batch.features_mask, 1};
   }
+  static BatchView view_of(const MultiDataSet& batch) {
+    return {batch.features.data(),
+            batch.features.size(),
+            batch.labels.data(),
+            batch.labels.size(),
+            batch.features_masks.empty() ? nullptr : batch.features_masks.data(),
+            batch.features_masks.size()};
+  }
+  /// Throws unless `features` are [N, example] for graph input `input`.
+  void check_example_shape(const Tensor& features, std::size_t input, const char* what) const;
+  /// Sets the masks of the graph inputs (`masks`: one per input, or null) in masks_.
+  void set_input_masks(const Tensor* masks);
+  /// The mask vertex k reads (its first input's that has one; null: none).
+  const Tensor* mask_for(std::size_t k) const;
 
   void train_iteration(const DataSet& batch, DataSetIterator* source, bool update = true,
                        const MultiDataSet* multi = nullptr);
@@ -160,7 +175,7 @@ class Network {
   /// Forward pass for inference over one tensor per input; calls `use(outputs)` (every
   /// graph output, in order) while they are valid.
   template <typename Use>
-  void infer(const Tensor* features, Use use);
+  void infer(const Tensor* features, const Tensor* masks, Use use);
   Tensor output_eager(const Tensor& features);
   /// The inference step as a CUDA graph, as the inference plan says.
   Tensor output_with_graph(const Tensor& features);
@@ -175,6 +190,7 @@ class Network {
   std::vector<char> is_output_;                 // per executed vertex
   // A pass's tables, sized once: a steady-state step allocates nothing.
   std::vector<Tensor> activations_;  // training: every value of the forward pass
+  std::vector<Tensor> masks_;        // every value's feature mask (undefined: none)
   std::vector<Tensor> gathered_;     // the inputs of the vertex running
   std::vector<Tensor> input_gradients_;
   std::vector<Tensor> outputs_;  // inference: the graph's outputs

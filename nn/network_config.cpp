@@ -1,5 +1,6 @@
 #include "nn/network_config.h"
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -122,8 +123,9 @@ void read_graph(const nlohmann::json& json, NetworkConfig& config) {
                output.dump());
     GraphOutput entry{text_field(output, "vertex", "an output"), 1.0f};
     if (output.contains("weight")) {
-      GYRE_CHECK(output["weight"].is_number(), InvalidArgumentError, "output '", entry.vertex,
-                 "': 'weight' must be a number, got ", output["weight"].dump());
+      GYRE_CHECK(output["weight"].is_number() && std::abs(output["weight"].get<double>()) < 1e30,
+                 InvalidArgumentError, "output '", entry.vertex,
+                 "': 'weight' must be a finite number, got ", output["weight"].dump());
       entry.weight = output["weight"].get<float>();
     }
     for (const auto& item : output.items())
@@ -137,7 +139,7 @@ void read_graph(const nlohmann::json& json, NetworkConfig& config) {
 }  // namespace
 
 bool NetworkConfig::sequential() const {
-  if (inputs.size() != 1 || inputs[0].name != "input" || outputs.size() != 1 ||
+  if (vertices.empty() || inputs.size() != 1 || inputs[0].name != "input" || outputs.size() != 1 ||
       outputs[0].vertex != vertices.back().name || outputs[0].weight != 1.0f)
     return false;
   for (std::size_t i = 0; i < vertices.size(); ++i) {
@@ -173,6 +175,8 @@ nlohmann::json NetworkConfig::to_json() const {
   for (const GraphInput& input : inputs)
     graph_inputs.push_back({{"name", input.name}, {"shape", dims_of(input.shape)}});
   for (const VertexConfig& vertex : vertices) {
+    GYRE_CHECK(vertex.layer.is_object(), InvalidArgumentError, "vertex '", vertex.name,
+               "': its layer must be a JSON object {\"type\": ...}, got ", vertex.layer.dump());
     nlohmann::json item = vertex.layer;
     item["name"] = vertex.name;
     item["inputs"] = vertex.inputs;

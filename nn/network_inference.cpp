@@ -12,7 +12,7 @@ namespace gyre::nn {
 // SEPARATE, layer outputs alternate between two workspaces, so at most two layers'
 // activations exist at once; SINGLE: one workspace; NONE: detached.
 template <typename Use>
-void Network::infer(const Tensor* features, Use use) {
+void Network::infer(const Tensor* features, const Tensor* masks, Use use) {
   const kernels::BatchInvariantScope invariant(batch_invariant_);
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
   LayerContext context;
@@ -25,6 +25,7 @@ void Network::infer(const Tensor* features, Use use) {
   const int inputs = topology_.input_count();
   for (int i = 0; i < inputs; ++i)
     pool_.place(i, features[i], -1, topology_.readers[i], nullptr, 0);
+  set_input_masks(masks);
   for (std::size_t k = 0; k < layers_.size(); ++k) {
     const std::vector<int>& reads = topology_.vertex_inputs[k];
     gathered_.clear();
@@ -32,6 +33,7 @@ void Network::infer(const Tensor* features, Use use) {
     const int slot = pool_.open();
     context.output_id = pool_.id(slot);
     context.layer_index = static_cast<int>(k);
+    context.mask = mask_for(k);
     Tensor y;
     {
       WorkspaceScope layer_scope = open_network_scope(manager, context.working_id);
@@ -39,6 +41,7 @@ void Network::infer(const Tensor* features, Use use) {
     }
     gathered_.clear();
     const int value = topology_.value_of(static_cast<int>(k));
+    masks_[value] = layers_[k]->output_mask(context.mask != nullptr ? *context.mask : Tensor());
     pool_.place(value, y, slot, topology_.readers[value] + is_output_[k], reads.data(),
                 static_cast<int>(reads.size()));
     for (int read : reads) pool_.release(read);
@@ -48,6 +51,7 @@ void Network::infer(const Tensor* features, Use use) {
   for (int k : topology_.outputs) outputs_.push_back(pool_.value(topology_.value_of(k)));
   use(outputs_);
   outputs_.clear();
+  for (Tensor& mask : masks_) mask = Tensor();
 }
 
 Tensor Network::output(const Tensor& features) {
@@ -56,6 +60,7 @@ Tensor Network::output(const Tensor& features) {
              config_.outputs.size(), " outputs; call output() with one tensor per input");
   GYRE_CHECK(features.device() == device_, DeviceError, "output: features ", features.description(),
              " are not on the network's device ", device_);
+  check_example_shape(features, 0, "output");
   const DeviceGuard on_device(device_);
   if (cuda_graphs_) return output_with_graph(features);
   return output_eager(features);
@@ -66,14 +71,19 @@ std::vector<Tensor> Network::output(const std::vector<Tensor>& features) {
   GYRE_CHECK(features.size() == config_.inputs.size(), InvalidArgumentError, "output: given ",
              features.size(), " features tensors; this network has ", config_.inputs.size(),
              " inputs");
-  for (std::size_t i = 0; i < features.size(); ++i)
+  for (std::size_t i = 0; i < features.size(); ++i) {
     GYRE_CHECK(features[i].defined() && features[i].device() == device_, DeviceError,
                "output: features of '", config_.inputs[i].name, "' ", features[i].description(),
                " are not on the network's device ", device_);
+    check_example_shape(features[i], i, "output");
+    GYRE_CHECK(features[i].shape().dim(0) == features[0].shape().dim(0), InvalidArgumentError,
+               "output: features of '", config_.inputs[i].name, "' ", features[i].description(),
+               " do not have the ", features[0].shape().dim(0), " examples of the first input's");
+  }
   if (features.size() == 1 && config_.outputs.size() == 1) return {output(features[0])};
   const DeviceGuard on_device(device_);
   std::vector<Tensor> results;
-  infer(features.data(), [&](const std::vector<Tensor>& predictions) {
+  infer(features.data(), nullptr, [&](const std::vector<Tensor>& predictions) {
     WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
     for (const Tensor& prediction : predictions) results.push_back(prediction.detach());
   });
@@ -82,7 +92,7 @@ std::vector<Tensor> Network::output(const std::vector<Tensor>& features) {
 
 Tensor Network::output_eager(const Tensor& features) {
   Tensor result;
-  infer(&features, [&](const std::vector<Tensor>& predictions) {
+  infer(&features, nullptr, [&](const std::vector<Tensor>& predictions) {
     WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
     result = predictions[0].detach();
   });
@@ -110,7 +120,7 @@ Tensor Network::output_with_graph(const Tensor& features) {
       return;
     }
     inference_graph_.count_allocations();
-    infer(&features, [&](const std::vector<Tensor>& predictions) {
+    infer(&features, nullptr, [&](const std::vector<Tensor>& predictions) {
       inference_graph_.counted();  // the detached copy is not part of the graph
       last_output_shape_ = predictions[0].shape();
       WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
@@ -118,7 +128,7 @@ Tensor Network::output_with_graph(const Tensor& features) {
     });
   };
   auto work = [&] {
-    infer(&graph_input_, [&](const std::vector<Tensor>& predictions) {
+    infer(&graph_input_, nullptr, [&](const std::vector<Tensor>& predictions) {
       copy_tensor(predictions[0], graph_output_);
     });
   };
@@ -151,7 +161,15 @@ void Network::evaluate(DataSetIterator& data, const std::vector<Evaluator*>& eva
                           : Tensor::empty(features.shape(), features.dtype(), device_);
       copy_tensor(batch.features, features);
     }
-    infer(&features, [&](const std::vector<Tensor>& predictions) {
+    const Tensor* mask = batch.features_mask.defined() ? &batch.features_mask : nullptr;
+    Tensor device_mask;
+    if (mask != nullptr && mask->device() != device_) {
+      device_mask = detached ? Tensor::empty_detached(mask->shape(), mask->dtype(), device_)
+                             : Tensor::empty(mask->shape(), mask->dtype(), device_);
+      copy_tensor(*mask, device_mask);
+      mask = &device_mask;
+    }
+    infer(&features, mask, [&](const std::vector<Tensor>& predictions) {
       for (Evaluator* evaluator : evaluators) evaluator->eval(batch.labels, predictions[0]);
     });
   }

@@ -59,6 +59,9 @@ struct LayerContext {
   int layer_index = 0;
   /// False for the first layer: nothing consumes d loss / d input, so it is not computed.
   bool need_input_gradient = true;
+  /// The feature mask [N, T] of the layer's (first masked) input, for time series; null or
+  /// undefined: every step is present.
+  const Tensor* mask = nullptr;
 
   WorkspaceScope outputs() const;
   WorkspaceScope working() const;

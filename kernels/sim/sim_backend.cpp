@@ -143,6 +143,16 @@ void SimBackend::copy_rows(const void* x, std::size_t x_pitch, void* y, std::siz
   });
 }
 
+void SimBackend::lstm_cell_forward(const LstmCellArgs& args, Stream stream) {
+  launch(stream, {args.gates, args.c_prev, args.c, args.h, args.mask},
+         [args] { cpu().lstm_cell_forward(args, Stream()); });
+}
+
+void SimBackend::lstm_cell_backward(const LstmCellArgs& args, Stream stream) {
+  launch(stream, {args.gates, args.c_prev, args.c, args.dh, args.dc, args.dz, args.mask},
+         [args] { cpu().lstm_cell_backward(args, Stream()); });
+}
+
 std::size_t SimBackend::convolution_scratch_bytes(const ConvGeometry& geometry, Stream) {
   return cpu().convolution_scratch_bytes(geometry, Stream());
 }

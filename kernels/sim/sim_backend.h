@@ -49,6 +49,8 @@ class SimBackend final : public Backend {
   void fill(void* y, DType dtype, std::int64_t count, double value, Stream stream) override;
   void copy_rows(const void* x, std::size_t x_pitch, void* y, std::size_t y_pitch,
                  std::size_t row_bytes, std::int64_t rows, Stream stream) override;
+  void lstm_cell_forward(const LstmCellArgs& args, Stream stream) override;
+  void lstm_cell_backward(const LstmCellArgs& args, Stream stream) override;
   std::size_t convolution_scratch_bytes(const ConvGeometry& geometry, Stream stream) override;
   void convolution_forward(const ConvGeometry& geometry, const float* x, const float* w, float* y,
                            void* scratch, Stream stream) override;

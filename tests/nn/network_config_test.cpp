@@ -73,12 +73,12 @@ TEST_CASE("an unknown key in a layer's config is an error naming the key, layer 
 TEST_CASE("an unknown layer type is an error naming it, its index and the known types",
           "[nn][config]") {
   const ConfigFile file(R"({"input": [4], "layers": [
-      {"type": "dense", "units": 3}, {"type": "lstm"}, {"type": "output", "units": 2}]})");
+      {"type": "dense", "units": 3}, {"type": "transformer"}, {"type": "output", "units": 2}]})");
   const std::string message = error_of([&] { (void)NetworkConfig::from_file(file.path()); });
-  CHECK_THAT(message, Contains("layer 1: unknown type 'lstm'"));
+  CHECK_THAT(message, Contains("layer 1: unknown type 'transformer'"));
   CHECK_THAT(message, Contains(file.path()));
-  for (const char* known :
-       {"activation", "avgpool", "batchnorm", "conv2d", "dense", "dropout", "maxpool", "output"})
+  for (const char* known : {"activation", "add", "avgpool", "batchnorm", "conv2d", "dense",
+                            "dropout", "last_time_step", "lstm", "maxpool", "merge", "output"})
     CHECK_THAT(message, Contains(known));
 }
 
@@ -100,11 +100,29 @@ TEST_CASE("the registry builds every built-in layer type from its own config",
                             .dense(4)
                             .output(3, "mse")
                             .build());
-  for (std::size_t i = 0; i < network.layers().size(); ++i) {
-    const nlohmann::json config = network.layers()[i]->config();
-    INFO(config.dump());
-    const std::unique_ptr<Layer> rebuilt = make_layer(config, static_cast<int>(i));
-    CHECK(rebuilt->config() == config);
+  // The graph vertices and recurrent layers too.
+  const Network graph(
+      NetworkBuilder()
+          .graph_input("x", {5, 3})
+          .vertex("l", {{"type", "lstm"}, {"units", 4}, {"bidirectional", true}}, {"x"})
+          .vertex("last", {{"type", "last_time_step"}}, {"l"})
+          .vertex("l2", {{"type", "lstm"}, {"units", 8}, {"return_sequences", false}}, {"x"})
+          .vertex("s", {{"type", "add"}}, {"last", "l2"})
+          .vertex("p", {{"type", "multiply"}}, {"s", "last"})
+          .vertex("m", {{"type", "merge"}}, {"p", "s"})
+          .vertex("sub", {{"type", "subset"}, {"from", 1}, {"to", 12}}, {"m"})
+          .vertex("r", {{"type", "reshape"}, {"shape", {3, 4}}}, {"sub"})
+          .vertex("f", {{"type", "flatten"}}, {"r"})
+          .vertex("out", {{"type", "output"}, {"units", 2}}, {"f"})
+          .build());
+  for (const Network* built : {&network, &graph}) {
+    for (std::size_t i = 0; i < built->layers().size(); ++i) {
+      const nlohmann::json config = built->layers()[i]->config();
+      INFO(config.dump());
+      CHECK(registry.contains(config["type"].get<std::string>()));
+      const std::unique_ptr<Layer> rebuilt = make_layer(config, static_cast<int>(i));
+      CHECK(rebuilt->config() == config);
+    }
   }
   CHECK_THROWS_WITH(registry.add("dense", {}, nullptr), Contains("registered already"));
 }

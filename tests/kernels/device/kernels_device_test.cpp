@@ -204,6 +204,26 @@ TEST_CASE("device copy_axis_range (merge and subset) equals the CPU's", "[device
       0.0, 0.0);
 }
 
+TEST_CASE("device LSTM cells and transpose_01 equal the CPU's", "[device][kernels]") {
+  Tensor mask = Tensor::empty_detached({5, 3});
+  for (int r = 0; r < 15; ++r) mask.data<float>()[r] = r % 4 != 0;
+  same_on_both({random_tensor({5, 28}, 51, -2.0f, 2.0f), random_tensor({5, 7}, 52),
+                random_tensor({5, 7}, 53), random_tensor({5, 7}, 54), mask},
+               [](const std::vector<Tensor>& in) {
+                 const Device on = in[0].device();
+                 Tensor gates = copy_to(in[0], on), dc = copy_to(in[3], on);
+                 Tensor c = Tensor::empty_detached({5, 7}, DType::f32, on),
+                        h = Tensor::empty_detached({5, 7}, DType::f32, on),
+                        dz = Tensor::empty_detached({5, 28}, DType::f32, on);
+                 lstm_cell_forward(gates, in[1], c, h, in[4], 2);
+                 lstm_cell_backward(gates, in[1], c, in[2], dc, dz, in[4], 2);
+                 Tensor swapped = Tensor::empty_detached({7, 5, 4}, DType::f32, on);
+                 fill(swapped, 0.0);
+                 transpose_01(in[2].reshape({5, 7, 1}), 0, swapped, 1, 1);
+                 return std::vector<Tensor>{gates, c, h, dz, dc, swapped};
+               });
+}
+
 TEST_CASE("device convolution, pooling and batch norm equal the CPU's", "[device][kernels]") {
   const Conv2dOptions conv{2, 1, 1, 2};
   same_on_both(

@@ -1,0 +1,84 @@
+// The LSTM cell against a float64 reference, forward and backward, with and without a mask.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "kernels/ops.h"
+#include "tests/support/kernel_testing.h"
+
+using namespace gyre;
+using namespace gyre::kernels;
+using testing::random_tensor;
+using testing::values_of;
+
+namespace {
+double sigmoid(double x) {
+  return 1.0 / (1.0 + std::exp(-x));
+}
+}  // namespace
+
+TEST_CASE("the LSTM cell matches float64, masked rows included", "[kernels][recurrent]") {
+  const std::int64_t n = 5, h = 7, steps = 3, step = 1;
+  const Tensor z = random_tensor({n, 4 * h}, 1, -2.0f, 2.0f), c_prev = random_tensor({n, h}, 2);
+  const Tensor dh = random_tensor({n, h}, 3), dc_next = random_tensor({n, h}, 4);
+  Tensor mask = Tensor::empty_detached({n, steps});
+  for (std::int64_t r = 0; r < n * steps; ++r) mask.data<float>()[r] = r % 4 != 0;
+  for (bool masked : {false, true}) {
+    INFO((masked ? "masked" : "no mask"));
+    const std::vector<double> pre = values_of(z), previous = values_of(c_prev),
+                              gradient = values_of(dh), carried = values_of(dc_next);
+    Tensor gates = random_tensor({n, 4 * h}, 1, -2.0f, 2.0f);  // the same values as z
+    Tensor c = Tensor::empty_detached({n, h}), out = Tensor::empty_detached({n, h});
+    lstm_cell_forward(gates, c_prev, c, out, masked ? mask : Tensor(), step);
+    Tensor dc = random_tensor({n, h}, 4), dz = Tensor::empty_detached({n, 4 * h});
+    lstm_cell_backward(gates, c_prev, c, dh, dc, dz, masked ? mask : Tensor(), step);
+    std::vector<double> gates_ref(pre.size()), c_ref(n * h), h_ref(n * h), dz_ref(pre.size()),
+        dc_ref(n * h);
+    for (std::int64_t r = 0; r < n; ++r) {
+      const double m = masked ? mask.data<float>()[r * steps + step] : 1.0;
+      for (std::int64_t j = 0; j < h; ++j) {
+        const std::size_t at = static_cast<std::size_t>(r * h + j);
+        const auto gate = [&](int k) {
+          return pre[static_cast<std::size_t>(r * 4 * h + k * h + j)];
+        };
+        const double i = sigmoid(gate(0)), f = sigmoid(gate(1)), g = std::tanh(gate(2)),
+                     o = sigmoid(gate(3));
+        const double cell = (f * previous[at] + i * g) * m;
+        c_ref[at] = cell;
+        h_ref[at] = o * std::tanh(cell) * m;
+        const double dhm = gradient[at] * m;
+        const double dcell = carried[at] * m + dhm * o * (1 - std::tanh(cell) * std::tanh(cell));
+        const double d[4] = {dcell * g * i * (1 - i), dcell * previous[at] * f * (1 - f),
+                             dcell * i * (1 - g * g), dhm * std::tanh(cell) * o * (1 - o)};
+        const double activated[4] = {i, f, g, o};
+        for (int k = 0; k < 4; ++k) {
+          const auto index = static_cast<std::size_t>(r * 4 * h + k * h + j);
+          gates_ref[index] = activated[k];
+          dz_ref[index] = d[k];
+        }
+        dc_ref[at] = dcell * f;
+      }
+    }
+    testing::require_close(gates, gates_ref, 1e-5, 1e-6);
+    testing::require_close(c, c_ref, 1e-5, 1e-6);
+    testing::require_close(out, h_ref, 1e-5, 1e-6);
+    testing::require_close(dz, dz_ref, 1e-4, 1e-6);
+    testing::require_close(dc, dc_ref, 1e-4, 1e-6);
+  }
+}
+
+TEST_CASE("transpose_01 swaps the two leading axes into a channel range", "[kernels][copy]") {
+  const Tensor x = random_tensor({3, 4, 5}, 9);
+  Tensor y = random_tensor({4, 3, 7}, 10);
+  const std::vector<double> before = values_of(y), source = values_of(x);
+  transpose_01(x, 1, y, 2, 3);  // channels 1..4 of x into channels 2..5 of y
+  const std::vector<double> after = values_of(y);
+  for (std::int64_t b = 0; b < 4; ++b)
+    for (std::int64_t a = 0; a < 3; ++a)
+      for (std::int64_t c = 0; c < 7; ++c) {
+        const auto at = static_cast<std::size_t>((b * 3 + a) * 7 + c);
+        if (c >= 2 && c < 5)
+          REQUIRE(after[at] == source[static_cast<std::size_t>((a * 4 + b) * 5 + c - 1)]);
+        else
+          REQUIRE(after[at] == before[at]);
+      }
+}

@@ -1,0 +1,168 @@
+// Recurrent layers: finite differences through LSTMs (one and two directions, every step or
+// the last) and last_time_step, with masks of different lengths; a padded, masked example
+// equals the same example alone; variable-length batches allocate nothing once the longest
+// has been seen.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "kernels/ops.h"
+#include "nn/network.h"
+#include "runtime/detached_memory.h"
+#include "tests/support/allocation_counter.h"
+#include "tests/support/kernel_testing.h"
+#include "workspace/workspace_manager.h"
+
+using namespace gyre;
+using namespace gyre::nn;
+
+namespace {
+
+// Present steps first: lengths[n] ones, then zeros.
+Tensor mask_of(const std::vector<std::int64_t>& lengths, std::int64_t steps) {
+  const auto n = static_cast<std::int64_t>(lengths.size());
+  Tensor mask = Tensor::empty_detached({n, steps});
+  for (std::int64_t r = 0; r < n; ++r)
+    for (std::int64_t t = 0; t < steps; ++t) mask.data<float>()[r * steps + t] = t < lengths[r];
+  return mask;
+}
+
+Tensor one_hot(std::int64_t n, std::int64_t classes, std::uint32_t seed) {
+  Tensor labels = Tensor::empty_detached({n, classes});
+  for (std::int64_t r = 0; r < n; ++r)
+    for (std::int64_t c = 0; c < classes; ++c)
+      labels.data<float>()[r * classes + c] = (r + seed) % classes == c;
+  return labels;
+}
+
+nlohmann::json lstm(std::int64_t units, bool bidirectional, bool sequences) {
+  return {{"type", "lstm"},
+          {"units", units},
+          {"bidirectional", bidirectional},
+          {"return_sequences", sequences}};
+}
+
+// Two stacked LSTMs: a bidirectional one over every step, then both ways to the end: its
+// own last step, and last_time_step over a third, unidirectional one.
+NetworkConfig stacked(WorkspaceMode mode) {
+  return NetworkBuilder()
+      .graph_input("x", {5, 3})
+      .vertex("both", lstm(4, true, true), {"x"})
+      .vertex("last", lstm(3, true, false), {"both"})
+      .vertex("seq", lstm(3, false, true), {"both"})
+      .vertex("pick", {{"type", "last_time_step"}}, {"seq"})
+      .vertex("cat", {{"type", "merge"}}, {"last", "pick"})
+      .vertex("out", {{"type", "output"}, {"units", 2}}, {"cat"})
+      .workspace_modes(mode, mode)
+      .seed(8)
+      .build();
+}
+
+}  // namespace
+
+TEST_CASE("every LSTM parameter gradient agrees with finite differences, masks included",
+          "[nn][recurrent][gradient]") {
+  for (WorkspaceMode mode : {WorkspaceMode::NONE, WorkspaceMode::SEPARATE}) {
+    for (bool masked : {false, true}) {
+      INFO("mode " << name_of(mode) << (masked ? ", masked" : ""));
+      Network network(stacked(mode));
+      DataSet batch{testing::random_tensor({4, 5, 3}, 3), one_hot(4, 2, 1)};
+      if (masked) batch.features_mask = mask_of({5, 3, 1, 4}, 5);
+      network.compute_gradients(batch);
+      const std::vector<double> analytic = testing::values_of(network.gradients());
+      float* parameters = network.parameters().data<float>();
+      std::vector<double> numeric(analytic.size());
+      const double epsilon = 1e-3;
+      for (std::size_t i = 0; i < numeric.size(); ++i) {
+        const float original = parameters[i];
+        parameters[i] = static_cast<float>(original + epsilon);
+        const double plus = network.compute_gradients(batch);
+        parameters[i] = static_cast<float>(original - epsilon);
+        const double minus = network.compute_gradients(batch);
+        parameters[i] = original;
+        numeric[i] = (plus - minus) / (2 * epsilon);
+      }
+      testing::require_close(analytic, numeric, 5e-2, 1e-3);
+    }
+  }
+  WorkspaceManager::destroy_all_for_current_thread();
+}
+
+TEST_CASE("a padded, masked example gives what the example alone gives", "[nn][recurrent]") {
+  Network network(stacked(WorkspaceMode::SEPARATE));
+  const Tensor padded = testing::random_tensor({3, 5, 3}, 12);
+  const std::vector<std::int64_t> lengths = {5, 2, 4};
+  std::vector<Tensor> alone_outputs;
+  for (std::int64_t r = 0; r < 3; ++r) {
+    const std::int64_t length = lengths[static_cast<std::size_t>(r)];
+    Tensor alone = Tensor::empty_detached({1, length, 3});
+    for (std::int64_t t = 0; t < length; ++t)
+      for (std::int64_t c = 0; c < 3; ++c)
+        alone.data<float>()[t * 3 + c] = padded.data<float>()[(r * 5 + t) * 3 + c];
+    alone_outputs.push_back(network.output(alone));
+  }
+  // The padding holds garbage the mask must hide.
+  for (std::int64_t r = 0; r < 3; ++r)
+    for (std::int64_t t = lengths[static_cast<std::size_t>(r)]; t < 5; ++t)
+      for (std::int64_t c = 0; c < 3; ++c) padded.data<float>()[(r * 5 + t) * 3 + c] = 1e3f;
+  DataSet batch{padded, one_hot(3, 2, 0), mask_of(lengths, 5)};
+  struct OneBatch final : DataSetIterator {
+    DataSet data;
+    bool served = false;
+    bool has_next() override { return !served; }
+    DataSet next() override {
+      served = true;
+      return data;
+    }
+    void reset() override { served = false; }
+    std::int64_t batch() const override { return data.examples(); }
+    std::int64_t total_examples() const override { return data.examples(); }
+  };
+  // evaluate() is the inference call that takes a mask: record its predictions.
+  struct Recorder final : Evaluator {
+    Tensor predictions;
+    void eval(const Tensor&, const Tensor& output) override { predictions = output.detach(); }
+    void reset() override {}
+  };
+  OneBatch source;
+  source.data = batch;
+  Recorder recorder;
+  network.evaluate(source, {&recorder});
+  const std::vector<double> together = testing::values_of(recorder.predictions);
+  for (std::size_t r = 0; r < 3; ++r) {
+    INFO("example " << r << " of length " << lengths[r]);
+    const std::vector<double> expected = testing::values_of(alone_outputs[r]);
+    const std::vector<double> actual(together.begin() + static_cast<std::ptrdiff_t>(2 * r),
+                                     together.begin() + static_cast<std::ptrdiff_t>(2 * r + 2));
+    testing::require_close(actual, expected, 1e-5, 1e-6);
+  }
+  WorkspaceManager::destroy_all_for_current_thread();
+}
+
+TEST_CASE("variable-length training allocates nothing once the longest batch has been seen",
+          "[nn][recurrent][steady-state]") {
+  WorkspaceManager::destroy_all_for_current_thread();
+  Network network(stacked(WorkspaceMode::SEPARATE));
+  auto batch_of = [](std::int64_t steps, std::uint32_t seed) {
+    DataSet batch{testing::random_tensor({6, steps, 3}, seed), one_hot(6, 2, seed)};
+    batch.features_mask = mask_of({steps, 1, steps - 1, 2, steps, 3}, steps);
+    return batch;
+  };
+  const DataSet longest = batch_of(9, 1);
+  std::vector<DataSet> batches;
+  for (std::int64_t steps : {4, 9, 6, 3, 7})
+    batches.push_back(batch_of(steps, static_cast<std::uint32_t>(steps)));
+  for (int i = 0; i < 2; ++i) network.fit(longest);  // learns the sizes
+  auto growths = [] {
+    std::uint64_t count = detached_resource(Device::cpu()).statistics().misses;
+    for (const WorkspaceStatistics& workspace : WorkspaceManager::current().statistics())
+      count += workspace.arenas[0].spill_count + workspace.arenas[0].resize_count;
+    return count;
+  };
+  const std::uint64_t before = growths();
+  testing::HeapAllocationCounter counter;
+  for (const DataSet& batch : batches) network.fit(batch);
+  CHECK(counter.count() == 0);
+  CHECK(growths() == before);
+  CHECK(std::isfinite(network.score()));
+  WorkspaceManager::destroy_all_for_current_thread();
+}

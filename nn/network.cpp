@@ -292,8 +292,8 @@ void Network::check_example_shape(const Tensor& features, std::size_t input,
     matches = features.shape().dim(d + 1) == example.dim(d) || (example.rank() == 2 && d == 0);
   GYRE_CHECK(matches, InvalidArgumentError, what, ": features of '", config_.inputs[input].name,
              "' ", features.description(), " do not hold examples of ", example,
-             (example.rank() == 2 ? " (any number of steps)" : ""), "; reshape them to [N, ",
-             example, "]");
+             (example.rank() == 2 ? " (any number of steps)" : ""),
+             "; reshape them so that each example is ", example);
 }
 
 void Network::set_input_masks(const Tensor* masks) {

@@ -160,6 +160,31 @@ TEST_CASE("a bad graph is refused with the vertices and names involved", "[nn][g
              Contains("graph input 'b' leads to no output"));
 }
 
+TEST_CASE("a graph keeping more values alive than the pools hold is refused when built",
+          "[nn][graph]") {
+  NetworkBuilder builder;
+  builder.graph_input("x", {4});
+  std::vector<std::string> branches;
+  for (int b = 0; b < 17; ++b) {
+    branches.push_back("b" + std::to_string(b));
+    builder.vertex(branches.back(), dense(2, "tanh"), {"x"});
+  }
+  builder.vertex("cat", {{"type", "merge"}}, branches);
+  builder.vertex("out", {{"type", "output"}, {"units", 2}}, {"cat"});
+  CHECK_THAT(error_of([&] { Network network(builder.build()); }),
+             Contains("keeps up to 18 values alive at once in inference"));
+  CHECK_THAT(error_of([] {
+               (void)NetworkConfig::from_json(nlohmann::json::parse(R"({
+                   "inputs": [{"name": "x", "shape": [2]}],
+                   "vertices": [{"name": "out", "type": "output", "units": 2}],
+                   "outputs": [{"vertex": "out", "weight": 1e39}]})"));
+             }),
+             Contains("'weight' must be a finite number"));
+  NetworkConfig typed = NetworkBuilder().input({2}).output(2).build();
+  typed.vertices[0].layer["type"] = 5;
+  CHECK_THROWS_AS(Network(typed), InvalidArgumentError);  // not a JSON library error
+}
+
 TEST_CASE("every parameter gradient of a graph agrees with finite differences",
           "[nn][graph][gradient]") {
   for (WorkspaceMode mode : {WorkspaceMode::NONE, WorkspaceMode::SINGLE, WorkspaceMode::SEPARATE}) {
@@ -271,6 +296,12 @@ TEST_CASE("a graph's batch must match its inputs and outputs", "[nn][graph]") {
              Contains("call output() with one tensor per input"));
   batch.features[1] = testing::random_tensor({3, 2, 3}, 1);
   CHECK_THAT(error_of([&] { network.fit(batch); }), Contains("features of 'b' [3, 2, 3]"));
+  // A wrong example shape is refused even where add or multiply could broadcast it.
+  batch = every_vertex_batch(4, 1);
+  batch.features[0] = testing::random_tensor({4, 1}, 2);
+  CHECK_THAT(error_of([&] { network.fit(batch); }), Contains("features of 'a' [4, 1]"));
+  CHECK_THAT(error_of([&] { (void)network.output(batch.features); }),
+             Contains("do not hold examples of [6]"));
   batch = every_vertex_batch(4, 1);
   network.fit(batch);  // the failures left nothing behind
   CHECK(std::isfinite(network.score()));
@@ -331,5 +362,21 @@ TEST_CASE("a graph model file round-trips", "[nn][graph][model]") {
   REQUIRE(actual.size() == 2);
   for (int o = 0; o < 2; ++o)
     CHECK(testing::values_of(actual[o]) == testing::values_of(expected[o]));
+  WorkspaceManager::destroy_all_for_current_thread();
+}
+
+TEST_CASE("configs/resnet.json is a residual CNN that builds and trains", "[nn][graph]") {
+  Network network(NetworkConfig::from_file(GYRE_SOURCE_DIR "/configs/resnet.json"));
+  CHECK(network.config().inputs.size() == 1);
+  CHECK(network.layers().size() == 24);
+  Tensor labels = Tensor::empty_detached({4, 10});
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 10; ++c) labels.data<float>()[r * 10 + c] = r == c;
+  const DataSet batch{testing::random_tensor({4, 1, 28, 28}, 3, 0.0f, 1.0f), labels};
+  network.fit(batch);
+  const double first = network.score();
+  for (int i = 0; i < 5; ++i) network.fit(batch);
+  CHECK(network.score() < first);  // it learns the batch
+  CHECK(network.output(batch.features).shape() == Shape({4, 10}));
   WorkspaceManager::destroy_all_for_current_thread();
 }

@@ -4,10 +4,14 @@
 // has been seen.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <set>
 
 #include "kernels/ops.h"
+#include "nn/in_memory_iterator.h"
 #include "nn/network.h"
+#include "nn/sequence_iterator.h"
 #include "runtime/detached_memory.h"
+#include "runtime/error.h"
 #include "tests/support/allocation_counter.h"
 #include "tests/support/kernel_testing.h"
 #include "workspace/workspace_manager.h"
@@ -165,4 +169,58 @@ TEST_CASE("variable-length training allocates nothing once the longest batch has
   CHECK(growths() == before);
   CHECK(std::isfinite(network.score()));
   WorkspaceManager::destroy_all_for_current_thread();
+}
+
+TEST_CASE("RandomLengthSequences cuts each example to a random length and masks the rest",
+          "[nn][recurrent][data]") {
+  const Tensor images = testing::random_tensor({40, 6 * 4}, 21, 0.5f, 1.0f);  // never zero
+  const Tensor labels = one_hot(40, 3, 0);
+  InMemoryIterator source(images, labels, 8, false, 0);
+  RandomLengthSequences sequences(source, 6, 4, 2, 5);
+  std::vector<double> first_epoch_masks;
+  std::set<std::int64_t> batch_lengths;
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    sequences.reset();
+    std::int64_t row = 0;
+    while (sequences.has_next()) {
+      const DataSet batch = sequences.next();
+      const std::int64_t n = batch.examples(), steps = batch.features.shape().dim(1);
+      REQUIRE(batch.features.shape() == Shape({n, steps, 4}));
+      REQUIRE(batch.features_mask.shape() == Shape({n, steps}));
+      batch_lengths.insert(steps);
+      std::int64_t longest = 0;
+      for (std::int64_t r = 0; r < n; ++r, ++row) {
+        std::int64_t length = 0;
+        for (std::int64_t t = 0; t < steps; ++t) {
+          const float present = batch.features_mask.data<float>()[r * steps + t];
+          if (present == 1.0f) REQUIRE(t == length++);  // present steps come first
+          for (std::int64_t c = 0; c < 4; ++c) {
+            const float value = batch.features.data<float>()[(r * steps + t) * 4 + c];
+            REQUIRE(value == (present == 1.0f ? images.data<float>()[row * 24 + t * 4 + c] : 0.0f));
+          }
+        }
+        REQUIRE(length >= 2);
+        REQUIRE(length <= 6);
+        longest = std::max(longest, length);
+      }
+      CHECK(longest == steps);  // a batch is as long as its longest example
+      if (epoch == 0) {
+        const std::vector<double> mask = testing::values_of(batch.features_mask);
+        first_epoch_masks.insert(first_epoch_masks.end(), mask.begin(), mask.end());
+      }
+    }
+    CHECK(row == 40);
+  }
+  CHECK(batch_lengths.size() > 1);  // batches really vary
+  // The same seed draws the same lengths.
+  InMemoryIterator again(images, labels, 8, false, 0);
+  RandomLengthSequences replay(again, 6, 4, 2, 5);
+  replay.reset();
+  std::vector<double> replayed;
+  while (replay.has_next()) {
+    const std::vector<double> mask = testing::values_of(replay.next().features_mask);
+    replayed.insert(replayed.end(), mask.begin(), mask.end());
+  }
+  CHECK(replayed == first_epoch_masks);
+  CHECK_THROWS_AS(RandomLengthSequences(again, 6, 4, 7, 1), InvalidArgumentError);
 }

@@ -13,9 +13,11 @@
 #include "nn/in_memory_iterator.h"
 #include "nn/model_file.h"
 #include "nn/network.h"
+#include "nn/sequence_iterator.h"
 #include "parallel/mpi_communicator.h"
 #include "parallel/parallel_wrapper.h"
 #include "runtime/device.h"
+#include "runtime/error.h"
 #include "workspace/workspace_manager.h"
 
 namespace gyre::cli {
@@ -119,10 +121,30 @@ void train(const TrainOptions& options) {
                 << " replicas = " << config.updater.learning_rate
                 << " (linear scaling; --lr-scaling none keeps " << base << ")\n";
   }
-  // The wrapper's workers copy host batches to their devices.
+  // The wrapper's workers copy host batches to their devices, as does the prefetcher for the
+  // host batches of time series.
+  const bool sequences = config.input_shape().rank() == 2;
   nn::InMemoryIterator train_iterator(train_data.features, train_data.labels, options.batch, true,
-                                      config.seed, parallel ? Device::cpu() : device);
-  nn::InMemoryIterator test_iterator(test_data.features, test_data.labels, 1000, false, 0, device);
+                                      config.seed, parallel || sequences ? Device::cpu() : device);
+  nn::InMemoryIterator test_iterator(test_data.features, test_data.labels, 1000, false, 0,
+                                     sequences ? Device::cpu() : device);
+  // A recurrent network reads each image as rows of pixels, each example cut to a random
+  // 14 to 28 rows (masked), so that batches really vary in length.
+  std::unique_ptr<nn::RandomLengthSequences> train_sequences, test_sequences;
+  if (sequences) {
+    GYRE_CHECK(config.input_shape() == Shape({28, 28}), InvalidArgumentError,
+               "a time-series network reads Fashion-MNIST as 28 steps of 28 pixels: its input "
+               "must be [28, 28], got ",
+               config.input_shape());
+    train_sequences =
+        std::make_unique<nn::RandomLengthSequences>(train_iterator, 28, 28, 14, config.seed);
+    test_sequences =
+        std::make_unique<nn::RandomLengthSequences>(test_iterator, 28, 28, 14, config.seed + 1);
+  }
+  nn::DataSetIterator& train_source =
+      sequences ? static_cast<nn::DataSetIterator&>(*train_sequences) : train_iterator;
+  nn::DataSetIterator& test_source =
+      sequences ? static_cast<nn::DataSetIterator&>(*test_sequences) : test_iterator;
   nn::Network network(config, device);
   std::cerr << "network: " << config.vertices.size() << " vertices, " << network.parameter_count()
             << " parameters, " << device << ", workspace modes "
@@ -148,11 +170,11 @@ void train(const TrainOptions& options) {
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
     progress.start_epoch();
     if (wrapper != nullptr)
-      wrapper->fit(train_iterator, 1);
+      wrapper->fit(train_source, 1);
     else
-      network.fit(train_iterator, 1);
+      network.fit(train_source, 1);
     evaluation.reset();
-    network.evaluate(test_iterator, {&evaluation});
+    network.evaluate(test_source, {&evaluation});
     if (!leader) continue;
     std::fprintf(stderr, "\n");
     std::printf("epoch %d/%d: loss %.4f, test accuracy %.4f\n", epoch + 1, options.epochs,
@@ -224,9 +246,17 @@ void add_eval_command(CLI::App& app) {
     nn::LabelledData test = nn::load_fashion_mnist(false, *data);
     if (network->config().input_shape().rank() == 3)
       test.features = test.features.reshape({test.features.shape().dim(0), 1, 28, 28});
-    nn::InMemoryIterator iterator(test.features, test.labels, 1000, false, 0, target);
+    // A time-series model sees the test images cut as in training (docs/design/recurrent.md).
+    const bool sequences = network->config().input_shape().rank() == 2;
+    nn::InMemoryIterator iterator(test.features, test.labels, 1000, false, 0,
+                                  sequences ? Device::cpu() : target);
+    std::unique_ptr<nn::RandomLengthSequences> cut;
+    if (sequences)
+      cut = std::make_unique<nn::RandomLengthSequences>(iterator, 28, 28, 14,
+                                                        network->config().seed + 1);
     nn::Evaluation evaluation(10);
-    network->evaluate(iterator, {&evaluation});
+    network->evaluate(sequences ? static_cast<nn::DataSetIterator&>(*cut) : iterator,
+                      {&evaluation});
     std::cout << evaluation.stats();
   });
 }

@@ -6,6 +6,7 @@
 #include "nn/async_iterator.h"
 #include "nn/in_memory_iterator.h"
 #include "nn/network.h"
+#include "nn/sequence_iterator.h"
 #include "runtime/stream.h"
 #include "runtime/tensor_copy.h"
 #include "tests/support/kernel_testing.h"
@@ -83,4 +84,29 @@ TEST_CASE("a device network trains from host data through the prefetcher as the 
   const std::vector<double> trained = testing::values_of(cpu.parameters());
   CHECK(trained != initial);
   testing::require_close(testing::on_host(accelerated.parameters()), trained, 1e-3, 1e-4);
+}
+
+TEST_CASE("masked time series reach the device with their masks",
+          "[device][nn][async][recurrent]") {
+  const Device device = testing::test_device();
+  const Tensor features = testing::random_tensor({48, 5 * 3}, 31, 0.5f, 1.0f),
+               labels = testing::random_tensor({48, 2}, 32);
+  InMemoryIterator plain_rows(features, labels, 16, false, 0), rows(features, labels, 16, false, 0);
+  // Neither is reset: both draw their first epoch from the seed itself.
+  RandomLengthSequences plain(plain_rows, 5, 3, 2, 9), source(rows, 5, 3, 2, 9);
+  const DeviceGuard consumer(device);
+  AsyncDataSetIterator async(source, 2, device);
+  int batches = 0;
+  while (async.has_next()) {
+    const DataSet expected = plain.next();
+    const DataSet batch = async.next();
+    REQUIRE(batch.features_mask.defined());
+    CHECK(batch.features_mask.device() == device);
+    testing::require_close(testing::on_host(batch.features_mask),
+                           testing::values_of(expected.features_mask), 0.0, 0.0);
+    testing::require_close(testing::on_host(batch.features), testing::values_of(expected.features),
+                           0.0, 0.0);
+    ++batches;
+  }
+  CHECK(batches == 3);
 }

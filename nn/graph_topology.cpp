@@ -20,37 +20,49 @@ std::string type_of(const nlohmann::json& layer) {
 
 int GraphTopology::peak_slots(bool backward) const {
   const int vertices = static_cast<int>(order.size());
-  std::vector<int> remaining = readers, slot_of(readers.size(), -1), held;
+  // A value holds its own slot and, for a gradient first placed by a vertex, the slot of
+  // that vertex's gradient too (the value may be a view of it: add hands dy on).
+  std::vector<int> remaining = readers, slot_of(readers.size(), -1), view_of(readers.size(), -1);
+  std::vector<int> held;
   std::vector<bool> is_output(order.size(), false);
   for (int k : outputs) is_output[k] = true;
   int live = 0, peak = 0;
-  auto release = [&](int value) {
-    if (--remaining[value] > 0 || slot_of[value] < 0) return;
-    if (--held[slot_of[value]] == 0) --live;
-    slot_of[value] = -1;
+  auto unhold = [&](int slot) {
+    if (slot >= 0 && --held[slot] == 0) --live;
+  };
+  auto drop = [&](int value) {
+    unhold(slot_of[value]);
+    unhold(view_of[value]);
+    slot_of[value] = view_of[value] = -1;
   };
   for (int step = 0; step < vertices; ++step) {
     const int k = backward ? vertices - 1 - step : step;
+    const int value = value_of(k);
     const int slot = static_cast<int>(held.size());
-    held.push_back(0);
+    held.push_back(1);  // held while the vertex runs
     peak = std::max(peak, ++live);
     if (backward) {
       for (int input : vertex_inputs[k]) {
         if (is_input(input)) continue;
-        if (slot_of[input] >= 0 && --held[slot_of[input]] == 0) --live;  // summed into `slot`
-        slot_of[input] = slot;
-        remaining[input] = 1;
+        const bool first = slot_of[input] < 0;
         ++held[slot];
+        if (!first) {
+          drop(input);  // summed into `slot`
+        } else if (!is_output[k] && slot_of[value] >= 0) {
+          view_of[input] = slot_of[value];
+          ++held[slot_of[value]];
+        }
+        slot_of[input] = slot;
       }
-      if (!is_output[k]) release(value_of(k));
+      if (!is_output[k]) drop(value);
     } else {
-      const int value = value_of(k);
       slot_of[value] = slot;
       remaining[value] = readers[value] + (is_output[k] ? 1 : 0);
       ++held[slot];
-      for (int input : vertex_inputs[k]) release(input);
+      for (int input : vertex_inputs[k])
+        if (--remaining[input] == 0) drop(input);
     }
-    if (held[slot] == 0) --live;
+    unhold(slot);  // the vertex is done: the slot stays only if a value is in it
   }
   return peak;
 }

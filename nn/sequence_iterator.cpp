@@ -9,12 +9,13 @@ namespace gyre::nn {
 
 RandomLengthSequences::RandomLengthSequences(DataSetIterator& source, std::int64_t steps,
                                              std::int64_t features, std::int64_t min_length,
-                                             std::uint64_t seed)
+                                             std::uint64_t seed, bool redraw_each_epoch)
     : source_(source),
       steps_(steps),
       features_(features),
       min_length_(min_length),
       seed_(seed),
+      redraw_(redraw_each_epoch),
       random_(seed) {
   GYRE_CHECK(steps > 0 && features > 0 && min_length >= 1 && min_length <= steps,
              InvalidArgumentError, "RandomLengthSequences: need steps (", steps, ") and features (",
@@ -24,18 +25,18 @@ RandomLengthSequences::RandomLengthSequences(DataSetIterator& source, std::int64
 
 void RandomLengthSequences::reset() {
   source_.reset();
-  random_.seed(seed_ + ++epoch_);
+  random_.seed(redraw_ ? seed_ + ++epoch_ : seed_);
 }
 
 DataSet RandomLengthSequences::next() {
   DataSet batch = source_.next();
   const Tensor& in = batch.features;
   const std::int64_t n = in.shape().dim(0);
-  GYRE_CHECK(in.device().is_cpu() && in.dtype() == DType::f32 && in.is_contiguous() &&
+  GYRE_CHECK(n > 0 && in.device().is_cpu() && in.dtype() == DType::f32 && in.is_contiguous() &&
                  in.numel() == n * steps_ * features_,
              InvalidArgumentError, "RandomLengthSequences: the source's features ",
-             in.description(), " must be contiguous f32 host examples of ", steps_, " steps of ",
-             features_, " features");
+             in.description(), " must be a non-empty batch of contiguous f32 host examples of ",
+             steps_, " steps of ", features_, " features");
   std::uniform_int_distribution<std::int64_t> length(min_length_, steps_);
   lengths_.clear();
   for (std::int64_t r = 0; r < n; ++r) lengths_.push_back(length(random_));

@@ -170,7 +170,10 @@ void ParallelWrapper::train_on(int index, const nn::DataSet& batch) {
   nn::Network& replica = *replicas_[static_cast<std::size_t>(index)];
   const Device device = devices_[static_cast<std::size_t>(index)];
   // The batch lives until the next read: copy it into this worker's own input memory.
-  WorkspaceScope input = WorkspaceManager::for_device(device).activate(kWorkerInput);
+  // It grows (REALLOCATE) when a longer batch arrives (a time series), then stays.
+  WorkspaceConfig input_config;
+  input_config.spill = SpillPolicy::REALLOCATE;
+  WorkspaceScope input = WorkspaceManager::for_device(device).activate(kWorkerInput, input_config);
   nn::DataSet mine{Tensor::empty(batch.features.shape(), batch.features.dtype(), device),
                    Tensor::empty(batch.labels.shape(), batch.labels.dtype(), device)};
   copy_tensor(batch.features, mine.features);

@@ -347,6 +347,45 @@ TEST_CASE(
   WorkspaceManager::destroy_all_for_current_thread();
 }
 
+TEST_CASE("peak_slots bounds the workspaces a pass really uses", "[nn][graph][workspaces]") {
+  // A value read twice by one vertex, gradients handed on as views (add), merges, residuals.
+  const NetworkConfig squared = NetworkBuilder()
+                                    .graph_input("x", {4})
+                                    .vertex("a", dense(4, "tanh"), {"x"})
+                                    .vertex("b", dense(4, "tanh"), {"a"})
+                                    .vertex("sq", {{"type", "multiply"}}, {"b", "b"})
+                                    .vertex("s", {{"type", "add"}}, {"sq", "a"})
+                                    .vertex("t", {{"type", "add"}}, {"s", "s"})
+                                    .vertex("out", {{"type", "output"}, {"units", 2}}, {"t"})
+                                    .build();
+  for (const NetworkConfig& config : {squared, every_vertex(WorkspaceMode::SEPARATE),
+                                      residual_mlp(4, 8, WorkspaceMode::SEPARATE)}) {
+    WorkspaceManager::destroy_all_for_current_thread();
+    Network network(config);
+    MultiDataSet batch;
+    for (const GraphInput& input : config.inputs) {
+      std::int64_t dims[Shape::kMaxRank] = {3};
+      for (int d = 0; d < input.shape.rank(); ++d) dims[d + 1] = input.shape.dim(d);
+      batch.features.push_back(testing::random_tensor(Shape(dims, input.shape.rank() + 1), 4));
+    }
+    for (int k : network.topology().outputs) {
+      const auto units = network.layers()[static_cast<std::size_t>(k)]->config()["units"];
+      batch.labels.push_back(testing::random_tensor({3, units.get<std::int64_t>()}, 5, 0.0f, 1.0f));
+    }
+    network.fit(batch);
+    (void)network.output(batch.features);
+    std::size_t gradient_slots = 0, inference_slots = 0;
+    for (const WorkspaceStatistics& workspace : WorkspaceManager::current().statistics()) {
+      gradient_slots += workspace.id.rfind("WS_LAYER_ACT_GRAD_", 0) == 0;
+      inference_slots += workspace.id.rfind("WS_INFERENCE_ACT_", 0) == 0;
+    }
+    INFO(config.inputs.size() << " inputs, " << config.vertices.size() << " vertices");
+    CHECK(gradient_slots <= static_cast<std::size_t>(network.topology().peak_slots(true)));
+    CHECK(inference_slots <= static_cast<std::size_t>(network.topology().peak_slots(false)));
+  }
+  WorkspaceManager::destroy_all_for_current_thread();
+}
+
 TEST_CASE("a graph model file round-trips", "[nn][graph][model]") {
   Network network(every_vertex(WorkspaceMode::SEPARATE));
   for (std::uint32_t i = 0; i < 3; ++i) network.fit(every_vertex_batch(4, i));

@@ -222,5 +222,17 @@ TEST_CASE("RandomLengthSequences cuts each example to a random length and masks 
     replayed.insert(replayed.end(), mask.begin(), mask.end());
   }
   CHECK(replayed == first_epoch_masks);
+  // A test set is cut the same way at every epoch.
+  InMemoryIterator tests(images, labels, 8, false, 0);
+  RandomLengthSequences fixed(tests, 6, 4, 2, 5, false);
+  std::vector<double> epochs[2];
+  for (std::vector<double>& masks : epochs) {
+    fixed.reset();
+    while (fixed.has_next()) {
+      const std::vector<double> mask = testing::values_of(fixed.next().features_mask);
+      masks.insert(masks.end(), mask.begin(), mask.end());
+    }
+  }
+  CHECK(epochs[0] == epochs[1]);
   CHECK_THROWS_AS(RandomLengthSequences(again, 6, 4, 7, 1), InvalidArgumentError);
 }

@@ -129,7 +129,8 @@ void train(const TrainOptions& options) {
   nn::InMemoryIterator test_iterator(test_data.features, test_data.labels, 1000, false, 0,
                                      sequences ? Device::cpu() : device);
   // A recurrent network reads each image as rows of pixels, each example cut to a random
-  // 14 to 28 rows (masked), so that batches really vary in length.
+  // 14 to 28 rows (masked), so that batches really vary in length; the test set is cut the
+  // same way at every evaluation (and by gyre eval).
   std::unique_ptr<nn::RandomLengthSequences> train_sequences, test_sequences;
   if (sequences) {
     GYRE_CHECK(config.input_shape() == Shape({28, 28}), InvalidArgumentError,
@@ -138,8 +139,8 @@ void train(const TrainOptions& options) {
                config.input_shape());
     train_sequences =
         std::make_unique<nn::RandomLengthSequences>(train_iterator, 28, 28, 14, config.seed);
-    test_sequences =
-        std::make_unique<nn::RandomLengthSequences>(test_iterator, 28, 28, 14, config.seed + 1);
+    test_sequences = std::make_unique<nn::RandomLengthSequences>(test_iterator, 28, 28, 14,
+                                                                 config.seed + 1, false);
   }
   nn::DataSetIterator& train_source =
       sequences ? static_cast<nn::DataSetIterator&>(*train_sequences) : train_iterator;
@@ -253,7 +254,7 @@ void add_eval_command(CLI::App& app) {
     std::unique_ptr<nn::RandomLengthSequences> cut;
     if (sequences)
       cut = std::make_unique<nn::RandomLengthSequences>(iterator, 28, 28, 14,
-                                                        network->config().seed + 1);
+                                                        network->config().seed + 1, false);
     nn::Evaluation evaluation(10);
     network->evaluate(sequences ? static_cast<nn::DataSetIterator&>(*cut) : iterator,
                       {&evaluation});

@@ -12,6 +12,7 @@
 #include "nn/listeners.h"
 #include "runtime/detached_memory.h"
 #include "runtime/error.h"
+#include "tests/nn/gradient_check.h"
 #include "tests/support/allocation_counter.h"
 #include "tests/support/kernel_testing.h"
 #include "workspace/workspace_manager.h"
@@ -54,21 +55,8 @@ TEST_CASE("every parameter gradient of a network agrees with finite differences"
     INFO("mode " << name_of(mode));
     Network network(small_cnn(mode));
     const DataSet batch = random_batch({3, 1, 6, 6}, 4, 1);
-    network.compute_gradients(batch);
-    const std::vector<double> analytic = testing::values_of(network.gradients());
-    float* parameters = network.parameters().data<float>();
-    std::vector<double> numeric(analytic.size());
-    const double epsilon = 1e-3;  // small enough that no max-pooling window changes its winner
-    for (std::size_t i = 0; i < numeric.size(); ++i) {
-      const float original = parameters[i];
-      parameters[i] = static_cast<float>(original + epsilon);
-      const double plus = network.compute_gradients(batch);
-      parameters[i] = static_cast<float>(original - epsilon);
-      const double minus = network.compute_gradients(batch);
-      parameters[i] = original;
-      numeric[i] = (plus - minus) / (2 * epsilon);
-    }
-    testing::require_close(analytic, numeric, 5e-2, 2e-3);
+    testing::check_parameter_gradients(
+        network, [&] { return network.compute_gradients(batch); }, 5e-2, 2e-3);
   }
 }
 

@@ -12,6 +12,7 @@
 #include "nn/sequence_iterator.h"
 #include "runtime/detached_memory.h"
 #include "runtime/error.h"
+#include "tests/nn/gradient_check.h"
 #include "tests/support/allocation_counter.h"
 #include "tests/support/kernel_testing.h"
 #include "workspace/workspace_manager.h"
@@ -71,21 +72,8 @@ TEST_CASE("every LSTM parameter gradient agrees with finite differences, masks i
       Network network(stacked(mode));
       DataSet batch{testing::random_tensor({4, 5, 3}, 3), one_hot(4, 2, 1)};
       if (masked) batch.features_mask = mask_of({5, 3, 1, 4}, 5);
-      network.compute_gradients(batch);
-      const std::vector<double> analytic = testing::values_of(network.gradients());
-      float* parameters = network.parameters().data<float>();
-      std::vector<double> numeric(analytic.size());
-      const double epsilon = 1e-3;
-      for (std::size_t i = 0; i < numeric.size(); ++i) {
-        const float original = parameters[i];
-        parameters[i] = static_cast<float>(original + epsilon);
-        const double plus = network.compute_gradients(batch);
-        parameters[i] = static_cast<float>(original - epsilon);
-        const double minus = network.compute_gradients(batch);
-        parameters[i] = original;
-        numeric[i] = (plus - minus) / (2 * epsilon);
-      }
-      testing::require_close(analytic, numeric, 5e-2, 1e-3);
+      testing::check_parameter_gradients(
+          network, [&] { return network.compute_gradients(batch); }, 5e-2, 1e-3);
     }
   }
   WorkspaceManager::destroy_all_for_current_thread();

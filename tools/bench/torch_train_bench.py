@@ -11,7 +11,8 @@ Each trains with Adam on Fashion-MNIST (the IDX files of Debian's dataset-fashio
 each thread count asked; the report keeps every count's samples/s and, with --epochs, the
 test accuracy. Writes JSON (--json FILE) and prints a table.
 
-Installing the peer: BENCHMARKS.md (a virtual environment with `pip install torch`).
+Installing the peer: tools/bench/install_torch.sh (a virtual environment, build/torch-venv),
+then `build/torch-venv/bin/python tools/bench/torch_train_bench.py [--epochs 1] [--json F]`.
 """
 import argparse
 import gzip

@@ -21,15 +21,14 @@ Network::Network(const NetworkConfig& config, Device device)
       training_graph_("training", device),
       epochs_(config.prefetch, device, std::make_unique<BusyCoresPacing>()) {
   const DeviceGuard on_device(device);
-  const int inputs = topology_.input_count();
-  std::vector<Shape> shapes;  // per value: its example shape
+  const bool sequential = config.sequential();  // errors name layers by index, vertices by name
+  std::vector<Shape> shapes;                    // per value: its example shape
   for (const GraphInput& input : config.inputs) shapes.push_back(input.shape);
   std::vector<std::int64_t> offsets, state_offsets;
   std::int64_t total = 0, state_total = 0;
   std::size_t widest = 1;
   for (std::size_t k = 0; k < topology_.order.size(); ++k) {
     const VertexConfig& vertex = config.vertices[topology_.order[k]];
-    const bool sequential = config.sequential();
     const std::string where = sequential ? strcat("layer ", k, " (", vertex.layer.dump(), ")")
                                          : strcat("vertex '", vertex.name, "'");
     layers_.push_back(make_layer(vertex.layer, static_cast<int>(k)));
@@ -72,7 +71,6 @@ Network::Network(const NetworkConfig& config, Device device)
   gathered_.reserve(widest);
   input_gradients_.reserve(widest);
   outputs_.reserve(output_layers_.size());
-  (void)inputs;
   parameters_ = Tensor::empty_detached({total}, DType::f32, device);
   gradients_ = Tensor::empty_detached({total}, DType::f32, device);
   state_ = Tensor::empty_detached({state_total}, DType::f32, device);

@@ -12,6 +12,7 @@
 #include "runtime/error.h"
 #include "tests/nn/gradient_check.h"
 #include "tests/support/allocation_counter.h"
+#include "tests/support/error_message.h"
 #include "tests/support/kernel_testing.h"
 #include "workspace/workspace_manager.h"
 
@@ -75,15 +76,6 @@ NetworkConfig residual_mlp(int blocks, std::int64_t width, WorkspaceMode mode) {
   return builder.workspace_modes(mode, mode).build();
 }
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "(no error)";
-}
-
 }  // namespace
 
 TEST_CASE("graph configs read and write JSON; a chain keeps the sequential form", "[nn][graph]") {
@@ -111,9 +103,9 @@ TEST_CASE("a bad graph is refused with the vertices and names involved", "[nn][g
     const std::string text =
         std::string(R"({"inputs": [{"name": "x", "shape": [4]}], "vertices": )") + vertices +
         R"(, "outputs": )" + outputs + "}";
-    CHECK_THAT(
-        error_of([&] { Network network(NetworkConfig::from_json(nlohmann::json::parse(text))); }),
-        Contains(words));
+    CHECK_THAT(testing::message_of(
+                   [&] { Network network(NetworkConfig::from_json(nlohmann::json::parse(text))); }),
+               Contains(words));
   };
   refused(R"([{"name": "h", "inputs": ["y"], "type": "dense", "units": 3},
               {"name": "out", "inputs": ["h"], "type": "output", "units": 2}])",
@@ -147,13 +139,13 @@ TEST_CASE("a bad graph is refused with the vertices and names involved", "[nn][g
   refused(R"([{"name": "out", "inputs": ["x"], "type": "output", "units": 2}])",
           "has loss weight -1", R"([{"vertex": "out", "weight": -1}])");
   // Several inputs: a vertex must say which it reads; every input must be read.
-  CHECK_THAT(error_of([] {
+  CHECK_THAT(testing::message_of([] {
                (void)NetworkConfig::from_json(nlohmann::json::parse(R"({
                    "inputs": [{"name": "a", "shape": [2]}, {"name": "b", "shape": [2]}],
                    "vertices": [{"name": "out", "type": "output", "units": 2}]})"));
              }),
              Contains("vertex 'out' needs 'inputs': the graph has several inputs"));
-  CHECK_THAT(error_of([] {
+  CHECK_THAT(testing::message_of([] {
                (void)NetworkConfig::from_json(nlohmann::json::parse(R"({
                    "inputs": [{"name": "a", "shape": [2]}, {"name": "b", "shape": [2]}],
                    "vertices": [{"name": "out", "inputs": ["a"], "type": "output", "units": 2}]})"));
@@ -172,9 +164,9 @@ TEST_CASE("a graph keeping more values alive than the pools hold is refused when
   }
   builder.vertex("cat", {{"type", "merge"}}, branches);
   builder.vertex("out", {{"type", "output"}, {"units", 2}}, {"cat"});
-  CHECK_THAT(error_of([&] { Network network(builder.build()); }),
+  CHECK_THAT(testing::message_of([&] { Network network(builder.build()); }),
              Contains("keeps up to 18 values alive at once in inference"));
-  CHECK_THAT(error_of([] {
+  CHECK_THAT(testing::message_of([] {
                (void)NetworkConfig::from_json(nlohmann::json::parse(R"({
                    "inputs": [{"name": "x", "shape": [2]}],
                    "vertices": [{"name": "out", "type": "output", "units": 2}],
@@ -275,20 +267,21 @@ TEST_CASE("the summed loss weighs each output", "[nn][graph]") {
 TEST_CASE("a graph's batch must match its inputs and outputs", "[nn][graph]") {
   Network network(every_vertex(WorkspaceMode::SEPARATE));
   MultiDataSet batch = every_vertex_batch(4, 1);
-  CHECK_THAT(error_of([&] {
+  CHECK_THAT(testing::message_of([&] {
                network.fit(DataSet{batch.features[0], batch.labels[0]});
              }),
              Contains("the batch has 1 features and 1 labels tensors; this network has 2 inputs "
                       "and 2 outputs"));
-  CHECK_THAT(error_of([&] { (void)network.output(batch.features[0]); }),
+  CHECK_THAT(testing::message_of([&] { (void)network.output(batch.features[0]); }),
              Contains("call output() with one tensor per input"));
   batch.features[1] = testing::random_tensor({3, 2, 3}, 1);
-  CHECK_THAT(error_of([&] { network.fit(batch); }), Contains("features of 'b' [3, 2, 3]"));
+  CHECK_THAT(testing::message_of([&] { network.fit(batch); }),
+             Contains("features of 'b' [3, 2, 3]"));
   // A wrong example shape is refused even where add or multiply could broadcast it.
   batch = every_vertex_batch(4, 1);
   batch.features[0] = testing::random_tensor({4, 1}, 2);
-  CHECK_THAT(error_of([&] { network.fit(batch); }), Contains("features of 'a' [4, 1]"));
-  CHECK_THAT(error_of([&] { (void)network.output(batch.features); }),
+  CHECK_THAT(testing::message_of([&] { network.fit(batch); }), Contains("features of 'a' [4, 1]"));
+  CHECK_THAT(testing::message_of([&] { (void)network.output(batch.features); }),
              Contains("do not hold examples of [6]"));
   batch = every_vertex_batch(4, 1);
   network.fit(batch);  // the failures left nothing behind

@@ -14,6 +14,7 @@
 #include "nn/layer_registry.h"
 #include "nn/network.h"
 #include "runtime/error.h"
+#include "tests/support/error_message.h"
 
 using namespace gyre;
 using namespace gyre::nn;
@@ -36,15 +37,6 @@ class ConfigFile {
   std::filesystem::path path_;
 };
 
-std::string error_of(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const InvalidArgumentError& error) {
-    return error.what();
-  }
-  return "(no InvalidArgumentError)";
-}
-
 }  // namespace
 
 TEST_CASE("an unknown key in a layer's config is an error naming the key, layer and file",
@@ -53,7 +45,8 @@ TEST_CASE("an unknown key in a layer's config is an error naming the key, layer 
       {"type": "dense", "units": 3},
       {"type": "dense", "units": 3, "activaton": "tanh"},
       {"type": "output", "units": 2}]})");
-  const std::string message = error_of([&] { (void)NetworkConfig::from_file(file.path()); });
+  const std::string message = testing::message_of<InvalidArgumentError>(
+      [&] { (void)NetworkConfig::from_file(file.path()); });
   CHECK_THAT(message, Contains("'activaton'"));
   CHECK_THAT(message, Contains("layer 1"));
   CHECK_THAT(message, Contains(file.path()));
@@ -63,18 +56,21 @@ TEST_CASE("an unknown key in a layer's config is an error naming the key, layer 
   const nlohmann::json layers = {{{"type", "maxpool"}, {"kernel", 2}, {"strides", 2}},
                                  {{"type", "output"}, {"units", 2}}};
   const nlohmann::json json = {{"input", {1, 4, 4}}, {"layers", layers}};
-  CHECK_THAT(error_of([&] { (void)NetworkConfig::from_json(json); }),
-             Contains("layer 0: unknown key 'strides'"));
+  CHECK_THAT(
+      testing::message_of<InvalidArgumentError>([&] { (void)NetworkConfig::from_json(json); }),
+      Contains("layer 0: unknown key 'strides'"));
   NetworkConfig config = NetworkBuilder().input({4}).dense(3).output(2).build();
   config.vertices[1].layer["lr"] = 0.1;
-  CHECK_THAT(error_of([&] { Network network(config); }), Contains("layer 1: unknown key 'lr'"));
+  CHECK_THAT(testing::message_of<InvalidArgumentError>([&] { Network network(config); }),
+             Contains("layer 1: unknown key 'lr'"));
 }
 
 TEST_CASE("an unknown layer type is an error naming it, its index and the known types",
           "[nn][config]") {
   const ConfigFile file(R"({"input": [4], "layers": [
       {"type": "dense", "units": 3}, {"type": "transformer"}, {"type": "output", "units": 2}]})");
-  const std::string message = error_of([&] { (void)NetworkConfig::from_file(file.path()); });
+  const std::string message = testing::message_of<InvalidArgumentError>(
+      [&] { (void)NetworkConfig::from_file(file.path()); });
   CHECK_THAT(message, Contains("layer 1: unknown type 'transformer'"));
   CHECK_THAT(message, Contains(file.path()));
   for (const char* known : {"activation", "add", "avgpool", "batchnorm", "conv2d", "dense",
@@ -140,11 +136,11 @@ TEST_CASE("a registered layer type is built by its factory from its keys",
       NetworkBuilder().input({4}).layer({{"type", "test_wide"}, {"width", 5}}).output(2).build();
   const Network network(config);
   CHECK(network.parameter_count() == (4 * 5 + 5) + (5 * 2 + 2));
-  CHECK_THAT(error_of([] {
+  CHECK_THAT(testing::message_of<InvalidArgumentError>([] {
                (void)NetworkBuilder().input({4}).layer({{"type", "test_wide"}}).output(2).build();
              }),
              Contains("needs 'width'"));
-  CHECK_THAT(error_of([] {
+  CHECK_THAT(testing::message_of<InvalidArgumentError>([] {
                (void)NetworkBuilder()
                    .input({4})
                    .layer({{"type", "test_wide"}, {"width", 5}, {"height", 2}})

@@ -127,6 +127,9 @@ class Backend {
   /// One LSTM step (kernels/recurrent_math.h): forward, and its backward.
   virtual void lstm_cell_forward(const LstmCellArgs& args, Stream stream) = 0;
   virtual void lstm_cell_backward(const LstmCellArgs& args, Stream stream) = 0;
+  /// One GRU step (kernels/recurrent_math.h): forward, and its backward.
+  virtual void gru_cell_forward(const GruCellArgs& args, Stream stream) = 0;
+  virtual void gru_cell_backward(const GruCellArgs& args, Stream stream) = 0;
 
   /// Convolution forward, backward-data and backward-filter. `scratch` (of
   /// convolution_scratch_bytes()) is taken from the caller's workspace.

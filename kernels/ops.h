@@ -139,6 +139,17 @@ void lstm_cell_forward(const Tensor& gates, const Tensor& c_prev, const Tensor& 
 void lstm_cell_backward(const Tensor& gates, const Tensor& c_prev, const Tensor& c,
                         const Tensor& dh, const Tensor& dc, const Tensor& dz, const Tensor& mask,
                         std::int64_t step);
+/// One GRU step (PyTorch's form, gate order r, z, n): gates [N, 3H] hold x·W + b and get the
+/// activations r, z, n (which the backward step reads); hidden_gates [N, 3H] hold
+/// h_prev·RW + rb; h_prev [N, H] (undefined: zeros); writes h [N, H]. `mask` as for the LSTM.
+void gru_cell_forward(const Tensor& gates, const Tensor& hidden_gates, const Tensor& h_prev,
+                      const Tensor& h, const Tensor& mask, std::int64_t step);
+/// Its backward: dh [N, H] is the step's whole output gradient; writes d_gates and
+/// d_hidden_gates [N, 3H] (the gradients of x·W + b and of h_prev·RW + rb) and, when
+/// defined, dh_prev [N, H]: the part of h_prev's gradient that does not pass through RW.
+void gru_cell_backward(const Tensor& gates, const Tensor& hidden_gates, const Tensor& h_prev,
+                       const Tensor& dh, const Tensor& d_gates, const Tensor& d_hidden_gates,
+                       const Tensor& dh_prev, const Tensor& mask, std::int64_t step);
 
 // ---- convolution, pooling, normalization (NCHW) -----------------------------------------
 

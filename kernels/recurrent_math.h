@@ -1,7 +1,8 @@
 #pragma once
-// One element (row r, unit j) of the LSTM cell, forward and backward, shared by the CPU and
-// CUDA kernels. Gates are laid out [rows, 4H] in PyTorch's order i, f, g, o; a row whose
-// mask is 0 (padding) gets c = h = 0 and passes no gradient (DL4J's masking).
+// One element (row r, unit j) of the LSTM and GRU cells, forward and backward, shared by the
+// CPU and CUDA kernels. LSTM gates are laid out [rows, 4H] in PyTorch's order i, f, g, o; GRU
+// gates [rows, 3H] in PyTorch's order r, z, n (linear before reset). A row whose mask is 0
+// (padding) gets a zero state and passes no gradient (DL4J's masking).
 #include <cmath>
 #include <cstdint>
 
@@ -63,6 +64,59 @@ GYRE_HOST_DEVICE void lstm_cell_backward_element(const LstmCellArgs& a, std::int
   dz[2 * H + j] = dc * i * (1.0f - g * g);
   dz[3 * H + j] = dh * tanh_c * o * (1.0f - o);
   a.dc[r * H + j] = dc * f;
+}
+
+struct GruCellArgs {
+  float* gates = nullptr;  // [rows, 3H]: x·W + b in, the activations r, z, n out (forward)
+  const float* hidden_gates = nullptr;  // [rows, 3H]: h_prev·RW + rb (n's part is reset-gated)
+  const float* h_prev = nullptr;        // [rows, H]; null: zeros (the first step)
+  float* h = nullptr;                   // [rows, H] (forward)
+  const float* dh = nullptr;            // [rows, H] (backward): the step's whole output gradient
+  float* d_gates = nullptr;             // [rows, 3H] (backward): gradient of x·W + b
+  float* d_hidden_gates = nullptr;      // [rows, 3H] (backward): gradient of h_prev·RW + rb
+  float* dh_prev = nullptr;     // [rows, H] (backward): the direct part z·dh (RW's part is a GEMM)
+  const float* mask = nullptr;  // mask[r * mask_stride]; null: every row present
+  std::int64_t mask_stride = 1;
+  std::int64_t rows = 0, hidden = 0;
+};
+
+GYRE_HOST_DEVICE float gru_mask(const GruCellArgs& a, std::int64_t r) {
+  return a.mask == nullptr ? 1.0f : a.mask[r * a.mask_stride];
+}
+
+// r = σ(xr + hr), z = σ(xz + hz), n = tanh(xn + r·hn), h = ((1 − z)·n + z·h_prev)·mask.
+GYRE_HOST_DEVICE void gru_cell_forward_element(const GruCellArgs& a, std::int64_t r,
+                                               std::int64_t j) {
+  const std::int64_t H = a.hidden;
+  float* x = a.gates + r * 3 * H;
+  const float* h = a.hidden_gates + r * 3 * H;
+  const float reset = lstm_sigmoid(x[j] + h[j]), update = lstm_sigmoid(x[H + j] + h[H + j]);
+  const float candidate = std::tanh(x[2 * H + j] + reset * h[2 * H + j]);
+  x[j] = reset;
+  x[H + j] = update;
+  x[2 * H + j] = candidate;
+  const float previous = a.h_prev == nullptr ? 0.0f : a.h_prev[r * H + j];
+  a.h[r * H + j] = ((1.0f - update) * candidate + update * previous) * gru_mask(a, r);
+}
+
+GYRE_HOST_DEVICE void gru_cell_backward_element(const GruCellArgs& a, std::int64_t r,
+                                                std::int64_t j) {
+  const std::int64_t H = a.hidden;
+  const float* x = a.gates + r * 3 * H;
+  const float reset = x[j], update = x[H + j], candidate = x[2 * H + j];
+  const float hidden_n = a.hidden_gates[r * 3 * H + 2 * H + j];
+  const float previous = a.h_prev == nullptr ? 0.0f : a.h_prev[r * H + j];
+  const float dh = a.dh[r * H + j] * gru_mask(a, r);
+  const float dn = dh * (1.0f - update) * (1.0f - candidate * candidate);
+  const float dr = dn * hidden_n * reset * (1.0f - reset);
+  const float dz = dh * (previous - candidate) * update * (1.0f - update);
+  float* dx = a.d_gates + r * 3 * H;
+  float* dhg = a.d_hidden_gates + r * 3 * H;
+  dx[j] = dhg[j] = dr;
+  dx[H + j] = dhg[H + j] = dz;
+  dx[2 * H + j] = dn;
+  dhg[2 * H + j] = dn * reset;
+  if (a.dh_prev != nullptr) a.dh_prev[r * H + j] = dh * update;
 }
 
 }  // namespace gyre::kernels

@@ -36,62 +36,71 @@ Tensor last_step_selection(const Tensor* mask, std::int64_t n, std::int64_t step
 
 }  // namespace
 
-LstmLayer::LstmLayer(std::int64_t units, bool bidirectional, bool return_sequences)
-    : units_(units), bidirectional_(bidirectional), return_sequences_(return_sequences) {
-  GYRE_CHECK(units > 0, InvalidArgumentError, "lstm layer: units ", units, " must be > 0");
+RecurrentLayer::RecurrentLayer(const char* type, std::int64_t units, bool bidirectional,
+                               bool return_sequences, int gates, bool recurrent_bias)
+    : units_(units),
+      type_(type),
+      gates_(gates),
+      bidirectional_(bidirectional),
+      return_sequences_(return_sequences),
+      recurrent_bias_(recurrent_bias) {
+  GYRE_CHECK(units > 0, InvalidArgumentError, type, " layer: units ", units, " must be > 0");
 }
 
-Shape LstmLayer::configure(const Shape& input_example) {
-  GYRE_CHECK(input_example.rank() == 2, InvalidArgumentError,
-             "lstm layer: takes time series of examples [T, features], got ", input_example);
+Shape RecurrentLayer::configure(const Shape& input_example) {
+  GYRE_CHECK(input_example.rank() == 2, InvalidArgumentError, type_,
+             " layer: takes time series of examples [T, features], got ", input_example);
   inputs_ = input_example.dim(1);
   const std::int64_t width = directions() * units_;
   return return_sequences_ ? Shape{input_example.dim(0), width} : Shape{width};
 }
 
-std::vector<NamedParameter> LstmLayer::parameter_layout() const {
+std::vector<NamedParameter> RecurrentLayer::parameter_layout() const {
   std::vector<NamedParameter> layout;
   for (int d = 0; d < directions(); ++d) {
     const std::string prefix = d == 0 ? "" : "reverse_";
     const std::int64_t base = d * per_direction();
-    layout.push_back({prefix + "W", Shape{inputs_, 4 * units_}, base});
-    layout.push_back({prefix + "RW", Shape{units_, 4 * units_}, base + inputs_ * 4 * units_});
-    layout.push_back(
-        {prefix + "b", Shape{4 * units_}, base + inputs_ * 4 * units_ + units_ * 4 * units_});
+    layout.push_back({prefix + "W", Shape{inputs_, width()}, base});
+    layout.push_back({prefix + "RW", Shape{units_, width()}, base + inputs_ * width()});
+    layout.push_back({prefix + "b", Shape{width()}, base + (inputs_ + units_) * width()});
+    if (recurrent_bias_)
+      layout.push_back({prefix + "rb", Shape{width()}, base + (inputs_ + units_ + 1) * width()});
   }
   return layout;
 }
 
-Tensor LstmLayer::weights(int direction) const {
-  return parameter(direction * per_direction(), Shape{inputs_, 4 * units_});
+Tensor RecurrentLayer::weights(int direction) const {
+  return parameter(direction * per_direction(), Shape{inputs_, width()});
 }
-Tensor LstmLayer::recurrent(int direction) const {
-  return parameter(direction * per_direction() + inputs_ * 4 * units_, Shape{units_, 4 * units_});
+Tensor RecurrentLayer::recurrent(int direction) const {
+  return parameter(direction * per_direction() + inputs_ * width(), Shape{units_, width()});
 }
-Tensor LstmLayer::bias(int direction) const {
-  return parameter(direction * per_direction() + inputs_ * 4 * units_ + units_ * 4 * units_,
-                   Shape{4 * units_});
+Tensor RecurrentLayer::bias(int direction) const {
+  return parameter(direction * per_direction() + (inputs_ + units_) * width(), Shape{width()});
+}
+Tensor RecurrentLayer::recurrent_bias(int direction) const {
+  return parameter(direction * per_direction() + (inputs_ + units_ + 1) * width(), Shape{width()});
 }
 
 // PyTorch's initialisation: every weight and bias from U(±1/√H).
-void LstmLayer::initialize(std::uint64_t seed) {
+void RecurrentLayer::initialize(std::uint64_t seed) {
   const float bound = 1.0f / std::sqrt(static_cast<float>(units_));
   kernels::fill_uniform(parameters_, -bound, bound, seed);
 }
 
-// Time-major inside: one GEMM projects every step's input, then each step adds h·RW to its
-// rows (contiguous [N, 4H]) and runs the fused cell. The reverse direction walks T−1..0.
-Tensor LstmLayer::forward(const Tensor& input, const LayerContext& context) {
+// Time-major inside: one GEMM projects every step's input, then the subclass's cells run
+// over the steps, each step's rows a contiguous [N, G·H].
+Tensor RecurrentLayer::forward(const Tensor& input, const LayerContext& context) {
   GYRE_CHECK(input.shape().rank() == 3 && input.shape().dim(2) == inputs_, InvalidArgumentError,
-             "lstm layer ", context.layer_index, ": input ", input.description(),
+             type_, " layer ", context.layer_index, ": input ", input.description(),
              " must be [N, T, ", inputs_, "]");
   const std::int64_t n = input.shape().dim(0), steps = input.shape().dim(1);
-  GYRE_CHECK(steps > 0, InvalidArgumentError, "lstm layer ", context.layer_index, ": input ",
+  GYRE_CHECK(steps > 0, InvalidArgumentError, type_, " layer ", context.layer_index, ": input ",
              input.description(), " has no time steps");
   const Device device = input.device();
   const Tensor* mask = defined_or_null(context.mask);
   if (mask != nullptr)
-    GYRE_CHECK(mask->shape() == Shape({n, steps}), InvalidArgumentError, "lstm layer ",
+    GYRE_CHECK(mask->shape() == Shape({n, steps}), InvalidArgumentError, type_, " layer ",
                context.layer_index, ": the feature mask ", mask->description(),
                " must be [N, T] = [", n, ", ", steps, "]");
   mask_ = mask != nullptr ? *mask : Tensor();
@@ -102,22 +111,10 @@ Tensor LstmLayer::forward(const Tensor& input, const LayerContext& context) {
     kernels::transpose_01(input, 0, x_time_major_, 0, inputs_);
     const Tensor x_rows = x_time_major_.reshape({steps * n, inputs_});
     for (int d = 0; d < directions(); ++d) {
-      gates_[d] = kernels::gemm(x_rows, weights(d));
-      kernels::bias_add(gates_[d], bias(d), gates_[d]);
-      cells_[d] = Tensor::empty({steps, n, units_}, DType::f32, device);
       hidden_[d] = Tensor::empty({steps, n, units_}, DType::f32, device);
-      for (std::int64_t s = 0; s < steps; ++s) {
-        const std::int64_t t = d == 0 ? s : steps - 1 - s, previous = d == 0 ? t - 1 : t + 1;
-        const Tensor z = gates_[d].slice(0, t * n, (t + 1) * n);
-        Tensor c_previous;
-        if (s > 0) {
-          kernels::gemm(hidden_[d].slice(0, previous, previous + 1).reshape({n, units_}),
-                        recurrent(d), false, false, 1.0f, 1.0f, z);
-          c_previous = cells_[d].slice(0, previous, previous + 1).reshape({n, units_});
-        }
-        kernels::lstm_cell_forward(z, c_previous, cells_[d].slice(0, t, t + 1).reshape({n, units_}),
-                                   hidden_[d].slice(0, t, t + 1).reshape({n, units_}), mask_, t);
-      }
+      Tensor input_gates = kernels::gemm(x_rows, weights(d));
+      kernels::bias_add(input_gates, bias(d), input_gates);
+      forward_cells(d, input_gates, n);
     }
     if (!return_sequences_) selection_ = last_step_selection(mask, n, steps, device);
   }
@@ -146,7 +143,7 @@ Tensor LstmLayer::forward(const Tensor& input, const LayerContext& context) {
   return y;
 }
 
-Tensor LstmLayer::backward(const Tensor& output_gradient, const LayerContext& context) {
+Tensor RecurrentLayer::backward(const Tensor& output_gradient, const LayerContext& context) {
   const std::int64_t steps = x_time_major_.shape().dim(0), n = x_time_major_.shape().dim(1);
   const Device device = output_gradient.device();
   const std::int64_t H = units_;
@@ -155,8 +152,6 @@ Tensor LstmLayer::backward(const Tensor& output_gradient, const LayerContext& co
     WorkspaceScope working = context.working();
     if (context.need_input_gradient)
       dx_time_major = Tensor::empty({steps * n, inputs_}, DType::f32, device);
-    const Tensor dh_step = Tensor::empty({n, H}, DType::f32, device);
-    const Tensor dc = Tensor::empty({n, H}, DType::f32, device);
     for (int d = 0; d < directions(); ++d) {
       // d loss / d h of every step, time-major, from the output gradient.
       Tensor dh = Tensor::empty({steps, n, H}, DType::f32, device);
@@ -174,23 +169,10 @@ Tensor LstmLayer::backward(const Tensor& output_gradient, const LayerContext& co
           kernels::copy_axis_range(half, 1, 0, dh.slice(0, 0, 1).reshape({n, H}), 0, H);
         }
       }
-      Tensor dz = Tensor::empty({steps * n, 4 * H}, DType::f32, device);
-      kernels::fill(dc, 0.0);
-      for (std::int64_t s = steps - 1; s >= 0; --s) {
-        const std::int64_t t = d == 0 ? s : steps - 1 - s, previous = d == 0 ? t - 1 : t + 1;
-        const Tensor dh_t = dh.slice(0, t, t + 1).reshape({n, H});
-        if (s < steps - 1) kernels::add(dh_t, dh_step, dh_t);  // the recurrent part
-        const Tensor dz_t = dz.slice(0, t * n, (t + 1) * n);
-        const Tensor c_previous =
-            s > 0 ? cells_[d].slice(0, previous, previous + 1).reshape({n, H}) : Tensor();
-        kernels::lstm_cell_backward(gates_[d].slice(0, t * n, (t + 1) * n), c_previous,
-                                    cells_[d].slice(0, t, t + 1).reshape({n, H}), dh_t, dc, dz_t,
-                                    mask_, t);
-        if (s > 0) kernels::gemm(dz_t, recurrent(d), false, true, 1.0f, 0.0f, dh_step);
-      }
-      // Parameter gradients, one GEMM each over every step.
+      const CellGradients cells = backward_cells(d, dh, n);
+      // Parameter gradients, one GEMM or reduction each over every step.
       const std::int64_t base = d * per_direction();
-      const Tensor d_recurrent = gradient(base + inputs_ * 4 * H, Shape{H, 4 * H});
+      const Tensor d_recurrent = gradient(base + inputs_ * width(), Shape{H, width()});
       if (steps == 1) {
         kernels::fill(d_recurrent, 0.0);
       } else {
@@ -198,15 +180,21 @@ Tensor LstmLayer::backward(const Tensor& output_gradient, const LayerContext& co
         // h of step t−1 (forward) or t+1 (reverse) met the gates of step t.
         const Tensor earlier =
             d == 0 ? h_rows.slice(0, 0, (steps - 1) * n) : h_rows.slice(0, n, steps * n);
-        const Tensor later = d == 0 ? dz.slice(0, n, steps * n) : dz.slice(0, 0, (steps - 1) * n);
+        const Tensor later = d == 0 ? cells.hidden_gates.slice(0, n, steps * n)
+                                    : cells.hidden_gates.slice(0, 0, (steps - 1) * n);
         kernels::gemm(earlier, later, true, false, 1.0f, 0.0f, d_recurrent);
       }
       const Tensor x_rows = x_time_major_.reshape({steps * n, inputs_});
-      kernels::gemm(x_rows, dz, true, false, 1.0f, 0.0f, gradient(base, Shape{inputs_, 4 * H}));
-      kernels::reduce(kernels::Reduction::sum, dz, 0, false,
-                      gradient(base + inputs_ * 4 * H + H * 4 * H, Shape{4 * H}));
+      kernels::gemm(x_rows, cells.input_gates, true, false, 1.0f, 0.0f,
+                    gradient(base, Shape{inputs_, width()}));
+      kernels::reduce(kernels::Reduction::sum, cells.input_gates, 0, false,
+                      gradient(base + (inputs_ + H) * width(), Shape{width()}));
+      if (recurrent_bias_)
+        kernels::reduce(kernels::Reduction::sum, cells.hidden_gates, 0, false,
+                        gradient(base + (inputs_ + H + 1) * width(), Shape{width()}));
       if (context.need_input_gradient)
-        kernels::gemm(dz, weights(d), false, true, 1.0f, d == 0 ? 0.0f : 1.0f, dx_time_major);
+        kernels::gemm(cells.input_gates, weights(d), false, true, 1.0f, d == 0 ? 0.0f : 1.0f,
+                      dx_time_major);
     }
   }
   if (!context.need_input_gradient) return {};
@@ -216,11 +204,97 @@ Tensor LstmLayer::backward(const Tensor& output_gradient, const LayerContext& co
   return dx;
 }
 
-nlohmann::json LstmLayer::config() const {
-  return {{"type", type()},
+nlohmann::json RecurrentLayer::config() const {
+  return {{"type", type_},
           {"units", units_},
           {"bidirectional", bidirectional_},
           {"return_sequences", return_sequences_}};
+}
+
+// Each step adds h·RW into its gate rows (beta = 1) and runs the fused cell.
+void LstmLayer::forward_cells(int d, const Tensor& input_gates, std::int64_t n) {
+  const std::int64_t H = units_;
+  gates_[d] = input_gates;
+  cells_[d] = Tensor::empty({steps(), n, H}, DType::f32, input_gates.device());
+  for (std::int64_t s = 0; s < steps(); ++s) {
+    const std::int64_t t = step_at(d, s), previous = previous_of(d, t);
+    const Tensor z = gates_[d].slice(0, t * n, (t + 1) * n);
+    Tensor c_previous;
+    if (s > 0) {
+      kernels::gemm(hidden_[d].slice(0, previous, previous + 1).reshape({n, H}), recurrent(d),
+                    false, false, 1.0f, 1.0f, z);
+      c_previous = cells_[d].slice(0, previous, previous + 1).reshape({n, H});
+    }
+    kernels::lstm_cell_forward(z, c_previous, cells_[d].slice(0, t, t + 1).reshape({n, H}),
+                               hidden_[d].slice(0, t, t + 1).reshape({n, H}), mask_, t);
+  }
+}
+
+// One gradient dz serves both the input and the recurrent projection (they are summed).
+RecurrentLayer::CellGradients LstmLayer::backward_cells(int d, const Tensor& dh, std::int64_t n) {
+  const std::int64_t H = units_;
+  const Device device = dh.device();
+  const Tensor dh_step = Tensor::empty({n, H}, DType::f32, device);
+  const Tensor dc = Tensor::empty({n, H}, DType::f32, device);
+  Tensor dz = Tensor::empty({steps() * n, 4 * H}, DType::f32, device);
+  kernels::fill(dc, 0.0);
+  for (std::int64_t s = steps() - 1; s >= 0; --s) {
+    const std::int64_t t = step_at(d, s), previous = previous_of(d, t);
+    const Tensor dh_t = dh.slice(0, t, t + 1).reshape({n, H});
+    if (s < steps() - 1) kernels::add(dh_t, dh_step, dh_t);  // the recurrent part
+    const Tensor dz_t = dz.slice(0, t * n, (t + 1) * n);
+    const Tensor c_previous =
+        s > 0 ? cells_[d].slice(0, previous, previous + 1).reshape({n, H}) : Tensor();
+    kernels::lstm_cell_backward(gates_[d].slice(0, t * n, (t + 1) * n), c_previous,
+                                cells_[d].slice(0, t, t + 1).reshape({n, H}), dh_t, dc, dz_t, mask_,
+                                t);
+    if (s > 0) kernels::gemm(dz_t, recurrent(d), false, true, 1.0f, 0.0f, dh_step);
+  }
+  return {dz, dz};
+}
+
+// Every step's h_prev·RW + rb: rb everywhere first (the first step's h_prev is 0), then each
+// step adds h_prev·RW into its rows.
+void GruLayer::forward_cells(int d, const Tensor& input_gates, std::int64_t n) {
+  const std::int64_t H = units_;
+  gates_[d] = input_gates;
+  hidden_gates_[d] = Tensor::empty(input_gates.shape(), DType::f32, input_gates.device());
+  kernels::fill(hidden_gates_[d], 0.0);
+  kernels::bias_add(hidden_gates_[d], recurrent_bias(d), hidden_gates_[d]);
+  for (std::int64_t s = 0; s < steps(); ++s) {
+    const std::int64_t t = step_at(d, s), previous = previous_of(d, t);
+    const Tensor hidden_rows = hidden_gates_[d].slice(0, t * n, (t + 1) * n);
+    Tensor h_previous;
+    if (s > 0) {
+      h_previous = hidden_[d].slice(0, previous, previous + 1).reshape({n, H});
+      kernels::gemm(h_previous, recurrent(d), false, false, 1.0f, 1.0f, hidden_rows);
+    }
+    kernels::gru_cell_forward(gates_[d].slice(0, t * n, (t + 1) * n), hidden_rows, h_previous,
+                              hidden_[d].slice(0, t, t + 1).reshape({n, H}), mask_, t);
+  }
+}
+
+// The cell writes h_prev's direct gradient (z·dh); RW's part is added by a GEMM.
+RecurrentLayer::CellGradients GruLayer::backward_cells(int d, const Tensor& dh, std::int64_t n) {
+  const std::int64_t H = units_;
+  const Device device = dh.device();
+  const Tensor dh_previous = Tensor::empty({n, H}, DType::f32, device);
+  CellGradients out{Tensor::empty({steps() * n, 3 * H}, DType::f32, device),
+                    Tensor::empty({steps() * n, 3 * H}, DType::f32, device)};
+  for (std::int64_t s = steps() - 1; s >= 0; --s) {
+    const std::int64_t t = step_at(d, s), previous = previous_of(d, t);
+    const Tensor dh_t = dh.slice(0, t, t + 1).reshape({n, H});
+    if (s < steps() - 1) kernels::add(dh_t, dh_previous, dh_t);  // the recurrent part
+    const Tensor d_hidden_t = out.hidden_gates.slice(0, t * n, (t + 1) * n);
+    const Tensor h_previous =
+        s > 0 ? hidden_[d].slice(0, previous, previous + 1).reshape({n, H}) : Tensor();
+    kernels::gru_cell_backward(gates_[d].slice(0, t * n, (t + 1) * n),
+                               hidden_gates_[d].slice(0, t * n, (t + 1) * n), h_previous, dh_t,
+                               out.input_gates.slice(0, t * n, (t + 1) * n), d_hidden_t,
+                               s > 0 ? dh_previous : Tensor(), mask_, t);
+    if (s > 0) kernels::gemm(d_hidden_t, recurrent(d), false, true, 1.0f, 1.0f, dh_previous);
+  }
+  return out;
 }
 
 Shape LastTimeStepVertex::configure(const Shape& input_example) {
@@ -252,13 +326,21 @@ Tensor LastTimeStepVertex::backward(const Tensor& output_gradient, const LayerCo
                                output_gradient.reshape({n, 1, channels}));
 }
 
-void register_recurrent_layers(LayerRegistry& registry) {
-  registry.add("lstm", {"units", "bidirectional", "return_sequences"},
+namespace {
+template <typename RecurrentType>
+void add_recurrent(LayerRegistry& registry, const char* type) {
+  registry.add(type, {"units", "bidirectional", "return_sequences"},
                [](const LayerSettings& settings) {
-                 return std::make_unique<LstmLayer>(settings.integer("units", 0, true),
-                                                    settings.flag("bidirectional", false),
-                                                    settings.flag("return_sequences", true));
+                 return std::make_unique<RecurrentType>(settings.integer("units", 0, true),
+                                                        settings.flag("bidirectional", false),
+                                                        settings.flag("return_sequences", true));
                });
+}
+}  // namespace
+
+void register_recurrent_layers(LayerRegistry& registry) {
+  add_recurrent<LstmLayer>(registry, "lstm");
+  add_recurrent<GruLayer>(registry, "gru");
   registry.add("last_time_step", {},
                [](const LayerSettings&) { return std::make_unique<LastTimeStepVertex>(); });
 }

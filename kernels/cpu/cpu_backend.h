@@ -49,6 +49,8 @@ class CpuBackend final : public Backend {
                  std::size_t row_bytes, std::int64_t rows, Stream stream) override;
   void lstm_cell_forward(const LstmCellArgs& args, Stream stream) override;
   void lstm_cell_backward(const LstmCellArgs& args, Stream stream) override;
+  void gru_cell_forward(const GruCellArgs& args, Stream stream) override;
+  void gru_cell_backward(const GruCellArgs& args, Stream stream) override;
   std::size_t convolution_scratch_bytes(const ConvGeometry& geometry, Stream stream) override;
   void convolution_forward(const ConvGeometry& geometry, const float* x, const float* w, float* y,
                            void* scratch, Stream stream) override;

@@ -153,6 +153,18 @@ void SimBackend::lstm_cell_backward(const LstmCellArgs& args, Stream stream) {
          [args] { cpu().lstm_cell_backward(args, Stream()); });
 }
 
+void SimBackend::gru_cell_forward(const GruCellArgs& args, Stream stream) {
+  launch(stream, {args.gates, args.hidden_gates, args.h_prev, args.h, args.mask},
+         [args] { cpu().gru_cell_forward(args, Stream()); });
+}
+
+void SimBackend::gru_cell_backward(const GruCellArgs& args, Stream stream) {
+  launch(stream,
+         {args.gates, args.hidden_gates, args.h_prev, args.dh, args.d_gates, args.d_hidden_gates,
+          args.dh_prev, args.mask},
+         [args] { cpu().gru_cell_backward(args, Stream()); });
+}
+
 std::size_t SimBackend::convolution_scratch_bytes(const ConvGeometry& geometry, Stream) {
   return cpu().convolution_scratch_bytes(geometry, Stream());
 }

@@ -39,21 +39,23 @@ Tensor one_hot(std::int64_t n, std::int64_t classes, std::uint32_t seed) {
   return labels;
 }
 
-nlohmann::json lstm(std::int64_t units, bool bidirectional, bool sequences) {
-  return {{"type", "lstm"},
+nlohmann::json recurrent(const std::string& type, std::int64_t units, bool bidirectional,
+                         bool sequences) {
+  return {{"type", type},
           {"units", units},
           {"bidirectional", bidirectional},
           {"return_sequences", sequences}};
 }
 
-// Two stacked LSTMs: a bidirectional one over every step, then both ways to the end: its
-// own last step, and last_time_step over a third, unidirectional one.
-NetworkConfig stacked(WorkspaceMode mode) {
+// Two stacked recurrent layers of one type ("lstm" or "gru"): a bidirectional one over
+// every step, then both ways to the end: its own last step, and last_time_step over a third,
+// unidirectional one.
+NetworkConfig stacked(WorkspaceMode mode, const std::string& type = "lstm") {
   return NetworkBuilder()
       .graph_input("x", {5, 3})
-      .vertex("both", lstm(4, true, true), {"x"})
-      .vertex("last", lstm(3, true, false), {"both"})
-      .vertex("seq", lstm(3, false, true), {"both"})
+      .vertex("both", recurrent(type, 4, true, true), {"x"})
+      .vertex("last", recurrent(type, 3, true, false), {"both"})
+      .vertex("seq", recurrent(type, 3, false, true), {"both"})
       .vertex("pick", {{"type", "last_time_step"}}, {"seq"})
       .vertex("cat", {{"type", "merge"}}, {"last", "pick"})
       .vertex("out", {{"type", "output"}, {"units", 2}}, {"cat"})
@@ -64,23 +66,27 @@ NetworkConfig stacked(WorkspaceMode mode) {
 
 }  // namespace
 
-TEST_CASE("every LSTM parameter gradient agrees with finite differences, masks included",
+TEST_CASE("every LSTM and GRU parameter gradient agrees with finite differences, masks included",
           "[nn][recurrent][gradient]") {
-  for (WorkspaceMode mode : {WorkspaceMode::NONE, WorkspaceMode::SEPARATE}) {
-    for (bool masked : {false, true}) {
-      INFO("mode " << name_of(mode) << (masked ? ", masked" : ""));
-      Network network(stacked(mode));
-      DataSet batch{testing::random_tensor({4, 5, 3}, 3), one_hot(4, 2, 1)};
-      if (masked) batch.features_mask = mask_of({5, 3, 1, 4}, 5);
-      testing::check_parameter_gradients(
-          network, [&] { return network.compute_gradients(batch); }, 5e-2, 1e-3);
+  for (const std::string type : {"lstm", "gru"}) {
+    for (WorkspaceMode mode : {WorkspaceMode::NONE, WorkspaceMode::SEPARATE}) {
+      for (bool masked : {false, true}) {
+        INFO(type << ", mode " << name_of(mode) << (masked ? ", masked" : ""));
+        Network network(stacked(mode, type));
+        DataSet batch{testing::random_tensor({4, 5, 3}, 3), one_hot(4, 2, 1)};
+        if (masked) batch.features_mask = mask_of({5, 3, 1, 4}, 5);
+        testing::check_parameter_gradients(
+            network, [&] { return network.compute_gradients(batch); }, 5e-2, 1e-3);
+      }
     }
   }
   WorkspaceManager::destroy_all_for_current_thread();
 }
 
 TEST_CASE("a padded, masked example gives what the example alone gives", "[nn][recurrent]") {
-  Network network(stacked(WorkspaceMode::SEPARATE));
+  const std::string type = GENERATE("lstm", "gru");
+  INFO(type);
+  Network network(stacked(WorkspaceMode::SEPARATE, type));
   const Tensor padded = testing::random_tensor({3, 5, 3}, 12);
   const std::vector<std::int64_t> lengths = {5, 2, 4};
   std::vector<Tensor> alone_outputs;
@@ -133,7 +139,9 @@ TEST_CASE("a padded, masked example gives what the example alone gives", "[nn][r
 TEST_CASE("variable-length training allocates nothing once the longest batch has been seen",
           "[nn][recurrent][steady-state]") {
   WorkspaceManager::destroy_all_for_current_thread();
-  Network network(stacked(WorkspaceMode::SEPARATE));
+  const std::string type = GENERATE("lstm", "gru");
+  INFO(type);
+  Network network(stacked(WorkspaceMode::SEPARATE, type));
   auto batch_of = [](std::int64_t steps, std::uint32_t seed) {
     DataSet batch{testing::random_tensor({6, steps, 3}, seed), one_hot(6, 2, seed)};
     batch.features_mask = mask_of({steps, 1, steps - 1, 2, steps, 3}, steps);

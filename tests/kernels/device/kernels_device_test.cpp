@@ -224,6 +224,25 @@ TEST_CASE("device LSTM cells and transpose_01 equal the CPU's", "[device][kernel
                });
 }
 
+TEST_CASE("device GRU cells equal the CPU's", "[device][kernels]") {
+  Tensor mask = Tensor::empty_detached({5, 3});
+  for (int r = 0; r < 15; ++r) mask.data<float>()[r] = r % 3 != 1;
+  same_on_both({random_tensor({5, 21}, 61, -2.0f, 2.0f), random_tensor({5, 21}, 62, -2.0f, 2.0f),
+                random_tensor({5, 7}, 63), random_tensor({5, 7}, 64), mask},
+               [](const std::vector<Tensor>& in) {
+                 const Device on = in[0].device();
+                 Tensor gates = copy_to(in[0], on);
+                 Tensor h = Tensor::empty_detached({5, 7}, DType::f32, on),
+                        d_gates = Tensor::empty_detached({5, 21}, DType::f32, on),
+                        d_hidden = Tensor::empty_detached({5, 21}, DType::f32, on),
+                        dh_prev = Tensor::empty_detached({5, 7}, DType::f32, on);
+                 gru_cell_forward(gates, in[1], in[2], h, in[4], 2);
+                 gru_cell_backward(gates, in[1], in[2], in[3], d_gates, d_hidden, dh_prev, in[4],
+                                   2);
+                 return std::vector<Tensor>{gates, h, d_gates, d_hidden, dh_prev};
+               });
+}
+
 TEST_CASE("device convolution, pooling and batch norm equal the CPU's", "[device][kernels]") {
   const Conv2dOptions conv{2, 1, 1, 2};
   same_on_both(

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/gather_math.h"
 #include "kernels/kernel_types.h"
 #include "kernels/recurrent_math.h"
 #include "runtime/device.h"
@@ -123,6 +124,14 @@ class Backend {
   /// apart): a slice along an axis, or one part of a concatenation.
   virtual void copy_rows(const void* x, std::size_t x_pitch, void* y, std::size_t y_pitch,
                          std::size_t row_bytes, std::int64_t rows, Stream stream) = 0;
+  /// y[r, :] = table[indices[r], :] for r < count (table [rows, width]); an index that is
+  /// not an integer in [0, rows) gives a zero row (kernels/gather_math.h).
+  virtual void gather_rows(const float* table, std::int64_t rows, std::int64_t width,
+                           const float* indices, std::int64_t count, float* y, Stream stream) = 0;
+  /// table_gradient[indices[r], :] += dy[r, :] (invalid indices are skipped).
+  virtual void scatter_add_rows(const float* dy, const float* indices, std::int64_t count,
+                                std::int64_t width, float* table_gradient, std::int64_t rows,
+                                Stream stream) = 0;
 
   /// One LSTM step (kernels/recurrent_math.h): forward, and its backward.
   virtual void lstm_cell_forward(const LstmCellArgs& args, Stream stream) = 0;

@@ -127,6 +127,12 @@ void copy_axis_range(const Tensor& x, int axis, std::int64_t x_begin, const Tens
 /// (contiguous, same dtype and device): batch-major sequences to time-major and back.
 void transpose_01(const Tensor& x, std::int64_t x_begin, const Tensor& y, std::int64_t y_begin,
                   std::int64_t count);
+/// Embedding lookup: y [R..., D] with y[r, :] = table[indices[r], :], for indices [R...]
+/// (f32 holding integers; R... any shape) and table [V, D]. On the CPU an index that is not
+/// an integer in [0, V) is an InvalidArgumentError naming it; on a device it gives a zero row.
+Tensor gather_rows(const Tensor& table, const Tensor& indices);
+/// Its backward: table_gradient [V, D] is zeroed, then row indices[r] gets dy[r, :] added.
+void scatter_add_rows(const Tensor& dy, const Tensor& indices, const Tensor& table_gradient);
 // ---- recurrent cells ---------------------------------------------------------------------
 /// One LSTM step (gate order i, f, g, o): gates [N, 4H] hold the pre-activations and get
 /// their activations (which the backward step reads); c_prev [N, H] (undefined: zeros);

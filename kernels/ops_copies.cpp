@@ -1,4 +1,6 @@
 // copy_to, cast, fill.
+#include <algorithm>
+
 #include "kernels/operand_checks.h"
 #include "kernels/ops.h"
 #include "runtime/error.h"
@@ -69,6 +71,60 @@ void copy_axis_range(const Tensor& x, int axis, std::int64_t x_begin, const Tens
                  static_cast<unsigned char*>(y.unchecked_data()) + bytes(y_begin * inner),
                  bytes(y.shape().dim(axis) * inner), bytes(count * inner), outer,
                  checks::stream(x.device()));
+}
+
+namespace {
+// Throws for an index outside [0, rows) when the indices are readable here (host memory).
+void check_indices(const char* op, const Tensor& indices, std::int64_t rows) {
+  if (!indices.device().is_cpu()) return;
+  const float* values = indices.data<float>();
+  for (std::int64_t r = 0; r < indices.numel(); ++r)
+    GYRE_CHECK(row_index(values[r], rows) >= 0, InvalidArgumentError, op, ": index ", values[r],
+               " at position ", r, " of ", indices.description(), " is not an integer in [0, ",
+               rows, "): the table has ", rows, " rows (check the vocabulary size)");
+}
+}  // namespace
+
+Tensor gather_rows(const Tensor& table, const Tensor& indices) {
+  const char* op = "gather_rows";
+  checks::float_operand(op, "table", table);
+  checks::float_operand(op, "indices", indices);
+  checks::same_device(op, "indices", indices, table);
+  GYRE_CHECK(table.shape().rank() == 2, InvalidArgumentError, op, ": table ", table.description(),
+             " must be [V, D]");
+  const std::int64_t rows = table.shape().dim(0), width = table.shape().dim(1);
+  check_indices(op, indices, rows);
+  GYRE_CHECK(indices.shape().rank() < Shape::kMaxRank, InvalidArgumentError, op, ": indices ",
+             indices.description(), " leave no room for the row axis");
+  std::int64_t dims[Shape::kMaxRank];
+  const int rank = indices.shape().rank();
+  std::copy(indices.shape().dims(), indices.shape().dims() + rank, dims);
+  dims[rank] = width;
+  Tensor y = Tensor::empty(Shape(dims, rank + 1), DType::f32, table.device());
+  checks::backend(table.device())
+      .gather_rows(checks::f32(table), rows, width, checks::f32(indices), indices.numel(),
+                   checks::f32(y), checks::stream(table.device()));
+  return y;
+}
+
+void scatter_add_rows(const Tensor& dy, const Tensor& indices, const Tensor& table_gradient) {
+  const char* op = "scatter_add_rows";
+  checks::float_operand(op, "dy", dy);
+  checks::float_operand(op, "indices", indices);
+  checks::float_operand(op, "table_gradient", table_gradient);
+  checks::same_device(op, "indices", indices, dy);
+  checks::same_device(op, "table_gradient", table_gradient, dy);
+  const bool table = table_gradient.shape().rank() == 2;
+  const std::int64_t width = table ? table_gradient.shape().dim(1) : 0;
+  GYRE_CHECK(table && dy.numel() == indices.numel() * width, InvalidArgumentError, op, ": dy ",
+             dy.description(), " must hold one row of table_gradient ",
+             table_gradient.description(), " per index of ", indices.description());
+  const std::int64_t rows = table_gradient.shape().dim(0);
+  check_indices(op, indices, rows);
+  fill(table_gradient, 0.0);
+  checks::backend(dy.device())
+      .scatter_add_rows(checks::f32(dy), checks::f32(indices), indices.numel(), width,
+                        checks::f32(table_gradient), rows, checks::stream(dy.device()));
 }
 
 void transpose_01(const Tensor& x, std::int64_t x_begin, const Tensor& y, std::int64_t y_begin,

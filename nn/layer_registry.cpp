@@ -76,6 +76,7 @@ LayerRegistry& LayerRegistry::instance() {
     register_simple_layers(builtin);
     register_vertices(builtin);
     register_recurrent_layers(builtin);
+    register_embedding_layer(builtin);
     return builtin;
   }();
   return registry;

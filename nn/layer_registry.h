@@ -72,5 +72,6 @@ void register_convolution_layers(LayerRegistry& registry);  // convolution_layer
 void register_simple_layers(LayerRegistry& registry);       // simple_layers.cpp
 void register_vertices(LayerRegistry& registry);            // vertices.cpp
 void register_recurrent_layers(LayerRegistry& registry);    // recurrent_layers.cpp
+void register_embedding_layer(LayerRegistry& registry);     // embedding_layer.cpp
 
 }  // namespace gyre::nn

@@ -7,6 +7,13 @@
 namespace gyre::nn {
 namespace {
 
+// The axis merge and subset work on, in the example: the features of a time series [T, C]
+// (its last axis, as DL4J merges an RNN's features), the first otherwise (features, or
+// channels of [C, H, W]). A batch's axis is one more.
+int feature_axis(const Shape& example) {
+  return example.rank() == 2 ? 1 : 0;
+}
+
 // [n, example...]
 Shape with_batch(std::int64_t n, const Shape& example) {
   std::int64_t dims[Shape::kMaxRank];
@@ -15,12 +22,12 @@ Shape with_batch(std::int64_t n, const Shape& example) {
   return Shape(dims, example.rank() + 1);
 }
 
-// The example shape with its first axis set to `size`.
-Shape with_first_axis(const Shape& example, std::int64_t size) {
+// `shape` with axis `axis` set to `size`.
+Shape with_axis(const Shape& shape, int axis, std::int64_t size) {
   std::int64_t dims[Shape::kMaxRank];
-  for (int i = 0; i < example.rank(); ++i) dims[i] = example.dim(i);
-  dims[0] = size;
-  return Shape(dims, example.rank());
+  for (int i = 0; i < shape.rank(); ++i) dims[i] = shape.dim(i);
+  dims[axis] = size;
+  return Shape(dims, shape.rank());
 }
 
 }  // namespace
@@ -83,48 +90,94 @@ void ElementwiseVertex::backward_inputs(const Tensor& output_gradient, const Lay
 }
 
 Shape MergeVertex::configure_inputs(const std::vector<Shape>& inputs) {
-  GYRE_CHECK(!inputs.empty(), InvalidArgumentError, "a 'merge' vertex needs inputs");
+  GYRE_CHECK(!inputs.empty() && inputs[0].rank() >= 1, InvalidArgumentError,
+             "a 'merge' vertex needs inputs of examples with at least one axis");
+  axis_ = feature_axis(inputs[0]);
+  sizes_.clear();
   std::int64_t total = 0;
   for (const Shape& shape : inputs) {
-    bool same = shape.rank() == inputs[0].rank() && shape.rank() >= 1;
-    for (int d = 1; same && d < shape.rank(); ++d) same = shape.dim(d) == inputs[0].dim(d);
-    GYRE_CHECK(same, InvalidArgumentError,
-               "a 'merge' vertex concatenates along the example's first axis, so its inputs "
-               "must agree in every other; got examples of ",
-               inputs[0], " and ", shape);
-    total += shape.dim(0);
+    bool same = shape.rank() == inputs[0].rank();
+    for (int d = 0; same && d < shape.rank(); ++d)
+      same = d == axis_ || shape.dim(d) == inputs[0].dim(d);
+    GYRE_CHECK(same, InvalidArgumentError, "a 'merge' vertex concatenates along the example's ",
+               axis_ == 0 ? "first axis" : "features (the last axis of a time series)",
+               ", so its inputs must agree in every other; got examples of ", inputs[0], " and ",
+               shape);
+    sizes_.push_back(shape.dim(axis_));
+    total += shape.dim(axis_);
   }
-  examples_ = inputs;
-  return with_first_axis(inputs[0], total);
+  return with_axis(inputs[0], axis_, total);
 }
 
+// Shapes come from the batch (a time series' steps vary), the sizes along the axis from
+// the config.
 Tensor MergeVertex::forward_inputs(const std::vector<Tensor>& inputs, const LayerContext& context) {
-  const std::int64_t n = inputs[0].shape().dim(0);
   std::int64_t total = 0;
-  for (const Shape& example : examples_) total += example.dim(0);
+  for (std::int64_t size : sizes_) total += size;
   WorkspaceScope outputs = context.outputs();
-  Tensor y = Tensor::empty(with_batch(n, with_first_axis(examples_[0], total)), DType::f32,
-                           inputs[0].device());
+  Tensor y =
+      Tensor::empty(with_axis(inputs[0].shape(), axis_ + 1, total), DType::f32, inputs[0].device());
   std::int64_t at = 0;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
-    kernels::copy_axis_range(inputs[i], 1, 0, y, at, examples_[i].dim(0));
-    at += examples_[i].dim(0);
+    kernels::copy_axis_range(inputs[i], axis_ + 1, 0, y, at, sizes_[i]);
+    at += sizes_[i];
   }
   return y;
 }
 
 void MergeVertex::backward_inputs(const Tensor& output_gradient, const LayerContext& context,
                                   std::vector<Tensor>& input_gradients) {
-  input_gradients.resize(examples_.size());
-  const std::int64_t n = output_gradient.shape().dim(0);
+  input_gradients.resize(sizes_.size());
   WorkspaceScope outputs = context.outputs();
   std::int64_t at = 0;
-  for (std::size_t i = 0; i < examples_.size(); ++i) {
-    input_gradients[i] =
-        Tensor::empty(with_batch(n, examples_[i]), DType::f32, output_gradient.device());
-    kernels::copy_axis_range(output_gradient, 1, at, input_gradients[i], 0, examples_[i].dim(0));
-    at += examples_[i].dim(0);
+  for (std::size_t i = 0; i < sizes_.size(); ++i) {
+    input_gradients[i] = Tensor::empty(with_axis(output_gradient.shape(), axis_ + 1, sizes_[i]),
+                                       DType::f32, output_gradient.device());
+    kernels::copy_axis_range(output_gradient, axis_ + 1, at, input_gradients[i], 0, sizes_[i]);
+    at += sizes_[i];
   }
+}
+
+Shape DuplicateToTimeSeriesVertex::configure_inputs(const std::vector<Shape>& inputs) {
+  GYRE_CHECK(inputs[0].rank() == 1 && inputs[1].rank() == 2, InvalidArgumentError,
+             "a 'duplicate_to_time_series' vertex takes examples [C] and a reference time series "
+             "[T, *], got ",
+             inputs[0], " and ", inputs[1]);
+  return Shape{inputs[1].dim(0), inputs[0].dim(0)};
+}
+
+// y = ones [N, T, 1] · x [N, 1, C]: a batched product, the same ops on every device.
+Tensor DuplicateToTimeSeriesVertex::forward_inputs(const std::vector<Tensor>& inputs,
+                                                   const LayerContext& context) {
+  const Tensor& x = inputs[0];
+  reference_shape_ = inputs[1].shape();
+  const std::int64_t n = x.shape().dim(0), steps = reference_shape_.dim(1);
+  GYRE_CHECK(x.shape().rank() == 2 && reference_shape_.rank() == 3 && reference_shape_.dim(0) == n,
+             InvalidArgumentError, "duplicate_to_time_series ", context.layer_index, ": inputs ",
+             x.description(), " and ", inputs[1].description(), " must be [N, C] and [N, T, *]");
+  const std::int64_t channels = x.shape().dim(1);
+  Tensor y;
+  {
+    WorkspaceScope outputs = context.outputs();
+    y = Tensor::empty({n, steps, channels}, DType::f32, x.device());
+  }
+  WorkspaceScope working = context.working();
+  const Tensor ones = Tensor::empty({n, steps, 1}, DType::f32, x.device());
+  kernels::fill(ones, 1.0);
+  kernels::gemm_batched(ones, x.reshape({n, 1, channels}), false, false, 1.0f, 0.0f, y);
+  return y;
+}
+
+// dx = the sum of dy over the steps; the reference gets zeros.
+void DuplicateToTimeSeriesVertex::backward_inputs(const Tensor& output_gradient,
+                                                  const LayerContext& context,
+                                                  std::vector<Tensor>& input_gradients) {
+  input_gradients.resize(2);
+  if (!context.need_input_gradient) return;
+  WorkspaceScope outputs = context.outputs();
+  input_gradients[0] = kernels::reduce(kernels::Reduction::sum, output_gradient, 1);
+  input_gradients[1] = Tensor::empty(reference_shape_, DType::f32, output_gradient.device());
+  kernels::fill(input_gradients[1], 0.0);
 }
 
 SubsetVertex::SubsetVertex(std::int64_t from, std::int64_t to) : from_(from), to_(to) {
@@ -133,29 +186,30 @@ SubsetVertex::SubsetVertex(std::int64_t from, std::int64_t to) : from_(from), to
 }
 
 Shape SubsetVertex::configure(const Shape& input_example) {
-  GYRE_CHECK(input_example.rank() >= 1 && to_ < input_example.dim(0), InvalidArgumentError,
-             "a 'subset' vertex takes indices ", from_, "..", to_,
-             " of the example's first axis, but its input has examples of ", input_example);
-  input_example_ = input_example;
-  return with_first_axis(input_example, to_ - from_ + 1);
+  axis_ = input_example.rank() >= 1 ? feature_axis(input_example) : 0;
+  GYRE_CHECK(input_example.rank() >= 1 && to_ < input_example.dim(axis_), InvalidArgumentError,
+             "a 'subset' vertex takes indices ", from_, "..", to_, " of the example's ",
+             axis_ == 0 ? "first axis" : "features (the last axis of a time series)",
+             ", but its input has examples of ", input_example);
+  input_size_ = input_example.dim(axis_);
+  return with_axis(input_example, axis_, to_ - from_ + 1);
 }
 
 Tensor SubsetVertex::forward(const Tensor& input, const LayerContext& context) {
   WorkspaceScope outputs = context.outputs();
-  const std::int64_t n = input.shape().dim(0);
-  Tensor y = Tensor::empty(with_batch(n, with_first_axis(input_example_, to_ - from_ + 1)),
-                           DType::f32, input.device());
-  kernels::copy_axis_range(input, 1, from_, y, 0, to_ - from_ + 1);
+  Tensor y = Tensor::empty(with_axis(input.shape(), axis_ + 1, to_ - from_ + 1), DType::f32,
+                           input.device());
+  kernels::copy_axis_range(input, axis_ + 1, from_, y, 0, to_ - from_ + 1);
   return y;
 }
 
 Tensor SubsetVertex::backward(const Tensor& output_gradient, const LayerContext& context) {
   if (!context.need_input_gradient) return {};
   WorkspaceScope outputs = context.outputs();
-  const std::int64_t n = output_gradient.shape().dim(0);
-  Tensor dx = Tensor::empty(with_batch(n, input_example_), DType::f32, output_gradient.device());
+  Tensor dx = Tensor::empty(with_axis(output_gradient.shape(), axis_ + 1, input_size_), DType::f32,
+                            output_gradient.device());
   kernels::fill(dx, 0.0);
-  kernels::copy_axis_range(output_gradient, 1, 0, dx, from_, to_ - from_ + 1);
+  kernels::copy_axis_range(output_gradient, axis_ + 1, 0, dx, from_, to_ - from_ + 1);
   return dx;
 }
 
@@ -207,6 +261,9 @@ void register_vertices(LayerRegistry& registry) {
   });
   registry.add("flatten", {},
                [](const LayerSettings&) { return std::make_unique<ReshapeVertex>(Shape()); });
+  registry.add("duplicate_to_time_series", {}, [](const LayerSettings&) {
+    return std::make_unique<DuplicateToTimeSeriesVertex>();
+  });
 }
 
 }  // namespace gyre::nn

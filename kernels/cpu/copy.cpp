@@ -1,4 +1,5 @@
 // Casts and fills on the CPU, for every dtype with a C++ element type (f16/bf16 are CUDA's).
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -58,6 +59,30 @@ void CpuBackend::copy_rows(const void* x, std::size_t x_pitch, void* y, std::siz
   auto* out = static_cast<unsigned char*>(y);
   for (std::int64_t row = 0; row < rows; ++row)
     std::memcpy(out + row * y_pitch, in + row * x_pitch, row_bytes);
+}
+
+void CpuBackend::gather_rows(const float* table, std::int64_t rows, std::int64_t width,
+                             const float* indices, std::int64_t count, float* y, Stream) {
+  for (std::int64_t r = 0; r < count; ++r) {
+    const std::int64_t row = row_index(indices[r], rows);
+    float* out = y + r * width;
+    if (row < 0)
+      std::fill(out, out + width, 0.0f);
+    else
+      std::copy(table + row * width, table + (row + 1) * width, out);
+  }
+}
+
+void CpuBackend::scatter_add_rows(const float* dy, const float* indices, std::int64_t count,
+                                  std::int64_t width, float* table_gradient, std::int64_t rows,
+                                  Stream) {
+  for (std::int64_t r = 0; r < count; ++r) {
+    const std::int64_t row = row_index(indices[r], rows);
+    if (row < 0) continue;
+    float* out = table_gradient + row * width;
+    const float* in = dy + r * width;
+    for (std::int64_t c = 0; c < width; ++c) out[c] += in[c];
+  }
 }
 
 }  // namespace gyre::kernels

@@ -47,6 +47,11 @@ class CpuBackend final : public Backend {
   void fill(void* y, DType dtype, std::int64_t count, double value, Stream stream) override;
   void copy_rows(const void* x, std::size_t x_pitch, void* y, std::size_t y_pitch,
                  std::size_t row_bytes, std::int64_t rows, Stream stream) override;
+  void gather_rows(const float* table, std::int64_t rows, std::int64_t width, const float* indices,
+                   std::int64_t count, float* y, Stream stream) override;
+  void scatter_add_rows(const float* dy, const float* indices, std::int64_t count,
+                        std::int64_t width, float* table_gradient, std::int64_t rows,
+                        Stream stream) override;
   void lstm_cell_forward(const LstmCellArgs& args, Stream stream) override;
   void lstm_cell_backward(const LstmCellArgs& args, Stream stream) override;
   void gru_cell_forward(const GruCellArgs& args, Stream stream) override;

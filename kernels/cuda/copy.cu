@@ -93,6 +93,45 @@ void CudaBackend::fill(void* y, DType dtype, std::int64_t count, double value, S
 }
 
 // One 2-D copy on the stream (the copy engine, graph-capturable).
+namespace {
+__global__ void gather_rows_kernel(const float* table, std::int64_t rows, std::int64_t width,
+                                   const float* indices, std::int64_t count, float* y) {
+  GYRE_GRID_STRIDE_LOOP(e, count * width) {
+    const std::int64_t row = row_index(indices[e / width], rows);
+    y[e] = row < 0 ? 0.0f : table[row * width + e % width];
+  }
+}
+
+// Atomic adds: rows that repeat an index meet in any order (float sums may differ in the last
+// bits between runs).
+__global__ void scatter_add_rows_kernel(const float* dy, const float* indices, std::int64_t count,
+                                        std::int64_t width, float* table_gradient,
+                                        std::int64_t rows) {
+  GYRE_GRID_STRIDE_LOOP(e, count * width) {
+    const std::int64_t row = row_index(indices[e / width], rows);
+    if (row >= 0) atomicAdd(table_gradient + row * width + e % width, dy[e]);
+  }
+}
+}  // namespace
+
+void CudaBackend::gather_rows(const float* table, std::int64_t rows, std::int64_t width,
+                              const float* indices, std::int64_t count, float* y, Stream stream) {
+  if (count * width == 0) return;
+  gather_rows_kernel<<<cuda::blocks_for(count * width), cuda::kThreads, 0, cuda::native(stream)>>>(
+      table, rows, width, indices, count, y);
+  GYRE_CHECK_LAUNCH();
+}
+
+void CudaBackend::scatter_add_rows(const float* dy, const float* indices, std::int64_t count,
+                                   std::int64_t width, float* table_gradient, std::int64_t rows,
+                                   Stream stream) {
+  if (count * width == 0) return;
+  scatter_add_rows_kernel<<<cuda::blocks_for(count * width), cuda::kThreads, 0,
+                            cuda::native(stream)>>>(dy, indices, count, width, table_gradient,
+                                                    rows);
+  GYRE_CHECK_LAUNCH();
+}
+
 void CudaBackend::copy_rows(const void* x, std::size_t x_pitch, void* y, std::size_t y_pitch,
                             std::size_t row_bytes, std::int64_t rows, Stream stream) {
   if (rows == 0 || row_bytes == 0) return;

@@ -143,6 +143,20 @@ void SimBackend::copy_rows(const void* x, std::size_t x_pitch, void* y, std::siz
   });
 }
 
+void SimBackend::gather_rows(const float* table, std::int64_t rows, std::int64_t width,
+                             const float* indices, std::int64_t count, float* y, Stream stream) {
+  launch(stream, {table, indices, y},
+         [=] { cpu().gather_rows(table, rows, width, indices, count, y, Stream()); });
+}
+
+void SimBackend::scatter_add_rows(const float* dy, const float* indices, std::int64_t count,
+                                  std::int64_t width, float* table_gradient, std::int64_t rows,
+                                  Stream stream) {
+  launch(stream, {dy, indices, table_gradient}, [=] {
+    cpu().scatter_add_rows(dy, indices, count, width, table_gradient, rows, Stream());
+  });
+}
+
 void SimBackend::lstm_cell_forward(const LstmCellArgs& args, Stream stream) {
   launch(stream, {args.gates, args.c_prev, args.c, args.h, args.mask},
          [args] { cpu().lstm_cell_forward(args, Stream()); });

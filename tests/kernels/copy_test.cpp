@@ -1,6 +1,9 @@
 // copy_axis_range: ranges along any axis, checked element by element against index
-// arithmetic, and the operands it refuses.
+// arithmetic, and the operands it refuses; gather_rows and scatter_add_rows (embeddings)
+// against loops, repeated ids and bad ids included.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "kernels/ops.h"
 #include "runtime/error.h"
@@ -53,4 +56,38 @@ TEST_CASE("copy_axis_range refuses mismatched operands and ranges", "[kernels][c
   CHECK_THROWS_WITH(copy_axis_range(x, 3, 0, y, 0, 1), Contains("axis 3"));
   CHECK_THROWS_WITH(copy_axis_range(x.transpose(1, 2), 1, 0, y, 0, 1), Contains("contiguous"));
   CHECK_THROWS_AS(copy_axis_range(x, 1, 0, cast(y, DType::f64), 0, 1), InvalidArgumentError);
+}
+
+TEST_CASE("gather_rows reads table rows by id and scatter_add_rows sums their gradients",
+          "[kernels][copy]") {
+  const std::int64_t rows = 6, width = 5;
+  const Tensor table = random_tensor({rows, width}, 71);
+  Tensor ids = Tensor::empty_detached({2, 4});
+  const float values[8] = {3, 0, 5, 3, 1, 3, 2, 5};  // 3 and 5 repeat
+  std::copy(values, values + 8, ids.data<float>());
+  const Tensor y = gather_rows(table, ids);
+  REQUIRE(y.shape() == Shape({2, 4, width}));
+  const std::vector<double> t = values_of(table), got = values_of(y);
+  for (std::size_t r = 0; r < 8; ++r)
+    for (std::size_t c = 0; c < width; ++c)
+      REQUIRE(got[r * width + c] == t[static_cast<std::size_t>(values[r]) * width + c]);
+  const Tensor dy = random_tensor({2, 4, width}, 72);
+  Tensor dtable = random_tensor({rows, width}, 73);  // overwritten, not accumulated into
+  scatter_add_rows(dy, ids, dtable);
+  std::vector<double> expected(rows * width, 0.0);
+  const std::vector<double> d = values_of(dy);
+  for (std::size_t r = 0; r < 8; ++r)
+    for (std::size_t c = 0; c < width; ++c)
+      expected[static_cast<std::size_t>(values[r]) * width + c] += d[r * width + c];
+  testing::require_close(dtable, expected, 1e-6, 1e-7);
+
+  for (float bad : {6.0f, -1.0f, 2.5f, std::nanf("")}) {
+    INFO("id " << bad);
+    ids.data<float>()[5] = bad;
+    CHECK_THROWS_WITH(gather_rows(table, ids),
+                      Contains("at position 5") && Contains("is not an integer in [0, 6)"));
+    CHECK_THROWS_AS(scatter_add_rows(dy, ids, dtable), InvalidArgumentError);
+  }
+  CHECK_THROWS_AS(gather_rows(table.reshape({30}), ids), InvalidArgumentError);
+  CHECK_THROWS_AS(scatter_add_rows(random_tensor({8, 4}, 74), ids, dtable), InvalidArgumentError);
 }

@@ -83,6 +83,77 @@ TEST_CASE("every LSTM and GRU parameter gradient agrees with finite differences,
   WorkspaceManager::destroy_all_for_current_thread();
 }
 
+// Token ids through an embedding and an LSTM; a second input through a dense layer,
+// repeated over the ids' steps; both merged into a GRU that returns its last step.
+NetworkConfig embedded(WorkspaceMode mode) {
+  return NetworkBuilder()
+      .graph_input("ids", {5, 1})
+      .graph_input("context", {2})
+      .vertex("embed", {{"type", "embedding"}, {"vocabulary", 7}, {"units", 3}}, {"ids"})
+      .vertex("seq", recurrent("lstm", 3, false, true), {"embed"})
+      .vertex("dense", {{"type", "dense"}, {"units", 2}, {"activation", "tanh"}}, {"context"})
+      .vertex("repeat", {{"type", "duplicate_to_time_series"}}, {"dense", "seq"})
+      .vertex("cat", {{"type", "merge"}}, {"seq", "repeat"})
+      .vertex("gru", recurrent("gru", 3, true, false), {"cat"})
+      .vertex("out", {{"type", "output"}, {"units", 2}}, {"gru"})
+      .workspace_modes(mode, mode)
+      .seed(9)
+      .build();
+}
+
+TEST_CASE("embedding and duplicate_to_time_series gradients agree with finite differences",
+          "[nn][recurrent][gradient]") {
+  for (WorkspaceMode mode : {WorkspaceMode::NONE, WorkspaceMode::SINGLE, WorkspaceMode::SEPARATE}) {
+    for (bool masked : {false, true}) {
+      INFO("mode " << name_of(mode) << (masked ? ", masked" : ""));
+      Network network(embedded(mode));
+      Tensor ids = Tensor::empty_detached({4, 5, 1});
+      for (std::int64_t i = 0; i < 20; ++i)
+        ids.data<float>()[i] = static_cast<float>((i * 5 + 2) % 7);
+      MultiDataSet batch{{ids, testing::random_tensor({4, 2}, 4)}, {one_hot(4, 2, 1)}, {}};
+      if (masked) batch.features_masks = {mask_of({5, 2, 4, 1}, 5), Tensor()};
+      testing::check_parameter_gradients(
+          network, [&] { return network.compute_gradients(batch); }, 5e-2, 1e-3);
+    }
+  }
+  WorkspaceManager::destroy_all_for_current_thread();
+}
+
+TEST_CASE("embedding and duplicate_to_time_series refuse what they cannot read",
+          "[nn][recurrent]") {
+  CHECK_THROWS_WITH(
+      Network(
+          NetworkBuilder()
+              .graph_input("ids", {5, 2})
+              .vertex("embed", {{"type", "embedding"}, {"vocabulary", 7}, {"units", 3}}, {"ids"})
+              .vertex("out", {{"type", "output"}, {"units", 2}}, {"embed"})
+              .build()),
+      Catch::Matchers::Contains("one id per example [1] or a time series of ids [T, 1]"));
+  CHECK_THROWS_AS(Network(NetworkBuilder()
+                              .graph_input("x", {4})
+                              .graph_input("y", {3})
+                              .vertex("repeat", {{"type", "duplicate_to_time_series"}}, {"x", "y"})
+                              .vertex("out", {{"type", "output"}, {"units", 2}}, {"repeat"})
+                              .build()),
+                  InvalidArgumentError);
+  CHECK_THROWS_AS(
+      Network(
+          NetworkBuilder()
+              .graph_input("ids", {1})
+              .vertex("embed", {{"type", "embedding"}, {"vocabulary", 0}, {"units", 3}}, {"ids"})
+              .vertex("out", {{"type", "output"}, {"units", 2}}, {"embed"})
+              .build()),
+      InvalidArgumentError);
+  // An id out of the vocabulary names itself.
+  Network network(embedded(WorkspaceMode::SEPARATE));
+  Tensor ids = Tensor::empty_detached({2, 5, 1});
+  for (std::int64_t i = 0; i < 10; ++i) ids.data<float>()[i] = 1.0f;
+  ids.data<float>()[6] = 7.0f;
+  const MultiDataSet batch{{ids, testing::random_tensor({2, 2}, 4)}, {one_hot(2, 2, 1)}, {}};
+  CHECK_THROWS_WITH(network.fit(batch), Catch::Matchers::Contains("index 7 at position 6"));
+  WorkspaceManager::destroy_all_for_current_thread();
+}
+
 TEST_CASE("a padded, masked example gives what the example alone gives", "[nn][recurrent]") {
   const std::string type = GENERATE("lstm", "gru");
   INFO(type);

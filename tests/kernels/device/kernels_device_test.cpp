@@ -2,6 +2,7 @@
 // seeded inputs on the test device (tests/support/test_device.h) and on the CPU and compares
 // the results. On sim the device runs the CPU's kernels behind its launch path (the stream's
 // executor, the current-device and pointer checks); on CUDA, CUDA's own kernels.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <functional>
@@ -241,6 +242,36 @@ TEST_CASE("device GRU cells equal the CPU's", "[device][kernels]") {
                                    2);
                  return std::vector<Tensor>{gates, h, d_gates, d_hidden, dh_prev};
                });
+}
+
+TEST_CASE("device gather_rows and scatter_add_rows equal the CPU's; a bad id reads zeros",
+          "[device][kernels]") {
+  Tensor ids = Tensor::empty_detached({9});
+  const float values[9] = {4, 0, 2, 4, 4, 1, 0, 3, 2};
+  std::copy(values, values + 9, ids.data<float>());
+  same_on_both({random_tensor({5, 6}, 81), ids, random_tensor({9, 6}, 82)},
+               [](const std::vector<Tensor>& in) {
+                 Tensor dtable = Tensor::empty_detached({5, 6}, DType::f32, in[0].device());
+                 scatter_add_rows(in[2], in[1], dtable);
+                 return std::vector<Tensor>{gather_rows(in[0], in[1]), dtable};
+               });
+  // On a device the ids are not read on the host: a bad id gives a zero row, no gradient.
+  ids.data<float>()[2] = 5.0f;
+  ids.data<float>()[7] = 1.5f;
+  const Device device = testing::test_device();
+  const Tensor table = random_tensor({5, 6}, 83);
+  const Tensor on_device_ids = copy_to(ids, device);
+  const std::vector<float> y = host_floats(gather_rows(copy_to(table, device), on_device_ids));
+  for (std::size_t r : {2u, 7u})
+    for (std::size_t c = 0; c < 6; ++c) CHECK(y[r * 6 + c] == 0.0f);
+  CHECK(y[0] == table.data<float>()[4 * 6]);
+  Tensor dtable = Tensor::empty_detached({5, 6}, DType::f32, device);
+  Tensor ones = Tensor::empty_detached({9, 6}, DType::f32, device);
+  fill(ones, 1.0);
+  scatter_add_rows(ones, on_device_ids, dtable);
+  const std::vector<float> counts = host_floats(dtable);
+  const float expected[5] = {2, 1, 1, 0, 3};  // ids 5 and 1.5 skipped, 3 replaced
+  for (std::size_t row = 0; row < 5; ++row) CHECK(counts[row * 6] == expected[row]);
 }
 
 TEST_CASE("device convolution, pooling and batch norm equal the CPU's", "[device][kernels]") {

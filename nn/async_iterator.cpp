@@ -215,7 +215,8 @@ AsyncDataSetIterator::Slot AsyncDataSetIterator::make_batch(const std::string& i
     host = source_->next();
   }
   slot.data = {to_device(host.features, device_), to_device(host.labels, device_),
-               host.features_mask.defined() ? to_device(host.features_mask, device_) : Tensor()};
+               host.features_mask.defined() ? to_device(host.features_mask, device_) : Tensor(),
+               host.labels_mask.defined() ? to_device(host.labels_mask, device_) : Tensor()};
   copied_[index]->record(copy_stream);
   return slot;
 }

@@ -9,17 +9,23 @@ namespace gyre::nn {
 
 /// A batch: features [N, ...] and labels [N, classes] (one-hot or targets), both f32. A time
 /// series' features are [N, T, C]; its optional features mask [N, T] holds 1 for a present
-/// step and 0 for padding (each example's present steps first).
+/// step and 0 for padding (each example's present steps first). Labels per time step
+/// ([N, T, K], for rnn_output) may have their own mask [N, T]; without one, the features
+/// mask that reaches the output layer says which steps count.
 struct DataSet {
   Tensor features;
   Tensor labels;
   Tensor features_mask = {};  // undefined: every step present
+  Tensor labels_mask = {};    // undefined: the features mask's steps (or every step)
 
   std::int64_t examples() const { return features.defined() ? features.shape().dim(0) : 0; }
   /// Copies them out of any workspace cycle (reference-counted, detached).
   DataSet detach() const {
-    return {features.detach(), labels.detach(),
-            features_mask.defined() ? features_mask.detach() : Tensor()};
+    return {features.detach(), labels.detach(), detach_if_defined(features_mask),
+            detach_if_defined(labels_mask)};
+  }
+  static Tensor detach_if_defined(const Tensor& tensor) {
+    return tensor.defined() ? tensor.detach() : Tensor();
   }
 };
 
@@ -30,7 +36,9 @@ struct MultiDataSet {
   std::vector<Tensor> features;
   std::vector<Tensor> labels;
   /// Empty, or one per input (undefined: that input has no mask).
-  std::vector<Tensor> features_masks;
+  std::vector<Tensor> features_masks = {};
+  /// Empty, or one per output (undefined: that output's steps are its features mask's).
+  std::vector<Tensor> labels_masks = {};
 
   std::int64_t examples() const {
     return features.empty() || !features[0].defined() ? 0 : features[0].shape().dim(0);
@@ -40,7 +48,9 @@ struct MultiDataSet {
     for (const Tensor& tensor : features) copy.features.push_back(tensor.detach());
     for (const Tensor& tensor : labels) copy.labels.push_back(tensor.detach());
     for (const Tensor& tensor : features_masks)
-      copy.features_masks.push_back(tensor.defined() ? tensor.detach() : Tensor());
+      copy.features_masks.push_back(DataSet::detach_if_defined(tensor));
+    for (const Tensor& tensor : labels_masks)
+      copy.labels_masks.push_back(DataSet::detach_if_defined(tensor));
     return copy;
   }
 };

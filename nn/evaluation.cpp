@@ -21,6 +21,36 @@ const float* Evaluator::host_values(const Tensor& tensor, std::vector<float>& bu
   return buffer.data();
 }
 
+void Evaluator::eval_time_steps(const Tensor& labels, const Tensor& predictions,
+                                const Tensor& mask) {
+  const Shape& shape = predictions.shape();
+  GYRE_CHECK(shape.rank() == 3 && labels.shape() == shape, InvalidArgumentError,
+             "evaluation per time step: labels ", labels.description(), " and predictions ",
+             predictions.description(), " must both be [N, T, K]");
+  const std::int64_t steps = shape.dim(0) * shape.dim(1), width = shape.dim(2);
+  GYRE_CHECK(!mask.defined() || mask.shape() == Shape({shape.dim(0), shape.dim(1)}),
+             InvalidArgumentError, "evaluation per time step: mask ", mask.description(),
+             " must be [N, T] for predictions ", predictions.description());
+  const float* truth = host_values(labels, step_labels_);
+  const float* scores = host_values(predictions, step_predictions_);
+  const float* present = mask.defined() ? host_values(mask, step_mask_) : nullptr;
+  const auto size = static_cast<std::size_t>(steps * width);
+  if (present_labels_.size() < size) {
+    present_labels_.resize(size);
+    present_predictions_.resize(size);
+  }
+  std::int64_t rows = 0;
+  for (std::int64_t r = 0; r < steps; ++r) {
+    if (present != nullptr && present[r] == 0.0f) continue;
+    std::copy(truth + r * width, truth + (r + 1) * width, &present_labels_[rows * width]);
+    std::copy(scores + r * width, scores + (r + 1) * width, &present_predictions_[rows * width]);
+    ++rows;
+  }
+  if (rows == 0) return;
+  eval(Tensor::wrap(present_labels_.data(), Shape({rows, width}), DType::f32, Device::cpu()),
+       Tensor::wrap(present_predictions_.data(), Shape({rows, width}), DType::f32, Device::cpu()));
+}
+
 namespace {
 void check_batch(const char* who, int classes, const Tensor& labels, const Tensor& predictions) {
   GYRE_CHECK(labels.shape() == predictions.shape() && labels.shape().rank() == 2 &&

@@ -15,11 +15,19 @@ class Evaluator {
   virtual ~Evaluator() = default;
   virtual void eval(const Tensor& labels, const Tensor& predictions) = 0;
   virtual void reset() = 0;
+  /// Labels and predictions per time step [N, T, K]: eval() on the rows [R, K] of the steps
+  /// the mask [N, T] marks present (undefined: every step), as DL4J evaluates an RNN.
+  void eval_time_steps(const Tensor& labels, const Tensor& predictions, const Tensor& mask);
 
  protected:
   /// The tensor's values on the host: the tensor itself on the CPU, else a copy into
   /// `buffer` (grown only when a batch is larger than any before).
   static const float* host_values(const Tensor& tensor, std::vector<float>& buffer);
+
+ private:
+  // eval_time_steps' host copies and present rows (grown, never shrunk).
+  std::vector<float> step_labels_, step_predictions_, step_mask_, present_labels_,
+      present_predictions_;
 };
 
 /// Accuracy, precision, recall and F1 (macro and micro), and the confusion matrix.

@@ -16,6 +16,12 @@ std::string type_of(const nlohmann::json& layer) {
              : std::string();
 }
 
+// The layers with a loss, which end a graph.
+bool is_output_type(const nlohmann::json& layer) {
+  const std::string type = type_of(layer);
+  return type == "output" || type == "rnn_output";
+}
+
 }  // namespace
 
 int GraphTopology::peak_slots(bool backward) const {
@@ -108,9 +114,9 @@ GraphTopology GraphTopology::of(const NetworkConfig& config) {
                output.vertex, "' is not a vertex");
     const int v = found->second - inputs;
     const nlohmann::json& layer = config.vertices[v].layer;
-    GYRE_CHECK(type_of(layer) == "output", InvalidArgumentError,
+    GYRE_CHECK(is_output_type(layer), InvalidArgumentError,
                chain ? "the last layer" : strcat("output '", output.vertex, "'"),
-               " must be an 'output' layer (with its loss), got ", layer.dump());
+               " must be an 'output' or 'rnn_output' layer (with its loss), got ", layer.dump());
     GYRE_CHECK(readers_of[found->second].empty(), InvalidArgumentError, "output '", output.vertex,
                "' is read by vertex '", config.vertices[readers_of[found->second][0] - inputs].name,
                "'; an output layer ends the graph");
@@ -122,7 +128,7 @@ GraphTopology GraphTopology::of(const NetworkConfig& config) {
   }
   for (int v = 0; v < vertices; ++v) {
     const nlohmann::json& layer = config.vertices[v].layer;
-    GYRE_CHECK(is_output[v] || type_of(layer) != "output", InvalidArgumentError,
+    GYRE_CHECK(is_output[v] || !is_output_type(layer), InvalidArgumentError,
                chain ? strcat("layer ", v, " is an output layer; only the last layer may be one")
                      : strcat("vertex '", config.vertices[v].name,
                               "' is an output layer but not a graph output; list it in 'outputs'"));

@@ -227,12 +227,19 @@ void Network::forward_for_training(const BatchView& batch, LayerContext& context
   WorkspaceScope loss_scope = open_network_scope(manager, ids.working);
   for (std::size_t o = 0; o < output_layers_.size(); ++o) {
     context.layer_index = topology_.outputs[o];
+    // Which steps of a per-step output count: its labels mask, or the features mask that
+    // reached it (docs/design/recurrent.md).
+    const Tensor* label_mask = batch.label_masks != nullptr ? &batch.label_masks[o] : nullptr;
+    context.mask = label_mask != nullptr && label_mask->defined()
+                       ? label_mask
+                       : mask_for(static_cast<std::size_t>(topology_.outputs[o]));
     const Tensor loss = output_layers_[o]->loss(batch.labels[o], context);
     if (o == 0)
       copy_tensor(loss, last_loss_);
     else
       kernels::add(last_loss_, loss, last_loss_);
   }
+  context.mask = nullptr;
 }
 
 // Backward in reverse execution order. Each vertex's activation gradients go to the lowest
@@ -306,11 +313,11 @@ const Tensor* Network::mask_for(std::size_t k) const {
 }
 
 void Network::check_batch(const BatchView& batch, const char* what) const {
-  GYRE_CHECK(
-      batch.feature_count == config_.inputs.size() && batch.label_count == config_.outputs.size(),
-      InvalidArgumentError, what, ": the batch has ", batch.feature_count, " features and ",
-      batch.label_count, " labels tensors; this network has ", config_.inputs.size(),
-      " inputs and ", config_.outputs.size(), " outputs");
+  GYRE_CHECK(batch.feature_count == config_.inputs.size() &&
+                 (batch.labels == nullptr || batch.label_count == config_.outputs.size()),
+             InvalidArgumentError, what, ": the batch has ", batch.feature_count, " features and ",
+             batch.label_count, " labels tensors; this network has ", config_.inputs.size(),
+             " inputs and ", config_.outputs.size(), " outputs");
   const std::int64_t examples = batch.features[0].defined() ? batch.features[0].shape().dim(0) : -1;
   auto check = [&](const Tensor& tensor, const char* kind, const std::string& name) {
     GYRE_CHECK(tensor.defined() && tensor.shape().rank() >= 1 &&
@@ -324,7 +331,7 @@ void Network::check_batch(const BatchView& batch, const char* what) const {
     check(batch.features[i], "features", config_.inputs[i].name);
     check_example_shape(batch.features[i], i, what);
   }
-  for (std::size_t o = 0; o < batch.label_count; ++o)
+  for (std::size_t o = 0; batch.labels != nullptr && o < batch.label_count; ++o)
     check(batch.labels[o], "labels", config_.outputs[o].vertex);
   GYRE_CHECK(batch.masks == nullptr || batch.mask_count == batch.feature_count,
              InvalidArgumentError, what, ": the batch has ", batch.mask_count,
@@ -339,6 +346,21 @@ void Network::check_batch(const BatchView& batch, const char* what) const {
                mask.description(), " must be [N, T] for features ",
                batch.features[i].description());
     check(mask, "features mask", config_.inputs[i].name);
+  }
+  GYRE_CHECK(batch.label_masks == nullptr || batch.labels == nullptr ||
+                 batch.label_mask_count == batch.label_count,
+             InvalidArgumentError, what, ": the batch has ", batch.label_mask_count,
+             " labels masks for ", batch.label_count, " outputs; give none or one per output");
+  for (std::size_t o = 0; batch.label_masks != nullptr && o < batch.label_mask_count; ++o) {
+    const Tensor& mask = batch.label_masks[o];
+    if (!mask.defined()) continue;
+    GYRE_CHECK(mask.shape().rank() == 2 && batch.labels[o].shape().rank() == 3 &&
+                   mask.shape().dim(0) == examples &&
+                   mask.shape().dim(1) == batch.labels[o].shape().dim(1),
+               InvalidArgumentError, what, ": the labels mask of '", config_.outputs[o].vertex,
+               "' ", mask.description(), " must be [N, T] for labels per time step [N, T, K], got ",
+               batch.labels[o].description());
+    check(mask, "labels mask", config_.outputs[o].vertex);
   }
 }
 
@@ -386,7 +408,8 @@ std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* so
     const DataSet batch = source != nullptr ? source->next() : given;
     check_batch(view_of(batch), "fit");
     // A masked time series is not staged: its step runs eagerly (docs/design/recurrent.md).
-    if (batch.features_mask.defined()) return training_step(batch, nullptr, true);
+    if (batch.features_mask.defined() || batch.labels_mask.defined())
+      return training_step(batch, nullptr, true);
     staged = training_graph_.stage(batch);
   }
   StepSignature signature;

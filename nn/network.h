@@ -89,6 +89,11 @@ class Network {
   Tensor output(const Tensor& features);
   /// Every output (in the config's order) for one features tensor per input, detached.
   std::vector<Tensor> output(const std::vector<Tensor>& features);
+  /// The same with feature masks ([N, T] for a time-series input; undefined for an input
+  /// without one): padded steps are read as DL4J masks them. Runs eagerly (no CUDA graph).
+  Tensor output(const Tensor& features, const Tensor& features_mask);
+  std::vector<Tensor> output(const std::vector<Tensor>& features,
+                             const std::vector<Tensor>& features_masks);
   /// The loss of the last training iteration (reads it back to the host).
   double score() const;
   /// Runs the data through the network once and feeds every evaluator each batch (a graph
@@ -129,7 +134,8 @@ class Network {
   std::unique_ptr<Network> clone_to(Device device) const;
 
  private:
-  /// A batch's tensors without copying them (a DataSet's two or a MultiDataSet's).
+  /// A batch's tensors without copying them (a DataSet's two or a MultiDataSet's; labels
+  /// null for inference).
   struct BatchView {
     const Tensor* features;
     std::size_t feature_count;
@@ -137,9 +143,11 @@ class Network {
     std::size_t label_count;
     const Tensor* masks;  // one per input, or null: none
     std::size_t mask_count;
+    const Tensor* label_masks = nullptr;  // one per output, or null: none
+    std::size_t label_mask_count = 0;
   };
   static BatchView view_of(const DataSet& batch) {
-    return {&batch.features, 1, &batch.labels, 1, &batch.features_mask, 1};
+    return {&batch.features, 1, &batch.labels, 1, &batch.features_mask, 1, &batch.labels_mask, 1};
   }
   static BatchView view_of(const MultiDataSet& batch) {
     return {batch.features.data(),
@@ -147,7 +155,9 @@ class Network {
             batch.labels.data(),
             batch.labels.size(),
             batch.features_masks.empty() ? nullptr : batch.features_masks.data(),
-            batch.features_masks.size()};
+            batch.features_masks.size(),
+            batch.labels_masks.empty() ? nullptr : batch.labels_masks.data(),
+            batch.labels_masks.size()};
   }
   /// Throws unless `features` are [N, example] for graph input `input`.
   void check_example_shape(const Tensor& features, std::size_t input, const char* what) const;
@@ -170,6 +180,9 @@ class Network {
   /// Throws when a batch does not match the graph's inputs and outputs or is on another
   /// device (`what` names the call).
   void check_batch(const BatchView& batch, const char* what) const;
+  /// Eager inference on one features tensor (and mask, or null) per input: every output,
+  /// detached.
+  std::vector<Tensor> infer_detached(const Tensor* features, const Tensor* masks);
   /// One training iteration as a CUDA graph, as the training plan says.
   std::int64_t train_with_graph(const DataSet& given, DataSetIterator* source);
   /// Forward pass for inference over one tensor per input; calls `use(outputs)` (every

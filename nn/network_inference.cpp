@@ -81,13 +81,33 @@ std::vector<Tensor> Network::output(const std::vector<Tensor>& features) {
                " do not have the ", features[0].shape().dim(0), " examples of the first input's");
   }
   if (features.size() == 1 && config_.outputs.size() == 1) return {output(features[0])};
+  return infer_detached(features.data(), nullptr);
+}
+
+std::vector<Tensor> Network::infer_detached(const Tensor* features, const Tensor* masks) {
   const DeviceGuard on_device(device_);
   std::vector<Tensor> results;
-  infer(features.data(), nullptr, [&](const std::vector<Tensor>& predictions) {
+  infer(features, masks, [&](const std::vector<Tensor>& predictions) {
     WorkspaceScope out = WorkspaceManager::for_device(device_).scope_out();
     for (const Tensor& prediction : predictions) results.push_back(prediction.detach());
   });
   return results;
+}
+
+Tensor Network::output(const Tensor& features, const Tensor& features_mask) {
+  if (!features_mask.defined()) return output(features);
+  GYRE_CHECK(config_.outputs.size() == 1, InvalidArgumentError, "output: this network has ",
+             config_.outputs.size(), " outputs; call output() with vectors");
+  return output(std::vector<Tensor>{features}, std::vector<Tensor>{features_mask})[0];
+}
+
+std::vector<Tensor> Network::output(const std::vector<Tensor>& features,
+                                    const std::vector<Tensor>& features_masks) {
+  if (features_masks.empty()) return output(features);
+  check_batch(
+      {features.data(), features.size(), nullptr, 0, features_masks.data(), features_masks.size()},
+      "output");
+  return infer_detached(features.data(), features_masks.data());
 }
 
 Tensor Network::output_eager(const Tensor& features) {
@@ -170,7 +190,17 @@ void Network::evaluate(DataSetIterator& data, const std::vector<Evaluator*>& eva
       mask = &device_mask;
     }
     infer(&features, mask, [&](const std::vector<Tensor>& predictions) {
-      for (Evaluator* evaluator : evaluators) evaluator->eval(batch.labels, predictions[0]);
+      // Per time step (rnn_output): the steps of the labels mask, else the features mask's.
+      const bool per_step = predictions[0].shape().rank() == 3;
+      const Tensor& steps = batch.labels_mask.defined()     ? batch.labels_mask
+                            : batch.features_mask.defined() ? batch.features_mask
+                                                            : Tensor();
+      for (Evaluator* evaluator : evaluators) {
+        if (per_step)
+          evaluator->eval_time_steps(batch.labels, predictions[0], steps);
+        else
+          evaluator->eval(batch.labels, predictions[0]);
+      }
     });
   }
 }

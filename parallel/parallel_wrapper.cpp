@@ -178,15 +178,19 @@ void ParallelWrapper::train_on(int index, const nn::DataSet& batch) {
                    Tensor::empty(batch.labels.shape(), batch.labels.dtype(), device)};
   copy_tensor(batch.features, mine.features);
   copy_tensor(batch.labels, mine.labels);
-  if (batch.features_mask.defined()) {  // a time series' mask travels with its features
-    mine.features_mask =
-        Tensor::empty(batch.features_mask.shape(), batch.features_mask.dtype(), device);
-    copy_tensor(batch.features_mask, mine.features_mask);
-  }
+  // A time series' masks travel with its features and labels.
+  const auto copy_mask = [&](const Tensor& mask) {
+    if (!mask.defined()) return Tensor();
+    Tensor copy = Tensor::empty(mask.shape(), mask.dtype(), device);
+    copy_tensor(mask, copy);
+    return copy;
+  };
+  mine.features_mask = copy_mask(batch.features_mask);
+  mine.labels_mask = copy_mask(batch.labels_mask);
   // A source's device memory may be rewritten once the mailbox is free: read it first. (Host
   // batches need no wait: a copy from pageable memory has read it when it returns.)
   if (batch.features.device().is_accelerator() || batch.labels.device().is_accelerator() ||
-      batch.features_mask.device().is_accelerator())
+      batch.features_mask.device().is_accelerator() || batch.labels_mask.device().is_accelerator())
     Stream::current(device).synchronize();
   {
     std::lock_guard<std::mutex> lock(mutex_);

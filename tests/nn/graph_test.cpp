@@ -122,7 +122,7 @@ TEST_CASE("a bad graph is refused with the vertices and names involved", "[nn][g
               {"name": "out", "inputs": ["h"], "type": "output", "units": 2}])",
           "vertex 'dead' leads to no output");
   refused(R"([{"name": "out", "inputs": ["x"], "type": "dense", "units": 2}])",
-          "output 'out' must be an 'output' layer");
+          "output 'out' must be an 'output' or 'rnn_output' layer");
   refused(R"([{"name": "out", "inputs": ["x"], "type": "output", "units": 4},
               {"name": "out2", "inputs": ["out"], "type": "output", "units": 2}])",
           "output 'out' is read by vertex 'out2'", R"(["out", "out2"])");

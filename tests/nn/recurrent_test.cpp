@@ -7,6 +7,7 @@
 #include <set>
 
 #include "kernels/ops.h"
+#include "nn/evaluation.h"
 #include "nn/in_memory_iterator.h"
 #include "nn/network.h"
 #include "nn/sequence_iterator.h"
@@ -151,6 +152,132 @@ TEST_CASE("embedding and duplicate_to_time_series refuse what they cannot read",
   ids.data<float>()[6] = 7.0f;
   const MultiDataSet batch{{ids, testing::random_tensor({2, 2}, 4)}, {one_hot(2, 2, 1)}, {}};
   CHECK_THROWS_WITH(network.fit(batch), Catch::Matchers::Contains("index 7 at position 6"));
+  WorkspaceManager::destroy_all_for_current_thread();
+}
+
+// PyTorch 2.15's nn.LSTM and nn.GRU (float64, bidirectional, batch_first) on packed
+// sequences of lengths 4 and 2, with every parameter 0.5·sin(0.37k + 0.1) in Gyre's layout
+// (W = weight_ihᵀ, RW = weight_hhᵀ, b = bias_ih (+ bias_hh = 0 for the LSTM), rb = bias_hh)
+// and x = cos(0.23k): h_n of both directions, as tools/bench/torch_recurrent_reference.py
+// prints them.
+TEST_CASE("LSTM and GRU give what PyTorch gives on packed sequences", "[nn][recurrent]") {
+  struct Reference {
+    const char* type;
+    std::int64_t parameters;
+    double h_n[8];
+  };
+  const Reference references[] = {{"lstm",
+                                   96,
+                                   {-0.124827201, -0.142677583, 0.185453021, 0.110650535,
+                                    -0.148620203, -0.149742681, 0.030622611, -0.083901031}},
+                                  {"gru",
+                                   84,
+                                   {0.292130341, 0.319024846, -0.295809675, -0.397218208,
+                                    0.096263230, 0.157683378, -0.118450168, -0.189180567}}};
+  for (const Reference& reference : references) {
+    INFO(reference.type);
+    // The recurrent layer, then an identity output layer (mse: no activation).
+    Network network(NetworkBuilder()
+                        .graph_input("x", {4, 3})
+                        .vertex("rnn", recurrent(reference.type, 2, true, false), {"x"})
+                        .vertex("out", {{"type", "output"}, {"units", 4}, {"loss", "mse"}}, {"rnn"})
+                        .build());
+    float* p = network.parameters().data<float>();
+    REQUIRE(network.parameters().numel() == reference.parameters + 4 * 4 + 4);
+    for (std::int64_t k = 0; k < reference.parameters; ++k)
+      p[k] = static_cast<float>(0.5 * std::sin(0.37 * static_cast<double>(k) + 0.1));
+    for (std::int64_t k = 0; k < 20; ++k) p[reference.parameters + k] = k < 16 && k % 5 == 0;
+    Tensor x = Tensor::empty_detached({2, 4, 3});
+    for (std::int64_t k = 0; k < 24; ++k)
+      x.data<float>()[k] = static_cast<float>(std::cos(0.23 * static_cast<double>(k)));
+    const Tensor y = network.output(x, mask_of({4, 2}, 4));
+    testing::require_close(y, std::vector<double>(reference.h_n, reference.h_n + 8), 1e-5, 1e-6);
+  }
+  WorkspaceManager::destroy_all_for_current_thread();
+}
+
+// Labels per time step [n, steps, classes], one-hot.
+Tensor step_labels(std::int64_t n, std::int64_t steps, std::int64_t classes) {
+  Tensor labels = Tensor::empty_detached({n, steps, classes});
+  for (std::int64_t r = 0; r < n * steps; ++r)
+    for (std::int64_t c = 0; c < classes; ++c)
+      labels.data<float>()[r * classes + c] = (r * 7 + 3) % classes == c;
+  return labels;
+}
+
+NetworkConfig per_step(const std::string& loss, WorkspaceMode mode = WorkspaceMode::SEPARATE) {
+  return NetworkBuilder()
+      .graph_input("x", {5, 3})
+      .vertex("seq", recurrent("gru", 4, true, true), {"x"})
+      .vertex("out", {{"type", "rnn_output"}, {"units", 3}, {"loss", loss}}, {"seq"})
+      .workspace_modes(mode, mode)
+      .seed(10)
+      .build();
+}
+
+TEST_CASE("rnn_output gradients agree with finite differences, with features or labels masks",
+          "[nn][recurrent][gradient]") {
+  for (const std::string loss : {"mcxent", "mse"}) {
+    for (int masks = 0; masks < 3; ++masks) {  // none, features mask, labels mask
+      INFO(loss << ", masks " << masks);
+      Network network(per_step(loss));
+      DataSet batch{testing::random_tensor({4, 5, 3}, 13), step_labels(4, 5, 3)};
+      if (masks == 1) batch.features_mask = mask_of({5, 2, 4, 1}, 5);
+      if (masks == 2) batch.labels_mask = mask_of({3, 5, 1, 2}, 5);
+      testing::check_parameter_gradients(
+          network, [&] { return network.compute_gradients(batch); }, 5e-2, 1e-3);
+    }
+  }
+  WorkspaceManager::destroy_all_for_current_thread();
+}
+
+TEST_CASE("rnn_output's loss is the mean over present steps, and evaluate counts only those",
+          "[nn][recurrent]") {
+  Network network(per_step("mcxent"));
+  const Tensor x = testing::random_tensor({3, 5, 3}, 14), labels = step_labels(3, 5, 3);
+  const std::vector<std::int64_t> lengths = {5, 2, 4};
+  const Tensor mask = mask_of(lengths, 5);
+  const Tensor predictions = network.output(x, mask);
+  REQUIRE(predictions.shape() == Shape({3, 5, 3}));
+  double total = 0.0;
+  std::int64_t present = 0;
+  for (std::int64_t r = 0; r < 3; ++r)
+    for (std::int64_t t = 0; t < lengths[static_cast<std::size_t>(r)]; ++t, ++present)
+      for (std::int64_t c = 0; c < 3; ++c) {
+        const std::int64_t at = (r * 5 + t) * 3 + c;
+        total -= labels.data<float>()[at] * std::log(predictions.data<float>()[at]);
+      }
+  DataSet batch{x, labels, mask};
+  CHECK(network.compute_gradients(batch) ==
+        Approx(total / static_cast<double>(present)).epsilon(1e-5));
+  // A labels mask wins over the features mask; all masked steps: a zero loss, not NaN.
+  batch.labels_mask = mask_of({0, 0, 0}, 5);
+  CHECK(network.compute_gradients(batch) == 0.0);
+  // evaluate() scores each present step.
+  struct OneBatch final : DataSetIterator {
+    DataSet data;
+    bool served = false;
+    bool has_next() override { return !served; }
+    DataSet next() override {
+      served = true;
+      return data;
+    }
+    void reset() override { served = false; }
+    std::int64_t batch() const override { return data.examples(); }
+    std::int64_t total_examples() const override { return data.examples(); }
+  } source;
+  source.data = DataSet{x, labels, mask};
+  Evaluation evaluation(3);
+  network.evaluate(source, {&evaluation});
+  CHECK(evaluation.examples() == present);
+  // Labels of the wrong shape, a labels mask of the wrong shape, and xent with a mask.
+  CHECK_THROWS_AS(network.compute_gradients(DataSet{x, one_hot(3, 3, 0)}), InvalidArgumentError);
+  CHECK_THROWS_AS(network.compute_gradients(DataSet{x, labels, Tensor(), mask_of({1, 1}, 5)}),
+                  InvalidArgumentError);
+  Network binary(per_step("xent"));
+  CHECK_THROWS_WITH(binary.compute_gradients(DataSet{x, labels, mask}),
+                    Catch::Matchers::Contains("xent loss takes no mask"));
+  CHECK(std::isfinite(binary.compute_gradients(DataSet{x, labels})));
   WorkspaceManager::destroy_all_for_current_thread();
 }
 

@@ -106,6 +106,67 @@ TEST_CASE("a graph of two inputs and two outputs trains on the device as on the 
                            1e-4);
 }
 
+TEST_CASE(
+    "a recurrent graph of ids, with feature and label masks, trains on the device as on "
+    "the CPU",
+    "[device][nn][recurrent]") {
+  const Device device = testing::test_device();
+  auto recurrent = [](const char* type, std::int64_t units, bool bidirectional) {
+    return nlohmann::json{{"type", type},
+                          {"units", units},
+                          {"bidirectional", bidirectional},
+                          {"return_sequences", true}};
+  };
+  const NetworkConfig config =
+      NetworkBuilder()
+          .graph_input("ids", {6, 1})
+          .graph_input("context", {3})
+          .vertex("embed", {{"type", "embedding"}, {"vocabulary", 11}, {"units", 4}}, {"ids"})
+          .vertex("lstm", recurrent("lstm", 5, true), {"embed"})
+          .vertex("dense", {{"type", "dense"}, {"units", 2}}, {"context"})
+          .vertex("repeat", {{"type", "duplicate_to_time_series"}}, {"dense", "lstm"})
+          .vertex("cat", {{"type", "merge"}}, {"lstm", "repeat"})
+          .vertex("gru", recurrent("gru", 4, false), {"cat"})
+          .vertex("out", {{"type", "rnn_output"}, {"units", 3}}, {"gru"})
+          .seed(12)
+          .build();
+  // Batches of 5 to 6 steps; the labels mask drops each example's first step.
+  auto batch_on = [](Device on, std::uint32_t seed) {
+    const std::int64_t steps = 5 + seed % 2;
+    Tensor ids = Tensor::empty_detached({4, steps, 1}), mask = Tensor::empty_detached({4, steps}),
+           labels = Tensor::empty_detached({4, steps, 3});
+    Tensor label_mask = Tensor::empty_detached({4, steps});
+    for (std::int64_t r = 0; r < 4; ++r)
+      for (std::int64_t t = 0; t < steps; ++t) {
+        const std::int64_t at = r * steps + t;
+        ids.data<float>()[at] = static_cast<float>((at * 7 + seed) % 11);
+        mask.data<float>()[at] = t < steps - r;
+        label_mask.data<float>()[at] = t > 0 && t < steps - r;
+        for (int c = 0; c < 3; ++c) labels.data<float>()[at * 3 + c] = (at + seed) % 3 == c;
+      }
+    MultiDataSet batch;
+    batch.features = {kernels::copy_to(ids, on),
+                      testing::random_tensor({4, 3}, seed, 0.0f, 1.0f, on)};
+    batch.labels = {kernels::copy_to(labels, on)};
+    batch.features_masks = {kernels::copy_to(mask, on), Tensor()};
+    batch.labels_masks = {kernels::copy_to(label_mask, on)};
+    return batch;
+  };
+  Network cpu(config), accelerated(config, device);
+  for (std::uint32_t i = 0; i < 4; ++i) {
+    cpu.fit(batch_on(Device::cpu(), i));
+    accelerated.fit(batch_on(device, i));
+  }
+  CHECK(testing::values_of(cpu.parameters()) != testing::values_of(Network(config).parameters()));
+  testing::require_close(testing::on_host(accelerated.parameters()),
+                         testing::values_of(cpu.parameters()), 1e-3, 1e-4);
+  const MultiDataSet probe = batch_on(Device::cpu(), 9), device_probe = batch_on(device, 9);
+  const std::vector<Tensor> expected = cpu.output(probe.features, probe.features_masks);
+  const std::vector<Tensor> actual =
+      accelerated.output(device_probe.features, device_probe.features_masks);
+  testing::require_close(testing::on_host(actual[0]), testing::values_of(expected[0]), 1e-3, 1e-4);
+}
+
 TEST_CASE("clone_to moves a network to the device with its parameters and state",
           "[device][nn][clone]") {
   const Device device = testing::test_device(1 % testing::test_device_count());

@@ -61,6 +61,8 @@ class Layer {
   virtual Tensor output_mask(const Tensor& input_mask) const { return input_mask; }
   /// Inputs the layer takes: 1 for an ordinary layer, 0 for "one or more" (add, merge...).
   virtual int arity() const { return 1; }
+  /// The input whose feature mask the layer reads and passes on; −1: its first masked input.
+  virtual int mask_input() const { return -1; }
   /// configure() over the example shapes of every input.
   virtual Shape configure_inputs(const std::vector<Shape>& inputs) { return configure(inputs[0]); }
   virtual Tensor forward_inputs(const std::vector<Tensor>& inputs, const LayerContext& context) {

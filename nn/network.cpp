@@ -307,7 +307,13 @@ void Network::set_input_masks(const Tensor* masks) {
 }
 
 const Tensor* Network::mask_for(std::size_t k) const {
-  for (int value : topology_.vertex_inputs[k])
+  const std::vector<int>& inputs = topology_.vertex_inputs[k];
+  const int chosen = layers_[k]->mask_input();
+  if (chosen >= 0) {
+    const Tensor& mask = masks_[inputs[static_cast<std::size_t>(chosen)]];
+    return mask.defined() ? &mask : nullptr;
+  }
+  for (int value : inputs)
     if (masks_[value].defined()) return &masks_[value];
   return nullptr;
 }

@@ -163,7 +163,8 @@ class Network {
   void check_example_shape(const Tensor& features, std::size_t input, const char* what) const;
   /// Sets the masks of the graph inputs (`masks`: one per input, or null) in masks_.
   void set_input_masks(const Tensor* masks);
-  /// The mask vertex k reads (its first input's that has one; null: none).
+  /// The mask vertex k reads (its Layer::mask_input()'s, else its first input's that has
+  /// one; null: none).
   const Tensor* mask_for(std::size_t k) const;
 
   void train_iteration(const DataSet& batch, DataSetIterator* source, bool update = true,

@@ -151,10 +151,11 @@ Tensor DuplicateToTimeSeriesVertex::forward_inputs(const std::vector<Tensor>& in
                                                    const LayerContext& context) {
   const Tensor& x = inputs[0];
   reference_shape_ = inputs[1].shape();
-  const std::int64_t n = x.shape().dim(0), steps = reference_shape_.dim(1);
-  GYRE_CHECK(x.shape().rank() == 2 && reference_shape_.rank() == 3 && reference_shape_.dim(0) == n,
+  GYRE_CHECK(x.shape().rank() == 2 && reference_shape_.rank() == 3 &&
+                 reference_shape_.dim(0) == x.shape().dim(0),
              InvalidArgumentError, "duplicate_to_time_series ", context.layer_index, ": inputs ",
              x.description(), " and ", inputs[1].description(), " must be [N, C] and [N, T, *]");
+  const std::int64_t n = x.shape().dim(0), steps = reference_shape_.dim(1);
   const std::int64_t channels = x.shape().dim(1);
   Tensor y;
   {

@@ -93,6 +93,7 @@ class DuplicateToTimeSeriesVertex final : public Layer {
  public:
   std::string type() const override { return "duplicate_to_time_series"; }
   int arity() const override { return 2; }
+  int mask_input() const override { return 1; }          // the reference's, whatever x carries
   Shape configure(const Shape&) override { return {}; }  // configure_inputs is called
   Shape configure_inputs(const std::vector<Shape>& inputs) override;
   Tensor forward(const Tensor&, const LayerContext&) override { return {}; }

@@ -120,6 +120,30 @@ TEST_CASE("embedding and duplicate_to_time_series gradients agree with finite di
   WorkspaceManager::destroy_all_for_current_thread();
 }
 
+TEST_CASE("duplicate_to_time_series carries its reference's mask, not its x's", "[nn][recurrent]") {
+  // x comes from a masked series of 4 steps (flatten keeps its mask); the reference has 3.
+  Network network(NetworkBuilder()
+                      .graph_input("a", {4, 2})
+                      .graph_input("b", {3, 2})
+                      .vertex("flat", {{"type", "flatten"}}, {"a"})
+                      .vertex("x", {{"type", "dense"}, {"units", 2}}, {"flat"})
+                      .vertex("repeat", {{"type", "duplicate_to_time_series"}}, {"x", "b"})
+                      .vertex("seq", recurrent("lstm", 3, false, false), {"repeat"})
+                      .vertex("out", {{"type", "output"}, {"units", 2}}, {"seq"})
+                      .build());
+  MultiDataSet batch{{testing::random_tensor({3, 4, 2}, 5), testing::random_tensor({3, 3, 2}, 6)},
+                     {one_hot(3, 2, 0)},
+                     {mask_of({4, 1, 2}, 4), mask_of({3, 2, 1}, 3)}};
+  // With x's mask [3, 4] the LSTM over 3 steps would refuse the batch.
+  CHECK(std::isfinite(network.compute_gradients(batch)));
+  // The reference's mask is what the LSTM reads: its padding does not matter.
+  const std::vector<Tensor> before = network.output(batch.features, batch.features_masks);
+  batch.features[1].data<float>()[(2 * 3 + 2) * 2] = 1e3f;  // example 2, step 2: padding
+  const std::vector<Tensor> after = network.output(batch.features, batch.features_masks);
+  testing::require_close(after[0], testing::values_of(before[0]), 0.0, 0.0);
+  WorkspaceManager::destroy_all_for_current_thread();
+}
+
 TEST_CASE("embedding and duplicate_to_time_series refuse what they cannot read",
           "[nn][recurrent]") {
   CHECK_THROWS_WITH(

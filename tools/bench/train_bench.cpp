@@ -14,6 +14,8 @@
 #include <vector>
 
 #include "runtime/error.h"
+#include "tools/bench/model_worker.h"
+#include "tools/bench/pytorch_comparison.h"
 #include "tools/bench/train_worker.h"
 #include "tools/bench/worker_process.h"
 
@@ -40,12 +42,35 @@ struct Best {
 
 void add_train_benchmark(CLI::App& bench) {
   CLI::App* command =
-      bench.add_subcommand("train", "Training and inference of the standard MLP, against libtorch");
+      bench.add_subcommand("train",
+                           "Training and inference of the standard MLP, against libtorch; or the "
+                           "four standard workloads against PyTorch (--vs-pytorch)");
   auto versus = std::make_shared<bool>(false);
   auto json_path = std::make_shared<std::string>();
   command->add_flag("--vs-libtorch", *versus,
                     "Also run the same model in libtorch (Debian libtorch-dev) in the same run");
   command->add_option("--json", *json_path, "Write the results as JSON to this file");
+  auto pytorch = std::make_shared<bool>(false);
+  auto comparison = std::make_shared<PytorchComparisonOptions>();
+  command->add_flag("--vs-pytorch", *pytorch,
+                    "Instead: the MLP, LeNet, the residual CNN and the LSTM at batch 64 against "
+                    "PyTorch from PyPI (tools/bench/install_torch.sh), in the same run");
+  command->add_option("--workloads", comparison->workloads, "--vs-pytorch: workloads to run")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"mlp", "lenet", "resnet", "lstm"}));
+  command->add_option("--threads", comparison->threads, "--vs-pytorch: thread counts to try")
+      ->delimiter(',')
+      ->check(CLI::Range(1, 256));
+  command->add_option("--steps", comparison->steps, "--vs-pytorch: timed batches per run")
+      ->check(CLI::Range(1, 1000000));
+  command
+      ->add_option("--epochs", comparison->epochs,
+                   "--vs-pytorch: time whole epochs instead and compare test accuracies")
+      ->check(CLI::Range(0, 1000));
+  command->add_option("--configs", comparison->configs,
+                      "--vs-pytorch: directory of Gyre's configs");
+  command->add_option("--python", comparison->python, "--vs-pytorch: PyTorch's interpreter");
+  command->add_option("--pytorch-script", comparison->script, "--vs-pytorch: PyTorch's side");
   auto rounds = std::make_shared<int>(3);
   command
       ->add_option("--rounds", *rounds,
@@ -53,6 +78,10 @@ void add_train_benchmark(CLI::App& bench) {
                    "machine's noise only ever slows a run down)")
       ->check(CLI::Range(1, 100));
   command->callback([=] {
+    if (*pytorch) {
+      comparison->json = *json_path;
+      return run_pytorch_comparison(*comparison);
+    }
     const std::string gyre = self_executable();
     const std::string torch = torch_worker_path();
     GYRE_CHECK(!*versus || std::filesystem::exists(torch), NotAvailableError,
@@ -163,6 +192,20 @@ void add_train_benchmark(CLI::App& bench) {
   worker->add_option("--warmup", options->warmup);
   worker->add_option("--overhead-pairs", options->overhead_pairs);
   worker->callback([options] { std::cout << run_gyre_train_worker(*options) << "\n"; });
+
+  CLI::App* model_worker =
+      bench.add_subcommand("model-worker", "");  // internal: one --vs-pytorch measurement
+  model_worker->group("");
+  auto model = std::make_shared<ModelWorkerOptions>();
+  model_worker->add_option("--config", model->config)->required();
+  model_worker->add_option("--workload", model->workload);
+  model_worker->add_option("--batch", model->batch);
+  model_worker->add_option("--threads", model->threads);
+  model_worker->add_option("--steps", model->steps);
+  model_worker->add_option("--epochs", model->epochs);
+  model_worker->add_option("--warmup", model->warmup);
+  model_worker->add_option("--data", model->data);
+  model_worker->callback([model] { std::cout << run_gyre_model_worker(*model) << "\n"; });
 }
 
 }  // namespace gyre::bench

@@ -13,6 +13,7 @@
 #include "nn/fashion_mnist.h"
 #include "nn/in_memory_iterator.h"
 #include "nn/network.h"
+#include "tools/bench/batch_window.h"
 #include "tools/bench/process_memory.h"
 
 namespace gyre::bench {
@@ -72,37 +73,6 @@ class DirectGemmStep {
 
   std::int64_t batch_;
   std::vector<float> activations_[4], weights_[3], gradients_[4], weight_gradients_[3];
-};
-
-// `count` full batches of `source`, which restarts when fewer remain: a part of an epoch
-// that fit() trains on through its prefetcher, as it would a whole epoch.
-class BatchWindow final : public nn::DataSetIterator {
- public:
-  BatchWindow(nn::DataSetIterator& source, std::int64_t count)
-      : source_(source), count_(count), consumed_(source.total_examples()) {}
-  bool has_next() override { return taken_ < count_; }
-  nn::DataSet next() override {
-    ++taken_;
-    nn::DataSet batch = source_.next();
-    consumed_ += batch.features.shape().dim(0);
-    return batch;
-  }
-  void reset() override {
-    taken_ = 0;
-    if (source_.total_examples() - consumed_ < count_ * source_.batch()) {
-      source_.reset();
-      consumed_ = 0;
-    }
-  }
-  std::int64_t batch() const override { return source_.batch(); }
-  std::int64_t total_examples() const override { return count_ * source_.batch(); }
-  bool async_supported() const override { return source_.async_supported(); }
-
- private:
-  nn::DataSetIterator& source_;
-  std::int64_t count_;
-  std::int64_t consumed_;  // examples of the source's current epoch
-  std::int64_t taken_ = 0;
 };
 
 // The overhead ratio, measured as BENCHMARKS.md asks of an A/B comparison: windows of

@@ -9,11 +9,9 @@
 #include <iostream>
 #include <memory>
 
-#include "nn/fashion_mnist.h"
-#include "nn/in_memory_iterator.h"
+#include "nn/fashion_mnist_split.h"
 #include "nn/model_file.h"
 #include "nn/network.h"
-#include "nn/sequence_iterator.h"
 #include "parallel/mpi_communicator.h"
 #include "parallel/parallel_wrapper.h"
 #include "runtime/device.h"
@@ -95,15 +93,6 @@ void train(const TrainOptions& options) {
     config.training_mode = config.inference_mode = mode;
   }
   const Device device = Device::parse(options.device);
-  std::cerr << "loading Fashion-MNIST from " << options.data << "...\n";
-  nn::LabelledData train_data = nn::load_fashion_mnist(true, options.data);
-  nn::LabelledData test_data = nn::load_fashion_mnist(false, options.data);
-  // A convolutional network sees each example as [1, 28, 28].
-  if (config.input_shape().rank() == 3) {
-    train_data.features =
-        train_data.features.reshape({train_data.features.shape().dim(0), 1, 28, 28});
-    test_data.features = test_data.features.reshape({test_data.features.shape().dim(0), 1, 28, 28});
-  }
   // Data-parallel: worker threads here, and with --distributed mpi the other processes.
   std::unique_ptr<parallel::MpiCommunicator> mpi;
   if (options.distributed == "mpi") mpi = std::make_unique<parallel::MpiCommunicator>();
@@ -123,29 +112,12 @@ void train(const TrainOptions& options) {
   }
   // The wrapper's workers copy host batches to their devices, as does the prefetcher for the
   // host batches of time series.
-  const bool sequences = config.input_shape().rank() == 2;
-  nn::InMemoryIterator train_iterator(train_data.features, train_data.labels, options.batch, true,
-                                      config.seed, parallel || sequences ? Device::cpu() : device);
-  nn::InMemoryIterator test_iterator(test_data.features, test_data.labels, 1000, false, 0,
-                                     sequences ? Device::cpu() : device);
-  // A recurrent network reads each image as rows of pixels, each example cut to a random
-  // 14 to 28 rows (masked), so that batches really vary in length; the test set is cut the
-  // same way at every evaluation (and by gyre eval).
-  std::unique_ptr<nn::RandomLengthSequences> train_sequences, test_sequences;
-  if (sequences) {
-    GYRE_CHECK(config.input_shape() == Shape({28, 28}), InvalidArgumentError,
-               "a time-series network reads Fashion-MNIST as 28 steps of 28 pixels: its input "
-               "must be [28, 28], got ",
-               config.input_shape());
-    train_sequences =
-        std::make_unique<nn::RandomLengthSequences>(train_iterator, 28, 28, 14, config.seed);
-    test_sequences = std::make_unique<nn::RandomLengthSequences>(test_iterator, 28, 28, 14,
-                                                                 config.seed + 1, false);
-  }
-  nn::DataSetIterator& train_source =
-      sequences ? static_cast<nn::DataSetIterator&>(*train_sequences) : train_iterator;
-  nn::DataSetIterator& test_source =
-      sequences ? static_cast<nn::DataSetIterator&>(*test_sequences) : test_iterator;
+  std::cerr << "loading Fashion-MNIST from " << options.data << "...\n";
+  nn::FashionMnistSplit train_split(config, true, options.batch, parallel ? Device::cpu() : device,
+                                    options.data);
+  nn::FashionMnistSplit test_split(config, false, 1000, device, options.data);
+  nn::DataSetIterator& train_source = train_split.iterator();
+  nn::DataSetIterator& test_source = test_split.iterator();
   nn::Network network(config, device);
   std::cerr << "network: " << config.vertices.size() << " vertices, " << network.parameter_count()
             << " parameters, " << device << ", workspace modes "
@@ -165,7 +137,7 @@ void train(const TrainOptions& options) {
               << options.averaging_frequency << " iteration(s)\n";
   }
   // Worker 0 trains `network`: it sees one batch in `replicas`.
-  ProgressBar progress(options.epochs, train_iterator.total_examples() / replicas);
+  ProgressBar progress(options.epochs, train_split.examples() / replicas);
   if (leader) network.add_listener(&progress);
   nn::Evaluation evaluation(10);
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
@@ -244,20 +216,10 @@ void add_eval_command(CLI::App& app) {
   command->callback([model, device, data] {
     const Device target = Device::parse(*device);
     std::unique_ptr<nn::Network> network = nn::load_model(*model, target);
-    nn::LabelledData test = nn::load_fashion_mnist(false, *data);
-    if (network->config().input_shape().rank() == 3)
-      test.features = test.features.reshape({test.features.shape().dim(0), 1, 28, 28});
     // A time-series model sees the test images cut as in training (docs/design/recurrent.md).
-    const bool sequences = network->config().input_shape().rank() == 2;
-    nn::InMemoryIterator iterator(test.features, test.labels, 1000, false, 0,
-                                  sequences ? Device::cpu() : target);
-    std::unique_ptr<nn::RandomLengthSequences> cut;
-    if (sequences)
-      cut = std::make_unique<nn::RandomLengthSequences>(iterator, 28, 28, 14,
-                                                        network->config().seed + 1, false);
+    nn::FashionMnistSplit test(network->config(), false, 1000, target, *data);
     nn::Evaluation evaluation(10);
-    network->evaluate(sequences ? static_cast<nn::DataSetIterator&>(*cut) : iterator,
-                      {&evaluation});
+    network->evaluate(test.iterator(), {&evaluation});
     std::cout << evaluation.stats();
   });
 }

@@ -227,7 +227,7 @@ TEST_CASE("device LSTM cells and transpose_01 equal the CPU's", "[device][kernel
 
 TEST_CASE("device GRU cells equal the CPU's", "[device][kernels]") {
   Tensor mask = Tensor::empty_detached({5, 3});
-  for (int r = 0; r < 15; ++r) mask.data<float>()[r] = r % 3 != 1;
+  for (int r = 0; r < 15; ++r) mask.data<float>()[r] = r % 4 != 0;  // row 2 absent at step 2
   same_on_both({random_tensor({5, 21}, 61, -2.0f, 2.0f), random_tensor({5, 21}, 62, -2.0f, 2.0f),
                 random_tensor({5, 7}, 63), random_tensor({5, 7}, 64), mask},
                [](const std::vector<Tensor>& in) {

@@ -56,6 +56,9 @@ struct ConvGeometry {
   std::int64_t batch = 0, in_channels = 0, height = 0, width = 0;
   std::int64_t out_channels = 0, kernel_h = 0, kernel_w = 0;
   std::int64_t stride_h = 1, stride_w = 1, pad_h = 0, pad_w = 0;
+  /// Images the CPU's im2col convolution puts side by side in one GEMM (its scratch grows
+  /// with it); 1 keeps each image's bits independent of the batch (batch invariance).
+  std::int64_t images_per_gemm = 1;
   std::int64_t out_height() const { return (height + 2 * pad_h - kernel_h) / stride_h + 1; }
   std::int64_t out_width() const { return (width + 2 * pad_w - kernel_w) / stride_w + 1; }
 };

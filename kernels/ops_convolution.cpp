@@ -1,4 +1,7 @@
 // conv2d forward / backward-data / backward-filter and 2-D pooling (NCHW).
+#include <algorithm>
+
+#include "kernels/batch_invariance.h"
 #include "kernels/operand_checks.h"
 #include "kernels/ops.h"
 #include "runtime/error.h"
@@ -28,6 +31,18 @@ ConvGeometry conv_geometry(const char* op, const Shape& x, const Shape& w,
   g.pad_w = options.pad_w;
   GYRE_CHECK(g.height + 2 * g.pad_h >= g.kernel_h && g.width + 2 * g.pad_w >= g.kernel_w,
              InvalidArgumentError, op, ": the kernel ", w, " is larger than the padded input ", x);
+  // One GEMM over several images' columns instead of one small GEMM per image, within a
+  // scratch budget (columns and the output staged as [O, images · HW]). Chosen here, on the
+  // calling thread, so that the scratch and the kernel agree on every backend.
+  constexpr std::int64_t kScratchBudget = std::int64_t{8} << 20;
+  const std::int64_t per_image = (g.in_channels * g.kernel_h * g.kernel_w + g.out_channels) *
+                                 g.out_height() * g.out_width() *
+                                 static_cast<std::int64_t>(sizeof(float));
+  g.images_per_gemm =
+      BatchInvariantScope::active()
+          ? 1
+          : std::clamp<std::int64_t>(kScratchBudget / std::max<std::int64_t>(per_image, 1), 1,
+                                     std::max<std::int64_t>(g.batch, 1));
   return g;
 }
 

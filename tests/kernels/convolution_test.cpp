@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "kernels/batch_invariance.h"
 #include "kernels/ops.h"
 #include "runtime/error.h"
 #include "tests/support/kernel_testing.h"
@@ -73,6 +74,30 @@ TEST_CASE("conv2d backward data and filter agree with finite differences",
                              },
                              1e-2),
                          2e-3, 2e-3);
+}
+
+TEST_CASE("a batch split into several GEMM groups gives what one image at a time gives",
+          "[kernels][conv]") {
+  // 2.6 MB of scratch per image: groups of 3 images in the 8 MiB budget, so 3 + 3 + 1.
+  const Conv2dOptions options{1, 1, 1, 1};
+  const Tensor x = random_tensor({7, 16, 64, 64}, 96), w = random_tensor({16, 16, 3, 3}, 97);
+  const Tensor dy = random_tensor({7, 16, 64, 64}, 98);
+  auto all = [&] {
+    return std::vector<std::vector<double>>{
+        values_of(conv2d_forward(x, w, options)),
+        values_of(conv2d_backward_data(w, dy, x.shape(), options)),
+        values_of(conv2d_backward_filter(x, dy, w.shape(), options))};
+  };
+  const std::vector<std::vector<double>> grouped = all();
+  std::vector<std::vector<double>> alone;
+  {
+    const BatchInvariantScope one_image_per_gemm;
+    alone = all();
+  }
+  for (std::size_t i = 0; i < 3; ++i) {
+    INFO("result " << i << " (forward, backward data, backward filter)");
+    testing::require_close(grouped[i], alone[i], 1e-4, 1e-4);
+  }
 }
 
 TEST_CASE("max and average pooling match float64 and finite differences", "[kernels][pool]") {

@@ -108,22 +108,31 @@ def batches(name, images, labels, batch, generator, shuffle):
             yield (x,), y
 
 
-def run(name, threads, batch, epochs, steps, learning_rate, data):
+def run(name, threads, batch, epochs, steps, warmup, learning_rate, data):
     torch.set_num_threads(threads)
     torch.manual_seed(42)
     model = model_for(name)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     (train_x, train_y), (test_x, test_y) = data
     generator = torch.Generator().manual_seed(42)
+    def step(inputs, y):
+        optimizer.zero_grad(set_to_none=True)
+        loss = functional.cross_entropy(model(*inputs), y)
+        loss.backward()
+        optimizer.step()
+
     seen, trained = 0, 0.0
+    if epochs == 0:  # warm up as Gyre's worker does (its first batches size its workspaces)
+        warm = torch.Generator().manual_seed(41)
+        for count, (inputs, y) in enumerate(batches(name, train_x, train_y, batch, warm, True)):
+            if count == warmup:
+                break
+            step(inputs, y)
     for _ in range(max(epochs, 1)):
         model.train()
         start = time.perf_counter()
         for inputs, y in batches(name, train_x, train_y, batch, generator, True):
-            optimizer.zero_grad(set_to_none=True)
-            loss = functional.cross_entropy(model(*inputs), y)
-            loss.backward()
-            optimizer.step()
+            step(inputs, y)
             seen += len(y)
             if epochs == 0 and seen >= steps * batch:
                 break
@@ -148,6 +157,7 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--epochs", type=int, default=0, help="0: time --steps batches, no accuracy")
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=10, help="untimed batches before --steps")
     parser.add_argument("--data", default=DATA)
     parser.add_argument("--json", help="write the results here")
     options = parser.parse_args()
@@ -156,7 +166,8 @@ def main():
     results = []
     for name in options.workloads.split(","):
         for threads in (int(t) for t in options.threads.split(",")):
-            result = run(name, threads, options.batch, options.epochs, options.steps, rates[name], data)
+            result = run(name, threads, options.batch, options.epochs, options.steps, options.warmup,
+                         rates[name], data)
             results.append(result)
             accuracy = "" if result["test_accuracy"] is None else f"  accuracy {result['test_accuracy']:.4f}"
             print(f"{name:7s} threads {threads}  {result['samples_per_second']:9.0f} samples/s{accuracy}",

@@ -27,7 +27,9 @@ GYRE_HOST_DEVICE float lstm_sigmoid(float x) {
   return 1.0f / (1.0f + std::exp(-x));
 }
 
-GYRE_HOST_DEVICE float lstm_mask(const LstmCellArgs& a, std::int64_t r) {
+// Row r's mask value (1 without a mask), for either cell's arguments.
+template <typename CellArgs>
+GYRE_HOST_DEVICE float row_mask(const CellArgs& a, std::int64_t r) {
   return a.mask == nullptr ? 1.0f : a.mask[r * a.mask_stride];
 }
 
@@ -42,7 +44,7 @@ GYRE_HOST_DEVICE void lstm_cell_forward_element(const LstmCellArgs& a, std::int6
   z[2 * H + j] = g;
   z[3 * H + j] = o;
   const float previous = a.c_prev == nullptr ? 0.0f : a.c_prev[r * H + j];
-  const float m = lstm_mask(a, r);
+  const float m = row_mask(a, r);
   const float c = (f * previous + i * g) * m;
   a.c[r * H + j] = c;
   a.h[r * H + j] = o * std::tanh(c) * m;
@@ -53,7 +55,7 @@ GYRE_HOST_DEVICE void lstm_cell_backward_element(const LstmCellArgs& a, std::int
   const std::int64_t H = a.hidden;
   const float* z = a.gates + r * 4 * H;
   const float i = z[j], f = z[H + j], g = z[2 * H + j], o = z[3 * H + j];
-  const float m = lstm_mask(a, r);
+  const float m = row_mask(a, r);
   const float previous = a.c_prev == nullptr ? 0.0f : a.c_prev[r * H + j];
   const float tanh_c = std::tanh(a.c[r * H + j]);
   const float dh = a.dh[r * H + j] * m;
@@ -80,10 +82,6 @@ struct GruCellArgs {
   std::int64_t rows = 0, hidden = 0;
 };
 
-GYRE_HOST_DEVICE float gru_mask(const GruCellArgs& a, std::int64_t r) {
-  return a.mask == nullptr ? 1.0f : a.mask[r * a.mask_stride];
-}
-
 // r = σ(xr + hr), z = σ(xz + hz), n = tanh(xn + r·hn), h = ((1 − z)·n + z·h_prev)·mask.
 GYRE_HOST_DEVICE void gru_cell_forward_element(const GruCellArgs& a, std::int64_t r,
                                                std::int64_t j) {
@@ -96,7 +94,7 @@ GYRE_HOST_DEVICE void gru_cell_forward_element(const GruCellArgs& a, std::int64_
   x[H + j] = update;
   x[2 * H + j] = candidate;
   const float previous = a.h_prev == nullptr ? 0.0f : a.h_prev[r * H + j];
-  a.h[r * H + j] = ((1.0f - update) * candidate + update * previous) * gru_mask(a, r);
+  a.h[r * H + j] = ((1.0f - update) * candidate + update * previous) * row_mask(a, r);
 }
 
 GYRE_HOST_DEVICE void gru_cell_backward_element(const GruCellArgs& a, std::int64_t r,
@@ -106,7 +104,7 @@ GYRE_HOST_DEVICE void gru_cell_backward_element(const GruCellArgs& a, std::int64
   const float reset = x[j], update = x[H + j], candidate = x[2 * H + j];
   const float hidden_n = a.hidden_gates[r * 3 * H + 2 * H + j];
   const float previous = a.h_prev == nullptr ? 0.0f : a.h_prev[r * H + j];
-  const float dh = a.dh[r * H + j] * gru_mask(a, r);
+  const float dh = a.dh[r * H + j] * row_mask(a, r);
   const float dn = dh * (1.0f - update) * (1.0f - candidate * candidate);
   const float dr = dn * hidden_n * reset * (1.0f - reset);
   const float dz = dh * (previous - candidate) * update * (1.0f - update);

@@ -130,12 +130,14 @@ Tensor RnnOutputLayer::loss(const Tensor& labels, const LayerContext& context) {
              "rnn_output layer: the xent loss takes no mask; use mcxent over two classes, or "
              "give every step a label");
   const Tensor present = mask.reshape({rows, 1});
-  Tensor used = kernels::multiply(label_rows, present);  // column broadcast
-  if (loss_function() == Loss::mse) {                    // used = y + (labels − y)·mask
+  Tensor used;
+  if (loss_function() == Loss::mse) {  // used = y + (labels − y)·mask
     const Tensor y_rows = y_.reshape({rows, units_});
-    kernels::binary(kernels::BinaryOp::subtract, label_rows, y_rows, used);
+    used = kernels::binary(kernels::BinaryOp::subtract, label_rows, y_rows);
     kernels::multiply(used, present, used);
     kernels::add(y_rows, used, used);
+  } else {
+    used = kernels::multiply(label_rows, present);  // column broadcast
   }
   const Tensor value = OutputLayer::loss(used, context);
   // scale = rows / max(present steps, 1); each present row's gradient is scaled by it.

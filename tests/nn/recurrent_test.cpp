@@ -65,6 +65,20 @@ NetworkConfig stacked(WorkspaceMode mode, const std::string& type = "lstm") {
       .build();
 }
 
+// An iterator of one batch (evaluate() is the inference call that takes a DataSet's masks).
+struct OneBatch final : DataSetIterator {
+  DataSet data;
+  bool served = false;
+  bool has_next() override { return !served; }
+  DataSet next() override {
+    served = true;
+    return data;
+  }
+  void reset() override { served = false; }
+  std::int64_t batch() const override { return data.examples(); }
+  std::int64_t total_examples() const override { return data.examples(); }
+};
+
 }  // namespace
 
 TEST_CASE("every LSTM and GRU parameter gradient agrees with finite differences, masks included",
@@ -278,18 +292,7 @@ TEST_CASE("rnn_output's loss is the mean over present steps, and evaluate counts
   batch.labels_mask = mask_of({0, 0, 0}, 5);
   CHECK(network.compute_gradients(batch) == 0.0);
   // evaluate() scores each present step.
-  struct OneBatch final : DataSetIterator {
-    DataSet data;
-    bool served = false;
-    bool has_next() override { return !served; }
-    DataSet next() override {
-      served = true;
-      return data;
-    }
-    void reset() override { served = false; }
-    std::int64_t batch() const override { return data.examples(); }
-    std::int64_t total_examples() const override { return data.examples(); }
-  } source;
+  OneBatch source;
   source.data = DataSet{x, labels, mask};
   Evaluation evaluation(3);
   network.evaluate(source, {&evaluation});
@@ -325,18 +328,6 @@ TEST_CASE("a padded, masked example gives what the example alone gives", "[nn][r
     for (std::int64_t t = lengths[static_cast<std::size_t>(r)]; t < 5; ++t)
       for (std::int64_t c = 0; c < 3; ++c) padded.data<float>()[(r * 5 + t) * 3 + c] = 1e3f;
   DataSet batch{padded, one_hot(3, 2, 0), mask_of(lengths, 5)};
-  struct OneBatch final : DataSetIterator {
-    DataSet data;
-    bool served = false;
-    bool has_next() override { return !served; }
-    DataSet next() override {
-      served = true;
-      return data;
-    }
-    void reset() override { served = false; }
-    std::int64_t batch() const override { return data.examples(); }
-    std::int64_t total_examples() const override { return data.examples(); }
-  };
   // evaluate() is the inference call that takes a mask: record its predictions.
   struct Recorder final : Evaluator {
     Tensor predictions;

@@ -7,6 +7,7 @@
 #include "runtime/error.h"
 #include "runtime/log.h"
 #include "runtime/memory_scope.h"
+#include "runtime/strcat.h"
 #include "runtime/tensor_copy.h"
 #include "runtime/thread_census.h"
 #include "workspace/workspace_manager.h"
@@ -59,30 +60,35 @@ Tensor to_device(const Tensor& host, Device device) {
 }
 }  // namespace
 
-AsyncDataSetIterator::AsyncDataSetIterator(DataSetIterator& source, int prefetch, Device device,
-                                           bool start)
-    : source_(&source), prefetch_(prefetch), device_(device), paused_(!start), finished_(!start) {
-  GYRE_CHECK(prefetch >= 1, InvalidArgumentError, "AsyncDataSetIterator: prefetch ", prefetch,
-             " must be >= 1");
-  queue_.resize(static_cast<std::size_t>(prefetch));
+AsyncPrefetcher::AsyncPrefetcher(int prefetch, Device device, bool start, const char* name)
+    : prefetch_(prefetch), device_(device), name_(name), paused_(!start), finished_(!start) {
+  GYRE_CHECK(prefetch >= 1, InvalidArgumentError, name, ": prefetch ", prefetch, " must be >= 1");
+  cycles_.resize(static_cast<std::size_t>(prefetch));
   for (int i = 0; i < prefetch; ++i) copied_.push_back(std::make_unique<Event>(device));
+}
+
+AsyncPrefetcher::~AsyncPrefetcher() {
+  stop_producer();
+}
+
+void AsyncPrefetcher::start_producer() {
   producer_ = std::thread([this] {
     const ThreadCensus::Member counted;
     produce();
   });
 }
 
-AsyncDataSetIterator::~AsyncDataSetIterator() {
+void AsyncPrefetcher::stop_producer() noexcept {
+  if (!producer_.joinable()) return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
   changed_.notify_all();
   producer_.join();  // its workspaces (the ring) go with it
-  for (Slot& slot : queue_) slot.data = DataSet{};
 }
 
-void AsyncDataSetIterator::allow_production(bool allowed) {
+void AsyncPrefetcher::allow_production(bool allowed) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (production_allowed_ == allowed) return;
@@ -92,7 +98,7 @@ void AsyncDataSetIterator::allow_production(bool allowed) {
   if (allowed) changed_.notify_all();
 }
 
-void AsyncDataSetIterator::keep_producer_off(int consumer_cpu) {
+void AsyncPrefetcher::keep_producer_off(int consumer_cpu) {
   if (consumer_cpu < 0 || statistics_.producer_cpu != consumer_cpu || avoided_cpu_ == consumer_cpu)
     return;
   if (producer_placement_.avoid(consumer_cpu)) {
@@ -101,7 +107,7 @@ void AsyncDataSetIterator::keep_producer_off(int consumer_cpu) {
   }
 }
 
-void AsyncDataSetIterator::produce() {
+void AsyncPrefetcher::produce() {
   // The ring learns its size from the first batch: slot = batch × 1.3, prefetch + 3 slots
   // (ND4J's sizing); it grows, logged, rather than overwrite a batch still in use. On an
   // accelerator it is a DEVICE_ONLY ring, fed from a pinned HOST_ONLY staging ring (a CYCLIC
@@ -126,25 +132,24 @@ void AsyncDataSetIterator::produce() {
   }
   std::size_t ring_bytes = 0;
   for (;;) {
-    const bool full = count_ >= queue_.size();
+    const bool full = count_ >= cycles_.size();
     const auto start = Clock::now();
     changed_.wait(lock, [this] {
       parked_ = !stopping_ && (paused_ || finished_ || failure_ != nullptr ||
-                               count_ >= queue_.size() || (!production_allowed_ && count_ != 0));
+                               count_ >= cycles_.size() || (!production_allowed_ && count_ != 0));
       return !parked_;
     });
     if (full) statistics_.producer_wait += Clock::now() - start;
     if (stopping_) break;
-    const std::size_t index = (head_ + count_) % queue_.size();
+    const std::size_t index = (head_ + count_) % cycles_.size();
     busy_ = true;
     lock.unlock();
-    Slot slot;
     Workspace* ring = nullptr;
     bool produced = false;
     std::exception_ptr error;
     try {
-      if (source_->has_next()) {
-        slot = make_batch(id, config, ring, index, copy_stream ? copy_stream->view() : Stream());
+      if (source_has_next()) {
+        make_batch(id, config, ring, index, copy_stream ? copy_stream->view() : Stream());
         produced = true;
       }
     } catch (...) {
@@ -160,7 +165,7 @@ void AsyncDataSetIterator::produce() {
     } else {
       ring_ = ring;
       unreleased_ = true;
-      newest_cycle_ = slot.cycle;
+      newest_cycle_ = cycles_[index];
       const std::size_t bytes =
           ring->reserved_bytes() + (staging_ != nullptr ? staging_->reserved_bytes() : 0);
       if (bytes > ring_bytes) {
@@ -168,7 +173,6 @@ void AsyncDataSetIterator::produce() {
         ring_bytes = bytes;
       }
       statistics_.ring_bytes = ring_bytes;
-      queue_[index] = std::move(slot);
       ++count_;
       statistics_.producer_cpu = cpu;
     }
@@ -176,18 +180,15 @@ void AsyncDataSetIterator::produce() {
   }
 }
 
-AsyncDataSetIterator::Slot AsyncDataSetIterator::make_batch(const std::string& id,
-                                                            const WorkspaceConfig& config,
-                                                            Workspace*& ring, std::size_t index,
-                                                            Stream copy_stream) {
-  Slot slot;
+void AsyncPrefetcher::make_batch(const std::string& id, const WorkspaceConfig& config,
+                                 Workspace*& ring, std::size_t index, Stream copy_stream) {
   WorkspaceScope scope =
       WorkspaceManager::for_device(device_).activate(id, config);  // the batch is made in the ring
   ring = scope.workspace();
-  slot.cycle = ring->cycle();
+  cycles_[index] = ring->cycle();
   if (device_.is_cpu()) {
-    slot.data = source_->next();
-    return slot;
+    read_source(index, false);
+    return;
   }
   // The source writes the batch into the pinned staging ring, the copy stream moves it into
   // the device ring, and the consumer's stream waits for the copy (next()). The staging
@@ -200,7 +201,6 @@ AsyncDataSetIterator::Slot AsyncDataSetIterator::make_batch(const std::string& i
   }
   WorkspaceConfig staging_config = config;
   staging_config.mirroring = MirroringPolicy::HOST_ONLY;
-  DataSet host;
   {
     WorkspaceScope staging_scope =
         WorkspaceManager::for_device(device_).activate(id + "_PINNED", staging_config);
@@ -212,35 +212,31 @@ AsyncDataSetIterator::Slot AsyncDataSetIterator::make_batch(const std::string& i
     // moves its batches itself) to the device ring, never to the pinned one.
     const ScopeOverride device_tensors(device_, ring);
     PinnedMirrorScope pinned(*staging_);
-    host = source_->next();
+    read_source(index, true);
   }
-  slot.data = {to_device(host.features, device_), to_device(host.labels, device_),
-               host.features_mask.defined() ? to_device(host.features_mask, device_) : Tensor(),
-               host.labels_mask.defined() ? to_device(host.labels_mask, device_) : Tensor()};
+  copy_staged(index);
   copied_[index]->record(copy_stream);
-  return slot;
 }
 
 // Everything up to `cycle` may be reused once the consumer's stream is past it.
-void AsyncDataSetIterator::release_through(std::uint64_t cycle) noexcept {
+void AsyncPrefetcher::release_through(std::uint64_t cycle) noexcept {
   if (ring_ == nullptr) return;
   try {
     ring_->release_through(cycle, Stream::current(device_));
   } catch (const std::exception& error) {
-    GYRE_LOG(nn, error, "AsyncDataSetIterator: releasing cycles through ", cycle,
-             " failed: ", error.what());
+    GYRE_LOG(nn, error, name_, ": releasing cycles through ", cycle, " failed: ", error.what());
   }
 }
 
-void AsyncDataSetIterator::release_held() noexcept {
+void AsyncPrefetcher::release_held() noexcept {
   if (holding_) release_through(held_cycle_);
   holding_ = false;
 }
 
-void AsyncDataSetIterator::drop_all(std::unique_lock<std::mutex>& lock) {
+void AsyncPrefetcher::drop_all(std::unique_lock<std::mutex>& lock) {
   paused_ = true;
   changed_.wait(lock, [this] { return !busy_; });  // the producer is out of its source
-  for (Slot& slot : queue_) slot.data = DataSet{};
+  clear_slots();
   head_ = count_ = 0;
   holding_ = false;
   if (unreleased_) release_through(newest_cycle_);
@@ -249,25 +245,22 @@ void AsyncDataSetIterator::drop_all(std::unique_lock<std::mutex>& lock) {
   failure_ = nullptr;
 }
 
-void AsyncDataSetIterator::pause() noexcept {
+void AsyncPrefetcher::pause() noexcept {
   std::unique_lock<std::mutex> lock(mutex_);
   drop_all(lock);
   finished_ = true;  // has_next() is false until restart()
 }
 
-void AsyncDataSetIterator::restart(DataSetIterator& source) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  drop_all(lock);
-  source_ = &source;
-  lock.unlock();
-  source.reset();  // the producer is paused and out of its source
-  lock.lock();
-  paused_ = false;
-  production_allowed_ = true;
+void AsyncPrefetcher::resume() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    paused_ = false;
+    production_allowed_ = true;
+  }
   changed_.notify_all();
 }
 
-bool AsyncDataSetIterator::has_next() {
+bool AsyncPrefetcher::wait_for_batch() {
   std::unique_lock<std::mutex> lock(mutex_);
   const auto start = Clock::now();
   changed_.wait(lock, [this] { return count_ > 0 || finished_ || failure_ != nullptr; });
@@ -276,7 +269,7 @@ bool AsyncDataSetIterator::has_next() {
   return count_ > 0;
 }
 
-DataSet AsyncDataSetIterator::next() {
+void AsyncPrefetcher::take_next() {
   std::unique_lock<std::mutex> lock(mutex_);
   release_held();
   const auto start = Clock::now();
@@ -284,29 +277,117 @@ DataSet AsyncDataSetIterator::next() {
   statistics_.consumer_wait += Clock::now() - start;
   if (count_ == 0) {
     if (failure_ != nullptr) std::rethrow_exception(failure_);
-    throw InvalidArgumentError(
-        "AsyncDataSetIterator::next() after the end of the epoch; call reset()");
+    throw InvalidArgumentError(strcat(name_, "::next() after the end of the epoch; call reset()"));
   }
   copied_[head_]->wait(Stream::current(device_));  // accelerator: the consumer's stream waits
-  Slot& slot = queue_[head_];
-  head_ = (head_ + 1) % queue_.size();
-  --count_;
+  take_slot(head_);
   holding_ = true;
-  held_cycle_ = slot.cycle;
-  DataSet result = std::move(slot.data);
+  held_cycle_ = cycles_[head_];
+  head_ = (head_ + 1) % cycles_.size();
+  --count_;
   ++statistics_.batches;
   changed_.notify_all();
-  return result;
 }
 
-bool AsyncDataSetIterator::producer_parked() const {
+bool AsyncPrefetcher::producer_parked() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return parked_;
 }
 
-AsyncIteratorStatistics AsyncDataSetIterator::statistics() const {
+AsyncIteratorStatistics AsyncPrefetcher::statistics() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return statistics_;
 }
+
+// The batch types' moves: into a device slot, and cleared keeping their vectors.
+namespace {
+void copy_to_device(const DataSet& host, DataSet& slot, Device device) {
+  slot.features = to_device(host.features, device);
+  slot.labels = to_device(host.labels, device);
+  slot.features_mask = to_device(host.features_mask, device);
+  slot.labels_mask = to_device(host.labels_mask, device);
+}
+
+void copy_all(const std::vector<Tensor>& host, std::vector<Tensor>& slot, Device device) {
+  slot.clear();  // keeps the capacity
+  for (const Tensor& tensor : host) slot.push_back(to_device(tensor, device));
+}
+
+void copy_to_device(const MultiDataSet& host, MultiDataSet& slot, Device device) {
+  copy_all(host.features, slot.features, device);
+  copy_all(host.labels, slot.labels, device);
+  copy_all(host.features_masks, slot.features_masks, device);
+  copy_all(host.labels_masks, slot.labels_masks, device);
+}
+
+void clear(DataSet& batch) {
+  batch = DataSet{};
+}
+
+void clear(MultiDataSet& batch) {
+  batch.features.clear();
+  batch.labels.clear();
+  batch.features_masks.clear();
+  batch.labels_masks.clear();
+}
+
+template <typename Batch>
+const char* name_of();
+template <>
+const char* name_of<DataSet>() {
+  return "AsyncDataSetIterator";
+}
+template <>
+const char* name_of<MultiDataSet>() {
+  return "AsyncMultiDataSetIterator";
+}
+}  // namespace
+
+template <typename Source>
+AsyncIterator<Source>::AsyncIterator(Source& source, int prefetch, Device device, bool start)
+    : AsyncPrefetcher(prefetch, device, start, name_of<Batch>()), source_(&source) {
+  slots_.resize(static_cast<std::size_t>(prefetch));
+  start_producer();
+}
+
+template <typename Source>
+AsyncIterator<Source>::~AsyncIterator() {
+  stop_producer();  // before the slots go
+}
+
+template <typename Source>
+void AsyncIterator<Source>::restart(Source& source) {
+  restart_with([&] {
+    source_ = &source;
+    source.reset();
+  });
+}
+
+template <typename Source>
+void AsyncIterator<Source>::read_source(std::size_t index, bool staged) {
+  (staged ? staged_ : slots_[index]) = source_->next();  // a MultiDataSet reuses the vectors
+}
+
+template <typename Source>
+void AsyncIterator<Source>::copy_staged(std::size_t index) {
+  copy_to_device(staged_, slots_[index], device());
+  clear(staged_);
+}
+
+// Swapped, not moved: the vectors of the held batch and the slot stay allocated.
+template <typename Source>
+void AsyncIterator<Source>::take_slot(std::size_t index) {
+  std::swap(held_, slots_[index]);
+  clear(slots_[index]);
+}
+
+template <typename Source>
+void AsyncIterator<Source>::clear_slots() {
+  for (Batch& slot : slots_) clear(slot);
+  clear(held_);
+}
+
+template class AsyncIterator<DataSetIterator>;
+template class AsyncIterator<MultiDataSetIterator>;
 
 }  // namespace gyre::nn

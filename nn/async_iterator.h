@@ -1,9 +1,9 @@
 #pragma once
-// AsyncDataSetIterator: a prefetch thread fills a CYCLIC workspace ring with the next
-// batches of a source iterator while the consumer trains on the current one (ND4J's
-// AsyncDataSetIterator; docs/design/networks.md says where Gyre differs).
+// AsyncDataSetIterator and AsyncMultiDataSetIterator: a prefetch thread fills a CYCLIC
+// workspace ring with the next batches of a source iterator while the consumer trains on
+// the current one (ND4J's; docs/design/networks.md says where Gyre differs).
 //
-// The contract: a DataSet from next() is valid until the following next(); using it
+// The contract: a batch from next() is valid until the following next(); using it
 // afterwards raises WorkspaceError (its ring region was released); detach() keeps one.
 // An exception in the producer is rethrown to the consumer at its next call; reset()
 // works mid-epoch; destroying the iterator never hangs, even while the producer waits for
@@ -27,6 +27,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "nn/data_set.h"
@@ -46,28 +48,15 @@ struct AsyncIteratorStatistics {
   std::uint64_t producer_moves = 0;  // times allow_production moved it off the consumer's CPU
 };
 
-class AsyncDataSetIterator final : public DataSetIterator {
+/// The prefetching machinery that does not depend on the batch type: the producer thread,
+/// the rings, the hand-off and its statistics. AsyncIterator<Source> adds the slots and the
+/// source.
+class AsyncPrefetcher {
  public:
-  /// Prefetches up to `prefetch` batches of `source` (which must outlive this iterator, or
-  /// the next restart() or pause()) into memory of `device`; with `start` false it waits,
-  /// idle, for restart().
-  explicit AsyncDataSetIterator(DataSetIterator& source, int prefetch = 2,
-                                Device device = Device::cpu(), bool start = true);
-  ~AsyncDataSetIterator() override;
-  AsyncDataSetIterator(const AsyncDataSetIterator&) = delete;
-  AsyncDataSetIterator& operator=(const AsyncDataSetIterator&) = delete;
+  virtual ~AsyncPrefetcher();
+  AsyncPrefetcher(const AsyncPrefetcher&) = delete;
+  AsyncPrefetcher& operator=(const AsyncPrefetcher&) = delete;
 
-  bool has_next() override;
-  DataSet next() override;
-  /// Drops what was prefetched (and the batch held), resets the source and prefetches anew.
-  void reset() override { restart(*source_); }
-  std::int64_t batch() const override { return source_->batch(); }
-  std::int64_t total_examples() const override { return source_->total_examples(); }
-  /// Already asynchronous: fit() does not wrap it again.
-  bool async_supported() const override { return false; }
-
-  /// reset() on another source: from now on batches come from `source`.
-  void restart(DataSetIterator& source);
   /// Drops what was prefetched and leaves the producer idle, not touching its source, until
   /// restart(). has_next() is false meanwhile. Never throws (a failed release is logged).
   void pause() noexcept;
@@ -87,26 +76,58 @@ class AsyncDataSetIterator final : public DataSetIterator {
   /// ring. A caller that must know the source is left alone waits for this.
   bool producer_parked() const;
 
+ protected:
+  /// `name` (a literal) names the iterator in errors.
+  AsyncPrefetcher(int prefetch, Device device, bool start, const char* name);
+  /// Called by the derived constructor once its slots exist, and by its destructor before
+  /// they go.
+  void start_producer();
+  void stop_producer() noexcept;
+  /// has_next(): waits for a batch or the end; rethrows a producer's failure.
+  bool wait_for_batch();
+  /// next(): releases the batch held, waits for the next and has take_slot() hand it over.
+  void take_next();
+  /// restart(): drops everything with the producer out of its source, calls `switch_source`
+  /// (which resets the new source) and starts production again.
+  template <typename Switch>
+  void restart_with(Switch switch_source) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      drop_all(lock);
+    }
+    switch_source();  // the producer is paused and out of its source
+    resume();
+  }
+  int prefetch() const { return prefetch_; }
+
+  // What the derived iterator does with its source and slots.
+  virtual bool source_has_next() = 0;
+  /// Reads the source's next batch into slot `index`, or (`staged`) into the host batch
+  /// that copy_staged() moves into slot `index` on the device.
+  virtual void read_source(std::size_t index, bool staged) = 0;
+  virtual void copy_staged(std::size_t index) = 0;
+  /// Makes slot `index` the batch held by the consumer (under the lock).
+  virtual void take_slot(std::size_t index) = 0;
+  /// Drops every slot's and the held batch's tensors (their vectors keep their capacity).
+  virtual void clear_slots() = 0;
+
  private:
-  struct Slot {
-    DataSet data;
-    std::uint64_t cycle = 0;
-  };
   void produce();
-  Slot make_batch(const std::string& id, const WorkspaceConfig& config, Workspace*& ring,
+  void make_batch(const std::string& id, const WorkspaceConfig& config, Workspace*& ring,
                   std::size_t index, Stream copy_stream);
   void drop_all(std::unique_lock<std::mutex>& lock);
+  void resume();
   void keep_producer_off(int consumer_cpu);
   void release_held() noexcept;
   void release_through(std::uint64_t cycle) noexcept;
 
-  DataSetIterator* source_;
   const int prefetch_;
   const Device device_;
+  const char* const name_;
   std::thread producer_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
-  std::vector<Slot> queue_;  // a fixed ring of prefetch_ slots: no allocation per batch
+  std::vector<std::uint64_t> cycles_;           // per slot: the ring cycle its batch is in
   std::vector<std::unique_ptr<Event>> copied_;  // per slot: its copy to the device is done
   std::size_t head_ = 0, count_ = 0;
   bool stopping_ = false, paused_, finished_;
@@ -129,21 +150,73 @@ class AsyncDataSetIterator final : public DataSetIterator {
   AsyncIteratorStatistics statistics_;
 };
 
-/// A source that fit() must not prefetch (ND4J's AsyncShieldDataSetIterator): for sources
-/// that are not safe to call from another thread, or whose batches must stay in the
-/// caller's workspaces.
-class AsyncShieldDataSetIterator final : public DataSetIterator {
+/// A prefetching iterator over a DataSetIterator or a MultiDataSetIterator (ND4J's
+/// AsyncDataSetIterator and AsyncMultiDataSetIterator). Its slots keep their vectors, so a
+/// MultiDataSet's are reused: after the ring has seen the largest batch, an epoch allocates
+/// nothing.
+template <typename Source>
+class AsyncIterator final : public Source, public AsyncPrefetcher {
  public:
-  explicit AsyncShieldDataSetIterator(DataSetIterator& source) : source_(source) {}
+  using Batch = std::decay_t<decltype(std::declval<Source&>().next())>;
+  using Next = decltype(std::declval<Source&>().next());  // DataSet, or const MultiDataSet&
+
+  /// Prefetches up to `prefetch` batches of `source` (which must outlive this iterator, or
+  /// the next restart() or pause()) into memory of `device`; with `start` false it waits,
+  /// idle, for restart().
+  explicit AsyncIterator(Source& source, int prefetch = 2, Device device = Device::cpu(),
+                         bool start = true);
+  ~AsyncIterator() override;
+
+  bool has_next() override { return wait_for_batch(); }
+  Next next() override {
+    take_next();
+    return held_;
+  }
+  /// Drops what was prefetched (and the batch held), resets the source and prefetches anew.
+  void reset() override { restart(*source_); }
+  std::int64_t batch() const override { return source_->batch(); }
+  std::int64_t total_examples() const override { return source_->total_examples(); }
+  /// Already asynchronous: fit() does not wrap it again.
+  bool async_supported() const override { return false; }
+
+  /// reset() on another source: from now on batches come from `source`.
+  void restart(Source& source);
+
+ private:
+  bool source_has_next() override { return source_->has_next(); }
+  void read_source(std::size_t index, bool staged) override;
+  void copy_staged(std::size_t index) override;
+  void take_slot(std::size_t index) override;
+  void clear_slots() override;
+
+  Source* source_;
+  std::vector<Batch> slots_;  // a fixed ring of prefetch slots: no allocation per batch
+  Batch staged_;              // accelerator: the source's host batch, in the pinned ring
+  Batch held_;                // the batch the consumer holds
+};
+
+using AsyncDataSetIterator = AsyncIterator<DataSetIterator>;
+using AsyncMultiDataSetIterator = AsyncIterator<MultiDataSetIterator>;
+
+/// A source that fit() must not prefetch (ND4J's AsyncShieldDataSetIterator and
+/// AsyncShieldMultiDataSetIterator): for sources that are not safe to call from another
+/// thread, or whose batches must stay in the caller's workspaces.
+template <typename Source>
+class AsyncShield final : public Source {
+ public:
+  explicit AsyncShield(Source& source) : source_(source) {}
   bool has_next() override { return source_.has_next(); }
-  DataSet next() override { return source_.next(); }
+  decltype(std::declval<Source&>().next()) next() override { return source_.next(); }
   void reset() override { source_.reset(); }
   std::int64_t batch() const override { return source_.batch(); }
   std::int64_t total_examples() const override { return source_.total_examples(); }
   bool async_supported() const override { return false; }
 
  private:
-  DataSetIterator& source_;
+  Source& source_;
 };
+
+using AsyncShieldDataSetIterator = AsyncShield<DataSetIterator>;
+using AsyncShieldMultiDataSetIterator = AsyncShield<MultiDataSetIterator>;
 
 }  // namespace gyre::nn

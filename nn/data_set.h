@@ -73,4 +73,18 @@ class DataSetIterator {
   virtual bool async_supported() const { return true; }
 };
 
+/// A source of MultiDataSets (DL4J's MultiDataSetIterator). next() returns a batch the
+/// iterator keeps, valid until its following next() or reset(): reusing its vectors, a
+/// steady state allocates no heap memory. Its tensors live as a DataSetIterator's do.
+class MultiDataSetIterator {
+ public:
+  virtual ~MultiDataSetIterator() = default;
+  virtual bool has_next() = 0;
+  virtual const MultiDataSet& next() = 0;
+  virtual void reset() = 0;
+  virtual std::int64_t batch() const = 0;
+  virtual std::int64_t total_examples() const = 0;
+  virtual bool async_supported() const { return true; }
+};
+
 }  // namespace gyre::nn

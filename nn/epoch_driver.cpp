@@ -7,24 +7,27 @@ EpochDriver::EpochDriver(int prefetch, Device device, std::unique_ptr<PrefetchPa
 
 EpochDriver::~EpochDriver() = default;
 
-DataSetIterator& EpochDriver::start(DataSetIterator& data) {
-  prefetching_ = prefetch_ > 0 && data.async_supported();
-  if (!prefetching_) return data;
-  // Idle until the first epoch's restart().
-  if (prefetcher_ == nullptr)
-    prefetcher_ = std::make_unique<AsyncDataSetIterator>(data, prefetch_, device_, false);
-  return *prefetcher_;
-}
-
 void EpochDriver::finish() noexcept {
-  if (prefetching_ && prefetcher_ != nullptr) prefetcher_->pause();  // `data` is the caller's
+  if (prefetching_ && last_ != nullptr) last_->pause();  // `data` is the caller's
   prefetching_ = false;
 }
 
-HeldProduction EpochDriver::hold_for_products(const DataSetIterator* source, Device device) const {
-  const bool held = source != nullptr && source == prefetcher_.get() && pacing_ != nullptr &&
-                    pacing_->hold_during_products(device);
-  return HeldProduction(held ? prefetcher_.get() : nullptr);
+void EpochDriver::discard_prefetcher() {
+  prefetcher_.reset();
+  multi_prefetcher_.reset();
+  last_ = nullptr;
+}
+
+HeldProduction EpochDriver::hold_for_products(const void* source, Device device) const {
+  // A step reading through a prefetcher reads it as its Source: compare that base's address.
+  const bool prefetched =
+      source != nullptr &&
+      ((prefetcher_ != nullptr &&
+        source == static_cast<const DataSetIterator*>(prefetcher_.get())) ||
+       (multi_prefetcher_ != nullptr &&
+        source == static_cast<const MultiDataSetIterator*>(multi_prefetcher_.get())));
+  const bool held = prefetched && pacing_ != nullptr && pacing_->hold_during_products(device);
+  return HeldProduction(held ? last_ : nullptr);
 }
 
 }  // namespace gyre::nn

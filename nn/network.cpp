@@ -1,6 +1,7 @@
 #include "nn/network.h"
 
 #include <algorithm>
+#include <type_traits>
 
 #include "kernels/ops.h"
 #include "nn/async_iterator.h"
@@ -127,45 +128,66 @@ std::vector<std::pair<std::string, Tensor>> Network::named_parameters() const {
   return result;
 }
 
-void Network::fit(DataSetIterator& data, int epochs) {
+template <typename Source>
+void Network::fit_over(Source& data, int epochs) {
   GYRE_CHECK(epochs >= 0, InvalidArgumentError, "fit: epochs ", epochs, " must be >= 0");
   const DeviceGuard on_device(device_);
-  epochs_.run(data, epochs, [this](DataSetIterator& source) {
-    while (source.has_next()) train_iteration(DataSet{}, &source);
+  epochs_.run(data, epochs, [this](Source& source) {
+    StepInput input;
+    if constexpr (std::is_same_v<Source, DataSetIterator>)
+      input.source = &source;
+    else
+      input.multi_source = &source;
+    while (source.has_next()) train_iteration(input);
     ++epoch_;
     for (TrainingListener* listener : listeners_) listener->epoch_done(*this, epoch_);
   });
 }
 
+void Network::fit(DataSetIterator& data, int epochs) {
+  fit_over(data, epochs);
+}
+
+void Network::fit(MultiDataSetIterator& data, int epochs) {
+  fit_over(data, epochs);
+}
+
 void Network::fit(const DataSet& batch) {
   const DeviceGuard on_device(device_);
-  train_iteration(batch, nullptr);
+  StepInput input;
+  input.batch = &batch;
+  train_iteration(input);
 }
 
 void Network::fit(const MultiDataSet& batch) {
   const DeviceGuard on_device(device_);
-  train_iteration(DataSet{}, nullptr, true, &batch);
+  StepInput input;
+  input.multi = &batch;
+  train_iteration(input);
 }
 
 double Network::compute_gradients(const DataSet& batch) {
   const DeviceGuard on_device(device_);
-  train_iteration(batch, nullptr, false);
+  StepInput input;
+  input.batch = &batch;
+  train_iteration(input, false);
   return score();
 }
 
 double Network::compute_gradients(const MultiDataSet& batch) {
   const DeviceGuard on_device(device_);
-  train_iteration(DataSet{}, nullptr, false, &batch);
+  StepInput input;
+  input.multi = &batch;
+  train_iteration(input, false);
   return score();
 }
 
 // A graph of several inputs or outputs trains eagerly: its batch is not staged for a CUDA
 // graph (docs/design/graphs.md).
-void Network::train_iteration(const DataSet& given, DataSetIterator* source, bool update,
-                              const MultiDataSet* multi) {
-  const std::int64_t examples = cuda_graphs_ && update && multi == nullptr
-                                    ? train_with_graph(given, source)
-                                    : training_step(given, source, update, multi);
+void Network::train_iteration(const StepInput& input, bool update) {
+  const bool single = input.multi == nullptr && input.multi_source == nullptr;
+  const std::int64_t examples =
+      cuda_graphs_ && update && single ? train_with_graph(input) : training_step(input, update);
   if (!update) return;
   ++iteration_;  // the kernels advanced iteration_counter_ in step
   for (TrainingListener* listener : listeners_)
@@ -175,8 +197,7 @@ void Network::train_iteration(const DataSet& given, DataSetIterator* source, boo
 // One training iteration under the training workspace mode (see nn/workspace_mode.h). Its
 // host scalars are the same every iteration (the iteration itself is read on the device),
 // so that a CUDA graph of it can be replayed.
-std::int64_t Network::training_step(const DataSet& given, DataSetIterator* source, bool update,
-                                    const MultiDataSet* multi) {
+std::int64_t Network::training_step(const StepInput& input, bool update) {
   const TrainingWorkspaces& ids = workspaces_.training;
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
   LayerContext context;
@@ -187,11 +208,19 @@ std::int64_t Network::training_step(const DataSet& given, DataSetIterator* sourc
 
   // The input and the activations live for the whole iteration.
   WorkspaceScope iteration_scope = open_network_scope(manager, ids.activations);
-  const DataSet batch = source != nullptr ? source->next() : given;
+  DataSet batch;
+  const MultiDataSet* multi = input.multi;
+  if (input.source != nullptr)
+    batch = input.source->next();
+  else if (input.batch != nullptr)
+    batch = *input.batch;
+  if (input.multi_source != nullptr) multi = &input.multi_source->next();
   const BatchView view = multi != nullptr ? view_of(*multi) : view_of(batch);
   // The pacing may have the prefetcher prepare the next batch while this step updates
   // rather than during its products, which it would slow down.
-  HeldProduction paced = epochs_.hold_for_products(source, device_);
+  const void* reader = input.source != nullptr ? static_cast<const void*>(input.source)
+                                               : static_cast<const void*>(input.multi_source);
+  HeldProduction paced = epochs_.hold_for_products(reader, device_);
   check_batch(view, "fit");
   forward_for_training(view, context, ids);
   backward(context, ids);
@@ -401,21 +430,24 @@ double Network::score() const {
 // that learning, capture and replays see the same input addresses; the step reads its
 // iteration from the device, so a replay is a whole new iteration: dropout masks, Adam's
 // step and all.
-std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* source) {
+std::int64_t Network::train_with_graph(const StepInput& input) {
   if (!device_.is_accelerator()) {
     training_graph_.next(StepSignature{});  // logs why, once
-    return training_step(given, source, true);
+    return training_step(input, true);
   }
   DataSet staged;
   {
     // The batch: from the source (its own ring when it prefetches), staged on the step's stream.
     WorkspaceScope batch_scope =
         open_network_scope(WorkspaceManager::for_device(device_), workspaces_.training.activations);
-    const DataSet batch = source != nullptr ? source->next() : given;
+    const DataSet batch = input.source != nullptr ? input.source->next() : *input.batch;
     check_batch(view_of(batch), "fit");
     // A masked time series is not staged: its step runs eagerly (docs/design/recurrent.md).
-    if (batch.features_mask.defined() || batch.labels_mask.defined())
-      return training_step(batch, nullptr, true);
+    if (batch.features_mask.defined() || batch.labels_mask.defined()) {
+      StepInput given;
+      given.batch = &batch;
+      return training_step(given, true);
+    }
     staged = training_graph_.stage(batch);
   }
   StepSignature signature;
@@ -423,7 +455,9 @@ std::int64_t Network::train_with_graph(const DataSet& given, DataSetIterator* so
   signature.input = staged.features.shape();
   signature.target = staged.labels.shape();
   const GraphAction action = training_graph_.next(signature);
-  auto step = [&] { training_step(staged, nullptr, true); };
+  StepInput staged_input;
+  staged_input.batch = &staged;
+  auto step = [&] { training_step(staged_input, true); };
   auto eager = [&] {
     if (!training_graph_.learning()) return step();  // another shape: no capture to prepare
     training_graph_.count_allocations();

@@ -75,6 +75,8 @@ class Network {
   /// that is async_supported() is read ahead by an AsyncDataSetIterator (config.prefetch
   /// batches) that the network keeps across calls; it leaves the source alone on return.
   void fit(DataSetIterator& data, int epochs);
+  /// The same over batches of every input and output (AsyncMultiDataSetIterator prefetches).
+  void fit(MultiDataSetIterator& data, int epochs);
   /// One training iteration on a batch (a graph of one input and one output).
   void fit(const DataSet& batch);
   /// One training iteration on a batch of every input and output, in the config's order.
@@ -99,6 +101,9 @@ class Network {
   /// Runs the data through the network once and feeds every evaluator each batch (a graph
   /// of one input and one output).
   void evaluate(DataSetIterator& data, const std::vector<Evaluator*>& evaluators);
+  /// The same for any graph: `evaluators[o]` (possibly empty) are fed graph output o's
+  /// predictions and labels (DL4J's per-output evaluation).
+  void evaluate(MultiDataSetIterator& data, const std::vector<std::vector<Evaluator*>>& evaluators);
 
   void add_listener(TrainingListener* listener) { listeners_.push_back(listener); }
   std::int64_t iteration() const { return iteration_; }
@@ -110,8 +115,8 @@ class Network {
   const Tensor& updater_state() const { return updater_state_; }
   /// The layers' non-trainable state (batch norm's running statistics), possibly empty.
   const Tensor& state() const { return state_; }
-  /// The prefetcher fit() used, or null if it has not used one.
-  const AsyncDataSetIterator* prefetcher() const { return epochs_.prefetcher(); }
+  /// The prefetcher fit() used last, or null if it has not used one.
+  const AsyncPrefetcher* prefetcher() const { return epochs_.prefetcher(); }
   /// Restores the iteration count (the Adam step) from a model file.
   void set_iteration(std::int64_t iteration);
   std::int64_t parameter_count() const { return parameters_.numel(); }
@@ -167,12 +172,19 @@ class Network {
   /// one; null: none).
   const Tensor* mask_for(std::size_t k) const;
 
-  void train_iteration(const DataSet& batch, DataSetIterator* source, bool update = true,
-                       const MultiDataSet* multi = nullptr);
+  /// Where a training iteration's batch comes from: one of these is set.
+  struct StepInput {
+    const DataSet* batch = nullptr;
+    const MultiDataSet* multi = nullptr;
+    DataSetIterator* source = nullptr;             // next() inside the step's scope
+    MultiDataSetIterator* multi_source = nullptr;  // the same
+  };
+  template <typename Source>
+  void fit_over(Source& data, int epochs);
+  void train_iteration(const StepInput& input, bool update = true);
   /// The kernels of one iteration (forward, loss, backward and, with `update`, the step
-  /// counter and the updater) on `multi`, a batch, or source->next(); returns its examples.
-  std::int64_t training_step(const DataSet& given, DataSetIterator* source, bool update,
-                             const MultiDataSet* multi = nullptr);
+  /// counter and the updater) on the input's batch; returns its examples.
+  std::int64_t training_step(const StepInput& input, bool update);
   /// The forward pass of training (every activation kept) and the summed loss.
   void forward_for_training(const BatchView& batch, LayerContext& context,
                             const TrainingWorkspaces& ids);
@@ -185,12 +197,16 @@ class Network {
   /// detached.
   std::vector<Tensor> infer_detached(const Tensor* features, const Tensor* masks);
   /// One training iteration as a CUDA graph, as the training plan says.
-  std::int64_t train_with_graph(const DataSet& given, DataSetIterator* source);
+  std::int64_t train_with_graph(const StepInput& input);
   /// Forward pass for inference over one tensor per input; calls `use(outputs)` (every
   /// graph output, in order) while they are valid.
   template <typename Use>
   void infer(const Tensor* features, const Tensor* masks, Use use);
   Tensor output_eager(const Tensor& features);
+  /// evaluate()'s batch: its features and masks moved to the network's device if needed
+  /// (in the active workspace), the forward pass, and each output's evaluators fed.
+  void evaluate_batch(const BatchView& batch, const std::vector<Evaluator*>* evaluators,
+                      bool detached);
   /// The inference step as a CUDA graph, as the inference plan says.
   Tensor output_with_graph(const Tensor& features);
 
@@ -207,7 +223,8 @@ class Network {
   std::vector<Tensor> masks_;        // every value's feature mask (undefined: none)
   std::vector<Tensor> gathered_;     // the inputs of the vertex running
   std::vector<Tensor> input_gradients_;
-  std::vector<Tensor> outputs_;  // inference: the graph's outputs
+  std::vector<Tensor> outputs_;                      // inference: the graph's outputs
+  std::vector<Tensor> evaluated_, evaluated_masks_;  // evaluate(): a batch on the device
   LivenessPool pool_;
   Tensor parameters_, gradients_, updater_state_, state_;
   Tensor last_loss_;  // a detached device scalar: the loss of the last iteration

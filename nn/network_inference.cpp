@@ -165,44 +165,81 @@ Tensor Network::output_with_graph(const Tensor& features) {
 void Network::evaluate(DataSetIterator& data, const std::vector<Evaluator*>& evaluators) {
   GYRE_CHECK(config_.inputs.size() == 1 && config_.outputs.size() == 1, InvalidArgumentError,
              "evaluate: this network has ", config_.inputs.size(), " inputs and ",
-             config_.outputs.size(), " outputs; a DataSetIterator feeds one of each");
+             config_.outputs.size(),
+             " outputs; a DataSetIterator feeds one of each (give a "
+             "MultiDataSetIterator and evaluators per output)");
   const DeviceGuard on_device(device_);
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
   const char* input_id = workspaces_.inference.input;
-  const bool detached = input_id == nullptr;
   data.reset();
   while (data.has_next()) {
     // The batch lives in its own input workspace while the layers alternate.
     WorkspaceScope input = open_network_scope(manager, input_id);
     const DataSet batch = data.next();
-    Tensor features = batch.features;
-    if (features.device() != device_) {  // a host iterator feeding a device network
-      features = detached ? Tensor::empty_detached(features.shape(), features.dtype(), device_)
-                          : Tensor::empty(features.shape(), features.dtype(), device_);
-      copy_tensor(batch.features, features);
-    }
-    const Tensor* mask = batch.features_mask.defined() ? &batch.features_mask : nullptr;
-    Tensor device_mask;
-    if (mask != nullptr && mask->device() != device_) {
-      device_mask = detached ? Tensor::empty_detached(mask->shape(), mask->dtype(), device_)
-                             : Tensor::empty(mask->shape(), mask->dtype(), device_);
-      copy_tensor(*mask, device_mask);
-      mask = &device_mask;
-    }
-    infer(&features, mask, [&](const std::vector<Tensor>& predictions) {
-      // Per time step (rnn_output): the steps of the labels mask, else the features mask's.
-      const bool per_step = predictions[0].shape().rank() == 3;
-      const Tensor& steps = batch.labels_mask.defined()     ? batch.labels_mask
-                            : batch.features_mask.defined() ? batch.features_mask
-                                                            : Tensor();
-      for (Evaluator* evaluator : evaluators) {
-        if (per_step)
-          evaluator->eval_time_steps(batch.labels, predictions[0], steps);
-        else
-          evaluator->eval(batch.labels, predictions[0]);
-      }
-    });
+    evaluate_batch(view_of(batch), &evaluators, input_id == nullptr);
   }
+}
+
+void Network::evaluate(MultiDataSetIterator& data,
+                       const std::vector<std::vector<Evaluator*>>& evaluators) {
+  GYRE_CHECK(evaluators.size() == config_.outputs.size(), InvalidArgumentError, "evaluate: given ",
+             evaluators.size(), " lists of evaluators; this network has ", config_.outputs.size(),
+             " outputs: give one list per output, in the config's order (empty to skip one)");
+  const DeviceGuard on_device(device_);
+  WorkspaceManager& manager = WorkspaceManager::for_device(device_);
+  const char* input_id = workspaces_.inference.input;
+  data.reset();
+  while (data.has_next()) {
+    WorkspaceScope input = open_network_scope(manager, input_id);
+    const MultiDataSet& batch = data.next();
+    evaluate_batch(view_of(batch), evaluators.data(), input_id == nullptr);
+  }
+}
+
+void Network::evaluate_batch(const BatchView& batch, const std::vector<Evaluator*>* evaluators,
+                             bool detached) {
+  GYRE_CHECK(
+      batch.feature_count == config_.inputs.size() && batch.label_count == config_.outputs.size(),
+      InvalidArgumentError, "evaluate: the batch has ", batch.feature_count, " features and ",
+      batch.label_count, " labels tensors; this network has ", config_.inputs.size(),
+      " inputs and ", config_.outputs.size(), " outputs");
+  // A host iterator may feed a device network: its features and masks are copied over.
+  auto on_device = [&](const Tensor& tensor) {
+    if (!tensor.defined() || tensor.device() == device_) return tensor;
+    Tensor copy = detached ? Tensor::empty_detached(tensor.shape(), tensor.dtype(), device_)
+                           : Tensor::empty(tensor.shape(), tensor.dtype(), device_);
+    copy_tensor(tensor, copy);
+    return copy;
+  };
+  evaluated_.clear();
+  evaluated_masks_.clear();
+  for (std::size_t i = 0; i < batch.feature_count; ++i) {
+    evaluated_.push_back(on_device(batch.features[i]));
+    evaluated_masks_.push_back(batch.masks != nullptr ? on_device(batch.masks[i]) : Tensor());
+  }
+  const BatchView moved{evaluated_.data(),       evaluated_.size(),      nullptr, 0,
+                        evaluated_masks_.data(), evaluated_masks_.size()};
+  check_batch(moved, "evaluate");
+  infer(evaluated_.data(), evaluated_masks_.data(), [&](const std::vector<Tensor>& predictions) {
+    for (std::size_t o = 0; o < predictions.size(); ++o) {
+      // Per time step (rnn_output): the steps of the labels mask, else those of the features
+      // mask that reached the output, as in training.
+      const bool per_step = predictions[o].shape().rank() == 3;
+      const Tensor* label_mask = batch.label_masks != nullptr ? &batch.label_masks[o] : nullptr;
+      const Tensor* steps = label_mask != nullptr && label_mask->defined()
+                                ? label_mask
+                                : mask_for(static_cast<std::size_t>(topology_.outputs[o]));
+      for (Evaluator* evaluator : evaluators[o]) {
+        if (per_step)
+          evaluator->eval_time_steps(batch.labels[o], predictions[o],
+                                     steps != nullptr ? *steps : Tensor());
+        else
+          evaluator->eval(batch.labels[o], predictions[o]);
+      }
+    }
+  });
+  evaluated_.clear();
+  evaluated_masks_.clear();
 }
 
 }  // namespace gyre::nn

@@ -27,7 +27,7 @@ class BusyCoresPacing final : public PrefetchPacing {
 /// (a no-op for a null prefetcher).
 class HeldProduction {
  public:
-  explicit HeldProduction(AsyncDataSetIterator* prefetcher) : prefetcher_(prefetcher) {
+  explicit HeldProduction(AsyncPrefetcher* prefetcher) : prefetcher_(prefetcher) {
     if (prefetcher_ != nullptr) prefetcher_->allow_production(false);
   }
   ~HeldProduction() { resume(); }
@@ -40,7 +40,7 @@ class HeldProduction {
   }
 
  private:
-  AsyncDataSetIterator* prefetcher_;
+  AsyncPrefetcher* prefetcher_;
 };
 
 }  // namespace gyre::nn

@@ -2,15 +2,18 @@
 // in the ring's pinned staging memory, copied on the producer's copy stream into the ring's
 // device memory, consumed after an event wait.
 #include <catch2/catch.hpp>
+#include <cmath>
 
 #include "nn/async_iterator.h"
 #include "nn/in_memory_iterator.h"
+#include "nn/multi_data_set_adapter.h"
 #include "nn/network.h"
 #include "nn/sequence_iterator.h"
 #include "runtime/stream.h"
 #include "runtime/tensor_copy.h"
 #include "tests/support/kernel_testing.h"
 #include "tests/support/test_device.h"
+#include "workspace/workspace_manager.h"
 
 using namespace gyre;
 using namespace gyre::nn;
@@ -109,4 +112,58 @@ TEST_CASE("masked time series reach the device with their masks",
     ++batches;
   }
   CHECK(batches == 3);
+}
+
+TEST_CASE(
+    "a device graph trains on MultiDataSets through the prefetcher; past the longest "
+    "batch no ring or workspace grows, device or pinned",
+    "[device][nn][async][multi][recurrent]") {
+  const Device device = testing::test_device();
+  const Tensor features = testing::random_tensor({48, 6 * 3}, 41, 0.5f, 1.0f),
+               labels = testing::random_tensor({48, 2}, 42);
+  InMemoryIterator plain_rows(features, labels, 16, false, 0), rows(features, labels, 16, false, 0);
+  // The same cuts every epoch: the first epoch has seen the longest batch.
+  RandomLengthSequences plain(plain_rows, 6, 3, 2, 9, false), cut(rows, 6, 3, 2, 9, false);
+  MultiDataSetIteratorAdapter source(cut);
+  const DeviceGuard consumer(device);
+  {
+    AsyncMultiDataSetIterator async(source, 2, device);
+    int batches = 0;
+    while (async.has_next()) {
+      const DataSet expected = plain.next();
+      const MultiDataSet& batch = async.next();
+      REQUIRE(batch.features_masks.size() == 1);
+      CHECK(batch.features[0].device() == device);
+      CHECK(batch.features_masks[0].device() == device);
+      testing::require_close(testing::on_host(batch.features[0]),
+                             testing::values_of(expected.features), 0.0, 0.0);
+      testing::require_close(testing::on_host(batch.features_masks[0]),
+                             testing::values_of(expected.features_mask), 0.0, 0.0);
+      ++batches;
+    }
+    CHECK(batches == 3);
+  }
+  Network network(NetworkBuilder()
+                      .graph_input("x", {6, 3})
+                      .vertex("h", {{"type", "gru"}, {"units", 5}}, {"x"})
+                      .vertex("out", {{"type", "output"}, {"units", 2}, {"loss", "mse"}}, {"h"})
+                      .seed(4)
+                      .build(),
+                  device);
+  network.fit(source, 2);
+  REQUIRE(network.prefetcher() != nullptr);
+  auto growths = [&] {
+    std::uint64_t count = network.prefetcher()->statistics().ring_growths;
+    for (const WorkspaceStatistics& workspace : WorkspaceManager::for_device(device).statistics())
+      for (const ArenaStatistics& arena : workspace.arenas)
+        count += arena.spill_count + arena.resize_count;
+    return count;
+  };
+  const std::uint64_t before = growths();
+  const std::size_t ring_bytes = network.prefetcher()->statistics().ring_bytes;
+  network.fit(source, 3);
+  CHECK(growths() == before);
+  CHECK(network.prefetcher()->statistics().ring_bytes == ring_bytes);
+  CHECK(network.iteration() == 15);
+  CHECK(std::isfinite(network.score()));
 }

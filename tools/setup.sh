@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libopenblas-dev            # CPU BLAS
+  libsleef-dev               # vectorized exp and tanh
   libspdlog-dev libfmt-dev   # logging
   catch2                     # tests (Catch2 2.13)
   libbenchmark-dev           # microbenchmarks

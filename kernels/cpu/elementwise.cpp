@@ -1,14 +1,17 @@
 // Elementwise ops and activations on the CPU: the formulas of kernels/elementwise_math.h in
-// plain loops (the compiler vectorizes them).
+// plain loops (the compiler vectorizes them); exp, tanh and sigmoid through SLEEF
+// (cpu/vector_math.h), which libm's per-element calls kept scalar.
 #include <algorithm>
 #include <cmath>
 
 #include "kernels/cpu/cpu_backend.h"
+#include "kernels/cpu/vector_math.h"
 #include "kernels/elementwise_math.h"
 
 namespace gyre::kernels {
 
 void CpuBackend::unary(UnaryOp op, const float* x, float* y, std::int64_t count, Stream) {
+  if (op == UnaryOp::exp) return cpu::exp_array(x, y, count);
   for (std::int64_t i = 0; i < count; ++i) y[i] = math::apply(op, x[i]);
 }
 
@@ -58,11 +61,10 @@ void CpuBackend::activation_forward(Activation activation, float alpha, const fl
       const float* in = x + r * cols;
       float* out = y + r * cols;
       const float largest = *std::max_element(in, in + cols);
+      for (std::int64_t c = 0; c < cols; ++c) out[c] = in[c] - largest;
+      cpu::exp_array(out, out, cols);
       double total = 0.0;
-      for (std::int64_t c = 0; c < cols; ++c) {
-        out[c] = std::exp(in[c] - largest);
-        total += out[c];
-      }
+      for (std::int64_t c = 0; c < cols; ++c) total += out[c];
       const float inverse = static_cast<float>(1.0 / total);
       for (std::int64_t c = 0; c < cols; ++c) out[c] *= inverse;
     }
@@ -73,6 +75,8 @@ void CpuBackend::activation_forward(Activation activation, float alpha, const fl
     for (std::int64_t i = 0; i < count; ++i) y[i] = std::max(x[i], 0.0f);
     return;
   }
+  if (activation == Activation::tanh) return cpu::tanh_array(x, y, count);
+  if (activation == Activation::sigmoid) return cpu::sigmoid_array(x, y, count);
   for (std::int64_t i = 0; i < count; ++i) y[i] = math::activate(activation, x[i], alpha);
 }
 

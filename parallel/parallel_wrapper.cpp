@@ -121,10 +121,14 @@ void ParallelWrapper::run_worker(int index) {
     const Command command = self.command;
     if (command == Command::stop) return;
     const nn::DataSet* batch = self.mailbox;
+    const nn::MultiDataSet* multi = self.multi_mailbox;
     lock.unlock();
     try {
       if (command == Command::train) {
-        train_on(index, *batch);
+        if (multi != nullptr)
+          train_on(index, *multi);
+        else
+          train_on(index, *batch);
       } else {  // average: parameters, then updater state, of whoever trained since the last
         Communicator& communicator =
             use_device_group_
@@ -161,6 +165,7 @@ void ParallelWrapper::run_worker(int index) {
     lock.lock();
     self.command = Command::none;
     self.mailbox = nullptr;
+    self.multi_mailbox = nullptr;
     changed_.notify_all();
   }
 }
@@ -201,6 +206,70 @@ void ParallelWrapper::train_on(int index, const nn::DataSet& batch) {
   self.trained_since_average = true;
 }
 
+// As above, for every tensor of a MultiDataSet (into vectors the worker keeps).
+void ParallelWrapper::train_on(int index, const nn::MultiDataSet& batch) {
+  Worker& self = workers_[static_cast<std::size_t>(index)];
+  const Device device = devices_[static_cast<std::size_t>(index)];
+  WorkspaceConfig input_config;
+  input_config.spill = SpillPolicy::REALLOCATE;
+  WorkspaceScope input = WorkspaceManager::for_device(device).activate(kWorkerInput, input_config);
+  bool on_accelerator = false;
+  const auto copy_all = [&](const std::vector<Tensor>& from, std::vector<Tensor>& to) {
+    to.clear();
+    for (const Tensor& tensor : from) {
+      if (!tensor.defined()) {
+        to.emplace_back();
+        continue;
+      }
+      on_accelerator |= tensor.device().is_accelerator();
+      to.push_back(Tensor::empty(tensor.shape(), tensor.dtype(), device));
+      copy_tensor(tensor, to.back());
+    }
+  };
+  nn::MultiDataSet& mine = self.multi_input;
+  copy_all(batch.features, mine.features);
+  copy_all(batch.labels, mine.labels);
+  copy_all(batch.features_masks, mine.features_masks);
+  copy_all(batch.labels_masks, mine.labels_masks);
+  if (on_accelerator) Stream::current(device).synchronize();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    self.multi_mailbox = nullptr;
+  }
+  changed_.notify_all();
+  replicas_[static_cast<std::size_t>(index)]->fit(mine);
+  self.trained_since_average = true;
+}
+
+namespace {
+// A device batch must be complete before the workers read it on streams of their own.
+void synchronize_batch(const Tensor& tensor) {
+  if (!tensor.defined() || !tensor.device().is_accelerator()) return;
+  const DeviceGuard on_batch(tensor.device());
+  Stream::current(tensor.device()).synchronize();
+}
+}  // namespace
+
+void ParallelWrapper::post(std::size_t index, const nn::DataSet& batch) {
+  synchronize_batch(batch.features);
+  Worker& worker = workers_[index];
+  std::unique_lock<std::mutex> lock(mutex_);
+  worker.mailbox = &batch;
+  worker.command = Command::train;
+  changed_.notify_all();
+  changed_.wait(lock, [&] { return worker.mailbox == nullptr; });  // copied
+}
+
+void ParallelWrapper::post(std::size_t index, const nn::MultiDataSet& batch) {
+  for (const Tensor& tensor : batch.features) synchronize_batch(tensor);
+  Worker& worker = workers_[index];
+  std::unique_lock<std::mutex> lock(mutex_);
+  worker.multi_mailbox = &batch;
+  worker.command = Command::train;
+  changed_.notify_all();
+  changed_.wait(lock, [&] { return worker.multi_mailbox == nullptr; });  // copied
+}
+
 void ParallelWrapper::command_all(Command command) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -237,6 +306,15 @@ void ParallelWrapper::average_round() {
 }
 
 void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
+  fit_over(data, epochs);
+}
+
+void ParallelWrapper::fit(nn::MultiDataSetIterator& data, int epochs) {
+  fit_over(data, epochs);
+}
+
+template <typename Source>
+void ParallelWrapper::fit_over(Source& data, int epochs) {
   GYRE_CHECK(epochs >= 0, InvalidArgumentError, "ParallelWrapper::fit: epochs ", epochs,
              " must be >= 0");
   {  // the workers train the model on streams of their own: the caller's work on it first
@@ -257,24 +335,14 @@ void ParallelWrapper::fit(nn::DataSetIterator& data, int epochs) {
     if (failure != nullptr) std::rethrow_exception(failure);
   };
   try {
-    epochs_.run(data, epochs, [&](nn::DataSetIterator& source) {
+    epochs_.run(data, epochs, [&](Source& source) {
       for (bool more = true; more;) {
         const auto start = Clock::now();
         int read = 0;
         for (int g = 0; g < global && source.has_next(); ++g, ++read) {
-          const nn::DataSet batch = source.next();
+          const auto& batch = source.next();  // a DataSet, or a MultiDataSet the source keeps
           if (g < first_local || g >= first_local + local) continue;  // another process's
-          // The workers read it on streams of their own: a device batch must be complete.
-          if (batch.features.device().is_accelerator()) {
-            const DeviceGuard on_batch(batch.features.device());
-            Stream::current(batch.features.device()).synchronize();
-          }
-          Worker& worker = workers_[static_cast<std::size_t>(g - first_local)];
-          std::unique_lock<std::mutex> lock(mutex_);
-          worker.mailbox = &batch;
-          worker.command = Command::train;
-          changed_.notify_all();
-          changed_.wait(lock, [&] { return worker.mailbox == nullptr; });  // copied
+          post(static_cast<std::size_t>(g - first_local), batch);
         }
         {
           std::unique_lock<std::mutex> lock(mutex_);

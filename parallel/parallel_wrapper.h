@@ -80,6 +80,8 @@ class ParallelWrapper {
   /// Trains `epochs` passes over `data`. An exception in any worker stops the round, stops
   /// every worker thread and is rethrown here; the next fit() starts them again.
   void fit(nn::DataSetIterator& data, int epochs = 1);
+  /// The same over batches of every input and output of a graph.
+  void fit(nn::MultiDataSetIterator& data, int epochs = 1);
 
   int workers() const { return static_cast<int>(replicas_.size()); }
   /// How replicas average: "nccl" or "sim" (a device collective on the replicas' streams),
@@ -99,7 +101,9 @@ class ParallelWrapper {
   struct Worker {
     std::thread thread;
     Command command = Command::none;
-    const nn::DataSet* mailbox = nullptr;  // the batch to copy (valid until it acks)
+    const nn::DataSet* mailbox = nullptr;             // the batch to copy (valid until it acks)
+    const nn::MultiDataSet* multi_mailbox = nullptr;  // or this one
+    nn::MultiDataSet multi_input;  // its copy of a MultiDataSet (the vectors reused)
     bool trained_since_average = false;
     Tensor host_parameters, host_state,
         host_updater_state;  // device replicas: host mirrors to average
@@ -107,7 +111,13 @@ class ParallelWrapper {
   void start_workers();
   void stop_workers() noexcept;
   void run_worker(int index);
+  template <typename Source>
+  void fit_over(Source& data, int epochs);
   void train_on(int index, const nn::DataSet& batch);
+  void train_on(int index, const nn::MultiDataSet& batch);
+  /// Hands `batch` to worker `index` and waits until it has copied it.
+  void post(std::size_t index, const nn::DataSet& batch);
+  void post(std::size_t index, const nn::MultiDataSet& batch);
   void command_all(Command command);
   void wait_idle(std::unique_lock<std::mutex>& lock);
   void average_round();

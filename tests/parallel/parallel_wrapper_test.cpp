@@ -41,6 +41,21 @@ NetworkConfig sgd_graph() {
       .build();
 }
 
+// Two inputs, a vector and a [2, 3] matrix, summed after their dense layers.
+NetworkConfig sgd_two_inputs() {
+  return NetworkBuilder()
+      .graph_input("a", {6})
+      .graph_input("b", {2, 3})
+      .vertex("ha", {{"type", "dense"}, {"units", 4}, {"activation", "tanh"}}, {"a"})
+      .vertex("flat", {{"type", "flatten"}}, {"b"})
+      .vertex("hb", {{"type", "dense"}, {"units", 4}, {"activation", "tanh"}}, {"flat"})
+      .vertex("sum", {{"type", "add"}}, {"ha", "hb"})
+      .vertex("out", {{"type", "output"}, {"units", 3}}, {"sum"})
+      .updater(sgd_network().updater)
+      .seed(9)
+      .build();
+}
+
 struct Data {
   Tensor features = testing::random_tensor({40, 6}, 11);
   Tensor labels = Tensor::empty_detached({40, 3});
@@ -49,6 +64,29 @@ struct Data {
       for (int c = 0; c < 3; ++c) labels.data<float>()[r * 3 + c] = r % 3 == c ? 1.0f : 0.0f;
     }
   }
+};
+
+// Both inputs' rows in order, `batch` at a time (views: nothing copied).
+class TwoInputs final : public MultiDataSetIterator {
+ public:
+  TwoInputs(const Data& data, std::int64_t batch) : data_(data), batch_(batch) {}
+  bool has_next() override { return position_ < 40; }
+  const MultiDataSet& next() override {
+    const std::int64_t end = std::min<std::int64_t>(position_ + batch_, 40);
+    current_.features = {data_.features.slice(0, position_, end), second_.slice(0, position_, end)};
+    current_.labels = {data_.labels.slice(0, position_, end)};
+    position_ = end;
+    return current_;
+  }
+  void reset() override { position_ = 0; }
+  std::int64_t batch() const override { return batch_; }
+  std::int64_t total_examples() const override { return 40; }
+
+ private:
+  const Data& data_;
+  Tensor second_ = testing::random_tensor({40, 2, 3}, 12);
+  std::int64_t batch_, position_ = 0;
+  MultiDataSet current_;
 };
 
 // Fails on its third batch.
@@ -115,6 +153,28 @@ TEST_CASE("two workers train a residual graph as one network on the concatenated
   testing::require_close(model.parameters(), testing::values_of(reference.parameters()), 1e-5,
                          1e-6);
   CHECK(wrapper->replica(1).config().to_json() == model.config().to_json());
+}
+
+TEST_CASE(
+    "two workers train a two-input graph from a MultiDataSetIterator as one network on "
+    "the concatenated batch",
+    "[parallel][threads][graph]") {
+  const Data data;
+  Network reference(sgd_two_inputs());
+  TwoInputs concatenated(data, 8);
+  const std::vector<double> initial = testing::values_of(reference.parameters());
+  reference.fit(concatenated, 2);
+  CHECK(testing::values_of(reference.parameters()) != initial);
+
+  Network model(sgd_two_inputs());
+  TwoInputs batches(data, 4);
+  auto wrapper = ParallelWrapper::Builder(model).workers(2).averaging_frequency(1).build();
+  wrapper->fit(batches, 2);
+  testing::require_close(model.parameters(), testing::values_of(reference.parameters()), 1e-5,
+                         1e-6);
+  testing::require_close(wrapper->replica(1).parameters(), testing::values_of(model.parameters()),
+                         0.0, 0.0);
+  CHECK(wrapper->statistics().rounds == 10);
 }
 
 TEST_CASE("averaging every k rounds, and once more at the end of fit()", "[parallel][threads]") {

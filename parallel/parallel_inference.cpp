@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "kernels/ops.h"
 #include "parallel/replica_devices.h"
 #include "runtime/log.h"
 #include "runtime/tensor_copy.h"
@@ -73,18 +74,32 @@ bool PendingOutput::ready() const {
   return completion_->done;
 }
 
-PendingOutput ParallelInference::submit(const Tensor& features) {
+PendingOutput ParallelInference::submit(const Tensor& features, const Tensor& mask) {
   const Shape& example = replicas_.front()->config().input_shape();
+  const bool series = example.rank() == 2;  // [T, C]: any number of steps
   bool fits = features.defined() && features.shape().rank() == example.rank() + 1 &&
               features.shape().dim(0) >= 1 && features.dtype() == DType::f32;
   for (int d = 0; fits && d < example.rank(); ++d)
-    fits = features.shape().dim(d + 1) == example.dim(d);
-  GYRE_CHECK(fits, InvalidArgumentError, "ParallelInference: the input ", features.description(),
+    fits = features.shape().dim(d + 1) == example.dim(d) || (series && d == 0);
+  GYRE_CHECK(fits && (!series || features.shape().dim(1) >= 1), InvalidArgumentError,
+             "ParallelInference: the input ", features.description(),
              " is not a batch of f32 examples of shape ", example, " ([n, ",
-             example.rank() == 1 ? "features" : "channels, height, width", "], n >= 1)");
+             series                ? "steps (any), features"
+             : example.rank() == 1 ? "features"
+                                   : "channels, height, width",
+             "], n >= 1)");
+  if (mask.defined()) {
+    GYRE_CHECK(series, InvalidArgumentError, "ParallelInference: a mask ", mask.description(),
+               " was given, but the model's examples ", example, " are not time series; give none");
+    GYRE_CHECK(mask.shape() == Shape({features.shape().dim(0), features.shape().dim(1)}) &&
+                   mask.dtype() == DType::f32 && mask.device() == features.device(),
+               InvalidArgumentError, "ParallelInference: the mask ", mask.description(),
+               " must be f32 [n, T] on the features' device for features ", features.description());
+  }
   Request request;
   const DeviceGuard on_features(features.device());  // its current stream, not device 0's
   request.features = features.is_detached() ? features : features.detach();
+  if (mask.defined()) request.mask = mask.is_detached() ? mask : mask.detach();
   request.arrival = Clock::now();
   if (features.device().is_accelerator()) {  // the caller's kernels may still be writing it
     request.ready = event_pool(features.device()).acquire();
@@ -116,8 +131,8 @@ EventPool& ParallelInference::event_pool(Device device) {
   return *pool;
 }
 
-Tensor ParallelInference::output(const Tensor& features) {
-  return submit(features).get();
+Tensor ParallelInference::output(const Tensor& features, const Tensor& mask) {
+  return submit(features, mask).get();
 }
 
 void ParallelInference::update_model(const nn::Network& model) {
@@ -149,11 +164,11 @@ InferenceStatistics ParallelInference::statistics() const {
   return copy;
 }
 
+// Same example shape: checked at submit, except a time series' length, which padding evens out.
 bool ParallelInference::can_join(const Request& first, const Request& next,
                                  std::int64_t examples) const {
   return next.features.shape().dim(0) + examples <= config_.batch_limit &&
-         next.features.device() ==
-             first.features.device();  // same example shape: checked at submit
+         next.features.device() == first.features.device();
 }
 
 void ParallelInference::run_worker(int index) {
@@ -231,8 +246,17 @@ void ParallelInference::serve_batch(int index, std::vector<Request>& batch) {
       event_pool(from).release(std::move(request.ready));  // the wait is bound: reusable
     }
     const Tensor& first = batch.front().features;
+    std::int64_t longest = 0;
+    bool masked = false;
+    for (const Request& request : batch) {
+      if (first.shape().rank() == 3) longest = std::max(longest, request.features.shape().dim(1));
+      masked |= request.mask.defined() || (first.shape().rank() == 3 &&
+                                           request.features.shape().dim(1) != first.shape().dim(1));
+    }
     if (batch.size() == 1 && first.device() == device) {
-      output = replica.output(first);
+      output = replica.output(first, batch.front().mask);
+    } else if (masked) {
+      output = serve_sequences(replica, batch, examples, longest);
     } else {  // merged (and moved to the replica's device) in this worker's input workspace
       // Sized for a full batch up front; a larger one (one big request moved across
       // devices) reallocates instead of spilling every time.
@@ -282,19 +306,82 @@ void ParallelInference::serve_batch(int index, std::vector<Request>& batch) {
   for (Request& request : batch) {
     const std::int64_t rows = request.features.shape().dim(0);
     PendingOutput::Completion& completion = *request.result;
+    Tensor answer;
+    std::string own_error = error;
+    if (!failed) {
+      try {
+        answer =
+            answer_of(output, offset, rows,
+                      request.features.shape().rank() == 3 ? request.features.shape().dim(1) : 0);
+      } catch (const std::exception& exception) {
+        own_error = exception.what();
+      }
+    }
     {
       std::lock_guard<std::mutex> lock(completion.mutex);
-      if (failed) {  // exactly this batch's callers hear of it
+      if (!answer.defined()) {  // exactly this batch's callers hear of it
         completion.failed = true;
-        completion.error = error;
+        completion.error = own_error;
       } else {
-        completion.value = output.slice(0, offset, offset + rows);
+        completion.value = answer;
       }
       completion.done = true;
     }
     completion.done_changed.notify_all();
     offset += rows;
   }
+}
+
+Tensor ParallelInference::serve_sequences(nn::Network& replica, const std::vector<Request>& batch,
+                                          std::int64_t examples, std::int64_t longest) {
+  const Device device = replica.device();
+  const std::int64_t channels = batch.front().features.shape().dim(2);
+  WorkspaceConfig config;
+  config.spill = SpillPolicy::REALLOCATE;  // grows for a longer batch, then stays
+  WorkspaceScope input_scope = WorkspaceManager::for_device(device).activate(kBatchInput, config);
+  const Tensor input = Tensor::empty({examples, longest, channels}, DType::f32, device);
+  const Tensor mask = Tensor::empty({examples, longest}, DType::f32, device);
+  kernels::fill(input, 0.0);
+  kernels::fill(mask, 0.0);
+  // Example by example: each is contiguous in the request and in the padded batch.
+  const Tensor flat_input = input.reshape({examples * longest * channels});
+  const Tensor flat_mask = mask.reshape({examples * longest});
+  std::int64_t row = 0;
+  for (const Request& request : batch) {
+    const std::int64_t rows = request.features.shape().dim(0);
+    const std::int64_t steps = request.features.shape().dim(1);
+    const Tensor features = request.features.reshape({rows * steps * channels});
+    for (std::int64_t r = 0; r < rows; ++r, ++row) {
+      copy_tensor(
+          features.slice(0, r * steps * channels, (r + 1) * steps * channels),
+          flat_input.slice(0, row * longest * channels, (row * longest + steps) * channels));
+      const Tensor mask_row = flat_mask.slice(0, row * longest, row * longest + steps);
+      if (request.mask.defined())
+        copy_tensor(request.mask.reshape({rows * steps}).slice(0, r * steps, (r + 1) * steps),
+                    mask_row);
+      else
+        kernels::fill(mask_row, 1.0);
+    }
+  }
+  return replica.output(input, mask);
+}
+
+// A per-step output [N, T, K] of a padded batch is cut back to the request's own steps (a
+// copy, example by example, on the model's device); anything else is a view of its rows.
+Tensor ParallelInference::answer_of(const Tensor& output, std::int64_t offset, std::int64_t rows,
+                                    std::int64_t steps) {
+  const Tensor mine = output.slice(0, offset, offset + rows);
+  if (output.shape().rank() != 3 || steps == 0 || steps == output.shape().dim(1)) return mine;
+  const std::int64_t longest = output.shape().dim(1), width = output.shape().dim(2);
+  const DeviceGuard on_output(output.device());
+  const Tensor cut = Tensor::empty_detached({rows, steps, width}, DType::f32, output.device());
+  const Tensor from = mine.reshape({rows * longest * width});
+  const Tensor to = cut.reshape({rows * steps * width});
+  for (std::int64_t r = 0; r < rows; ++r)
+    copy_tensor(from.slice(0, r * longest * width, (r * longest + steps) * width),
+                to.slice(0, r * steps * width, (r + 1) * steps * width));
+  Stream::current(output.device()).synchronize();
+  return cut;
 }
 
 void ParallelInference::record(const std::vector<Request>& batch, std::int64_t examples,

@@ -8,7 +8,9 @@
 //   - beyond queue_limit waiting requests a caller is refused at once with OverloadedError
 //     (retryable) instead of blocking without bound;
 //   - requests whose example shapes differ are never merged: a batch takes consecutive
-//     requests of the first one's shape;
+//     requests of the first one's shape; time series of different lengths are the
+//     exception: they are padded to the longest and masked (each answer is what the
+//     request alone would get, to rounding);
 //   - a failure reaches exactly the callers of the batch that failed (as a ParallelError
 //     with its message);
 //   - inputs on a CUDA device are handed over with an event recorded on the caller's stream
@@ -126,10 +128,12 @@ class ParallelInference {
   ParallelInference& operator=(const ParallelInference&) = delete;
 
   /// The network's outputs for `features` ([n, example...], any device), detached on the
-  /// model's device. Blocks; throws the batch's error, or OverloadedError when full.
-  Tensor output(const Tensor& features);
+  /// model's device. Blocks; throws the batch's error, or OverloadedError when full. A time
+  /// series ([n, T, C], any T) may come with its mask [n, T] (1: a present step), as
+  /// Network::output takes it.
+  Tensor output(const Tensor& features, const Tensor& mask = Tensor());
   /// The same, without blocking: get() the answer later.
-  PendingOutput submit(const Tensor& features);
+  PendingOutput submit(const Tensor& features, const Tensor& mask = Tensor());
   /// Swaps every replica's parameters for `model`'s (same architecture) between batches:
   /// requests already queued are answered, by the old or the new weights, none is dropped.
   void update_model(const nn::Network& model);
@@ -141,6 +145,7 @@ class ParallelInference {
  private:
   struct Request {
     Tensor features;
+    Tensor mask;  // a time series': [n, T], or undefined
     std::shared_ptr<PendingOutput::Completion> result;
     std::chrono::steady_clock::time_point arrival;
     std::unique_ptr<Event> ready;  // CUDA inputs: recorded on the caller's stream (pooled)
@@ -148,6 +153,14 @@ class ParallelInference {
   void run_worker(int index);
   bool can_join(const Request& first, const Request& next, std::int64_t examples) const;
   void serve_batch(int index, std::vector<Request>& batch);
+  /// A batch of time series of different lengths (or masked): padded to the longest, with
+  /// the mask that says so, through the replica.
+  Tensor serve_sequences(nn::Network& replica, const std::vector<Request>& batch,
+                         std::int64_t examples, std::int64_t longest);
+  /// Request rows [offset, offset + rows) of `output`; a per-step output cut back to the
+  /// request's `steps`.
+  static Tensor answer_of(const Tensor& output, std::int64_t offset, std::int64_t rows,
+                          std::int64_t steps);
   void record(const std::vector<Request>& batch, std::int64_t examples, bool failed,
               std::chrono::steady_clock::time_point start,
               std::chrono::steady_clock::time_point end);

@@ -106,6 +106,78 @@ TEST_CASE("batch-invariant serving: batched answers equal sequential ones bit fo
   CHECK(sequential->statistics().batches == 96);
 }
 
+TEST_CASE(
+    "time series of different lengths are padded, masked and batched; each answer is "
+    "the request's alone",
+    "[parallel][inference][threads][recurrent]") {
+  for (const bool per_step : {false, true}) {
+    INFO((per_step ? "an output per step" : "the last step's output"));
+    nlohmann::json head = {{"type", per_step ? "rnn_output" : "output"}, {"units", 4}};
+    Network model(
+        NetworkBuilder()
+            .graph_input("x", {6, 3})
+            .vertex("h", {{"type", "gru"}, {"units", 5}, {"return_sequences", per_step}}, {"x"})
+            .vertex("out", head, {"h"})
+            .seed(3)
+            .build());
+    Gate gate;
+    auto inference = ParallelInference::Builder(model)
+                         .workers(1)
+                         .batch_limit(32)
+                         .max_queue_delay(std::chrono::microseconds(100000))
+                         .before_batch([&](std::int64_t) { gate.pass(); })
+                         .build();
+    // Lengths 4, 6, 2 and 5; the second request masks its second example to 3 steps.
+    const std::int64_t rows[] = {1, 2, 1, 3}, steps[] = {4, 6, 2, 5};
+    std::vector<Tensor> features, masks;
+    std::vector<PendingOutput> pending;
+    for (int i = 0; i < 4; ++i) {
+      features.push_back(
+          testing::random_tensor({rows[i], steps[i], 3}, static_cast<std::uint32_t>(40 + i)));
+      Tensor mask;
+      if (i == 1) {
+        mask = Tensor::empty_detached({2, 6});
+        for (int t = 0; t < 12; ++t) mask.data<float>()[t] = t < 6 + 3 ? 1.0f : 0.0f;
+      }
+      masks.push_back(mask);
+      pending.push_back(inference->submit(features.back(), mask));
+      if (i == 0) gate.wait_for_a_held_batch();  // the first alone; the other three wait
+    }
+    gate.release();
+    for (int i = 0; i < 4; ++i) {
+      INFO("request " << i);
+      const Tensor answer = pending[static_cast<std::size_t>(i)].get();
+      const Tensor alone =
+          model.output(features[static_cast<std::size_t>(i)], masks[static_cast<std::size_t>(i)]);
+      REQUIRE(answer.shape() == alone.shape());
+      testing::require_close(answer, testing::values_of(alone), 1e-5, 1e-6);
+    }
+    CHECK(inference->statistics().batches == 2);  // the first, then three merged
+  }
+}
+
+TEST_CASE(
+    "a mask is refused for a model whose examples are not time series, or of the wrong "
+    "shape",
+    "[parallel][inference]") {
+  Network model(small_mlp(1));
+  auto inference = ParallelInference::Builder(model).workers(1).build();
+  CHECK_THROWS_WITH(
+      inference->submit(testing::random_tensor({2, 20}, 1), Tensor::empty_detached({2, 20})),
+      Contains("are not time series"));
+  Network series(NetworkBuilder()
+                     .graph_input("x", {6, 3})
+                     .vertex("h", {{"type", "lstm"}, {"units", 4}}, {"x"})
+                     .vertex("out", {{"type", "output"}, {"units", 2}}, {"h"})
+                     .build());
+  auto served = ParallelInference::Builder(series).workers(1).build();
+  CHECK_THROWS_WITH(
+      served->submit(testing::random_tensor({2, 5, 3}, 2), Tensor::empty_detached({2, 4})),
+      Contains("must be f32 [n, T]"));
+  CHECK_THROWS_WITH(served->submit(testing::random_tensor({2, 5, 4}, 2)),
+                    Contains("steps (any), features"));
+}
+
 TEST_CASE("inputs of the wrong shape are refused to their caller only",
           "[parallel][inference][threads]") {
   Network model(small_mlp(1));

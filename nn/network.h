@@ -203,6 +203,9 @@ class Network {
   template <typename Use>
   void infer(const Tensor* features, const Tensor* masks, Use use);
   Tensor output_eager(const Tensor& features);
+  /// evaluate() over either kind of source; `evaluators` has one list per output.
+  template <typename Source>
+  void evaluate_over(Source& data, const std::vector<Evaluator*>* evaluators);
   /// evaluate()'s batch: its features and masks moved to the network's device if needed
   /// (in the active workspace), the forward pass, and each output's evaluators fed.
   void evaluate_batch(const BatchView& batch, const std::vector<Evaluator*>* evaluators,

@@ -168,16 +168,7 @@ void Network::evaluate(DataSetIterator& data, const std::vector<Evaluator*>& eva
              config_.outputs.size(),
              " outputs; a DataSetIterator feeds one of each (give a "
              "MultiDataSetIterator and evaluators per output)");
-  const DeviceGuard on_device(device_);
-  WorkspaceManager& manager = WorkspaceManager::for_device(device_);
-  const char* input_id = workspaces_.inference.input;
-  data.reset();
-  while (data.has_next()) {
-    // The batch lives in its own input workspace while the layers alternate.
-    WorkspaceScope input = open_network_scope(manager, input_id);
-    const DataSet batch = data.next();
-    evaluate_batch(view_of(batch), &evaluators, input_id == nullptr);
-  }
+  evaluate_over(data, &evaluators);
 }
 
 void Network::evaluate(MultiDataSetIterator& data,
@@ -185,14 +176,20 @@ void Network::evaluate(MultiDataSetIterator& data,
   GYRE_CHECK(evaluators.size() == config_.outputs.size(), InvalidArgumentError, "evaluate: given ",
              evaluators.size(), " lists of evaluators; this network has ", config_.outputs.size(),
              " outputs: give one list per output, in the config's order (empty to skip one)");
+  evaluate_over(data, evaluators.data());
+}
+
+template <typename Source>
+void Network::evaluate_over(Source& data, const std::vector<Evaluator*>* evaluators) {
   const DeviceGuard on_device(device_);
   WorkspaceManager& manager = WorkspaceManager::for_device(device_);
   const char* input_id = workspaces_.inference.input;
   data.reset();
   while (data.has_next()) {
+    // The batch lives in its own input workspace while the layers alternate.
     WorkspaceScope input = open_network_scope(manager, input_id);
-    const MultiDataSet& batch = data.next();
-    evaluate_batch(view_of(batch), evaluators.data(), input_id == nullptr);
+    const auto& batch = data.next();  // a DataSet, or a MultiDataSet the source keeps
+    evaluate_batch(view_of(batch), evaluators, input_id == nullptr);
   }
 }
 

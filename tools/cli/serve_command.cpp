@@ -87,8 +87,10 @@ void add_serve_command(CLI::App& app) {
       ->check(CLI::Range(0, 10000000));
   command->add_option("--queue-limit", options->queue_limit, "Requests waiting beyond this get 503")
       ->check(CLI::Range(1, 1 << 20));
-  command->add_option("--max-body-bytes", options->server.max_body_bytes,
-                      "Larger request bodies get 413");
+  command
+      ->add_option("--max-body-bytes", options->server.max_body_bytes,
+                   "Larger request bodies get 413")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 40));  // "-5" would wrap to no limit
   command->add_option("--http-threads", options->server.http_threads, "HTTP worker threads")
       ->check(CLI::Range(1, 1024));
   command->add_flag("--batch-invariant", options->batch_invariant,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 
@@ -16,6 +17,7 @@
 #include "parallel/parallel_wrapper.h"
 #include "runtime/device.h"
 #include "runtime/error.h"
+#include "runtime/strcat.h"
 #include "workspace/workspace_manager.h"
 
 namespace gyre::cli {
@@ -84,9 +86,40 @@ struct TrainOptions {
   std::string lr_scaling = "linear";  // data-parallel: learning rate × replicas, or "none"
 };
 
+// The model is written after the whole run: a path it cannot be written to is found now.
+void check_output_path(const std::string& output) {
+  const std::filesystem::path path(output);
+  const std::filesystem::path directory =
+      path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  std::error_code error;
+  GYRE_CHECK(std::filesystem::is_directory(directory, error), InvalidArgumentError, "--output ",
+             output, ": the directory ", directory.string(),
+             " does not exist; create it, or choose another path");
+  GYRE_CHECK(::access(directory.c_str(), W_OK) == 0, InvalidArgumentError, "--output ", output,
+             ": the directory ", directory.string(), " is not writable; choose another path");
+  GYRE_CHECK(!std::filesystem::is_directory(path, error), InvalidArgumentError, "--output ", output,
+             " is a directory; give a file name such as ", (path / "model.safetensors").string());
+}
+
+// Fashion-MNIST has 10 classes: an output layer of another width fails now, not at the first
+// batch after loading the data.
+void check_classes(const nn::NetworkConfig& config, const std::string& source) {
+  for (const nn::GraphOutput& output : config.outputs) {
+    for (const nn::VertexConfig& vertex : config.vertices) {
+      if (vertex.name != output.vertex || !vertex.layer.contains("units")) continue;
+      const auto units = vertex.layer["units"].get<std::int64_t>();
+      GYRE_CHECK(units == 10, InvalidArgumentError, source, ": the output vertex '", vertex.name,
+                 "' has ", units, " units; Fashion-MNIST has 10 classes: set \"units\": 10");
+    }
+  }
+}
+
 void train(const TrainOptions& options) {
+  check_output_path(options.output);
+  const std::string source = options.config.empty() ? "the default MLP" : options.config;
   nn::NetworkConfig config = options.config.empty() ? nn::NetworkConfig::mlp()
                                                     : nn::NetworkConfig::from_file(options.config);
+  check_classes(config, source);
   if (options.seed_given) config.seed = options.seed;
   if (!options.workspace_mode.empty()) {
     const nn::WorkspaceMode mode = nn::parse_workspace_mode(options.workspace_mode);
@@ -110,6 +143,14 @@ void train(const TrainOptions& options) {
                 << " replicas = " << config.updater.learning_rate
                 << " (linear scaling; --lr-scaling none keeps " << base << ")\n";
   }
+  // The network first: a layer's error names the config before any data is read.
+  std::unique_ptr<nn::Network> built;
+  try {
+    built = std::make_unique<nn::Network>(config, device);
+  } catch (const Error& error) {
+    throw InvalidArgumentError(strcat(source, ": ", error.what()));
+  }
+  nn::Network& network = *built;
   // The wrapper's workers copy host batches to their devices, as does the prefetcher for the
   // host batches of time series.
   std::cerr << "loading Fashion-MNIST from " << options.data << "...\n";
@@ -118,7 +159,6 @@ void train(const TrainOptions& options) {
   nn::FashionMnistSplit test_split(config, false, 1000, device, options.data);
   nn::DataSetIterator& train_source = train_split.iterator();
   nn::DataSetIterator& test_source = test_split.iterator();
-  nn::Network network(config, device);
   std::cerr << "network: " << config.vertices.size() << " vertices, " << network.parameter_count()
             << " parameters, " << device << ", workspace modes "
             << nn::name_of(config.training_mode) << "/" << nn::name_of(config.inference_mode)
@@ -140,6 +180,12 @@ void train(const TrainOptions& options) {
   ProgressBar progress(options.epochs, train_split.examples() / replicas);
   if (leader) network.add_listener(&progress);
   nn::Evaluation evaluation(10);
+  if (options.epochs == 0) {  // nothing to train: the report is the initial parameters'
+    network.evaluate(test_source, {&evaluation});
+    if (leader)
+      std::printf("no training (--epochs 0): test accuracy %.4f of the initial parameters\n",
+                  evaluation.accuracy());
+  }
   for (int epoch = 0; epoch < options.epochs; ++epoch) {
     progress.start_epoch();
     if (wrapper != nullptr)
@@ -176,6 +222,13 @@ void add_train_command(CLI::App& app) {
   command->add_option("--batch", options->batch, "Examples per batch")
       ->check(CLI::Range(1, 1 << 20));
   command->add_option("--seed", options->seed, "Seed of initialisation, shuffling and dropout")
+      ->check(CLI::Validator(
+          [](const std::string& value) -> std::string {  // "-1" would wrap to 2^64 - 1
+            return value.find('-') == std::string::npos
+                       ? ""
+                       : "Value " + value + " is negative; a seed is an integer >= 0";
+          },
+          "UINT >= 0"))
       ->each([options](const std::string&) { options->seed_given = true; });
   command->add_option("--output", options->output, "Where to write the model (safetensors)");
   command->add_option("--device", options->device,

@@ -96,8 +96,15 @@ void save_model(const Network& network, const std::string& path) {
 
 std::unique_ptr<Network> parse_model(const unsigned char* data, std::size_t size,
                                      const std::string& name, Device device) {
+  // Bytes that are not a safetensors file, and a well-formed file that does not hold the
+  // model its own config describes, are told apart: the remedies differ.
   const auto corrupt = [&](const std::string& why) {
     return InvalidArgumentError(strcat("model file '", name, "' is truncated or corrupt: ", why));
+  };
+  const auto mismatch = [&](const std::string& why) {
+    return InvalidArgumentError(
+        strcat("model file '", name, "' is a well-formed safetensors file, but ", why,
+               "; it was not written by this version of gyre train, or was edited"));
   };
   if (size < 8)
     throw corrupt(strcat("it has ", size, " bytes, fewer than the 8-byte header length"));
@@ -115,25 +122,26 @@ std::unique_ptr<Network> parse_model(const unsigned char* data, std::size_t size
   if (!header.contains("__metadata__") || !header["__metadata__"].is_object() ||
       !header["__metadata__"].contains("gyre_config") ||
       !header["__metadata__"]["gyre_config"].is_string()) {
-    throw corrupt("its header has no __metadata__.gyre_config (not a Gyre model?)");
+    throw mismatch("its header has no __metadata__.gyre_config: it holds no Gyre network");
   }
   const nlohmann::json config = nlohmann::json::parse(
       header["__metadata__"]["gyre_config"].get<std::string>(), nullptr, false);
-  if (config.is_discarded()) throw corrupt("its network config is not valid JSON");
+  if (config.is_discarded()) throw mismatch("its network config is not valid JSON");
   std::unique_ptr<Network> network;
   try {
     network = std::make_unique<Network>(NetworkConfig::from_json(config), device);
   } catch (const InvalidArgumentError& error) {
-    throw corrupt(strcat("its network config is invalid: ", error.what()));
+    throw mismatch(strcat("its network config is invalid: ", error.what()));
   }
   const unsigned char* payload = data + 8 + header_size;
   const std::uint64_t payload_size = size - 8 - header_size;
   for (const auto& [tensor_name, tensor] : saved_tensors(*network)) {
     if (!header.contains(tensor_name) || !header[tensor_name].is_object())
-      throw corrupt(strcat("tensor '", tensor_name, "' is missing"));
+      throw mismatch(strcat("tensor '", tensor_name, "', which its config needs, is missing"));
     const nlohmann::json& entry = header[tensor_name];
     if (!entry.contains("dtype") || entry["dtype"] != "F32")
-      throw corrupt(strcat("tensor '", tensor_name, "' is not F32"));
+      throw mismatch(strcat("tensor '", tensor_name, "' is ",
+                            entry.value("dtype", nlohmann::json()).dump(), ", not F32"));
     std::vector<std::int64_t> dims(tensor.shape().dims(),
                                    tensor.shape().dims() + tensor.shape().rank());
     if (tensor_name == "updater.state" && entry.contains("shape") &&
@@ -146,9 +154,9 @@ std::unique_ptr<Network> parse_model(const unsigned char* data, std::size_t size
       continue;
     }
     if (!entry.contains("shape") || entry["shape"] != nlohmann::json(dims)) {
-      throw corrupt(strcat("tensor '", tensor_name, "' has shape ",
-                           entry.value("shape", nlohmann::json()).dump(), ", the config needs ",
-                           nlohmann::json(dims).dump()));
+      throw mismatch(strcat("tensor '", tensor_name, "' has shape ",
+                            entry.value("shape", nlohmann::json()).dump(),
+                            " where its config needs ", nlohmann::json(dims).dump()));
     }
     const nlohmann::json& offsets = entry.value("data_offsets", nlohmann::json());
     if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
@@ -169,11 +177,18 @@ std::unique_ptr<Network> parse_model(const unsigned char* data, std::size_t size
   }
   const nlohmann::json& metadata = header["__metadata__"];
   if (metadata.contains("iteration") && metadata["iteration"].is_string()) {
+    const std::string text_value = metadata["iteration"].get<std::string>();
+    std::int64_t iteration = 0;
+    std::size_t used = 0;
     try {
-      network->set_iteration(std::stoll(metadata["iteration"].get<std::string>()));
+      iteration = std::stoll(text_value, &used);
     } catch (const std::exception&) {
-      throw corrupt("its iteration count is not a number");
+      used = 0;
     }
+    if (used == 0 || used != text_value.size())
+      throw mismatch(strcat("its iteration count \"", text_value, "\" is not a number"));
+    if (iteration < 0) throw mismatch(strcat("its iteration count ", iteration, " is negative"));
+    network->set_iteration(iteration);
   }
   return network;
 }

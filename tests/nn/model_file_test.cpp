@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
 
@@ -29,6 +30,22 @@ std::string temporary(const std::string& name) {
 std::vector<unsigned char> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The file with its JSON header edited (and its length rewritten): still well-formed.
+template <typename Edit>
+std::vector<unsigned char> with_header(const std::vector<unsigned char>& bytes, Edit edit) {
+  std::uint64_t length = 0;
+  for (int i = 7; i >= 0; --i) length = (length << 8) | bytes[static_cast<std::size_t>(i)];
+  nlohmann::json header =
+      nlohmann::json::parse(bytes.begin() + 8, bytes.begin() + 8 + static_cast<long>(length));
+  edit(header);
+  const std::string text = header.dump();
+  std::vector<unsigned char> result(8);
+  for (int i = 0; i < 8; ++i) result[static_cast<std::size_t>(i)] = (text.size() >> (8 * i)) & 0xFF;
+  result.insert(result.end(), text.begin(), text.end());
+  result.insert(result.end(), bytes.begin() + 8 + static_cast<long>(length), bytes.end());
+  return result;
 }
 }  // namespace
 
@@ -75,6 +92,43 @@ TEST_CASE("every truncation and corruption of a model file is a clear error", "[
   CHECK_THROWS_WITH(load_model("/nonexistent.safetensors"),
                     Catch::Matchers::Contains("cannot read"));
   fs::remove(path);
+}
+
+TEST_CASE("a well-formed file that does not match its config is told from a corrupt one",
+          "[nn][model-file]") {
+  using Catch::Matchers::Contains;
+  Network network(NetworkBuilder().input({3}).dense(2).output(2).build());
+  const std::string path = temporary("mismatch.safetensors");
+  save_model(network, path);
+  const std::vector<unsigned char> bytes = read_bytes(path);
+  fs::remove(path);
+  REQUIRE_NOTHROW(parse_model(bytes.data(), bytes.size(), "x"));  // the editing keeps it valid
+  auto message_of = [](const std::vector<unsigned char>& edited) {
+    try {
+      parse_model(edited.data(), edited.size(), "x");
+    } catch (const InvalidArgumentError& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  const std::string shape = message_of(with_header(bytes, [](nlohmann::json& header) {
+    header["0.W"]["shape"] = {2, 3};
+  }));
+  CHECK_THAT(shape, Contains("well-formed") && Contains("'0.W' has shape [2,3] where its config "
+                                                        "needs [3,2]"));
+  CHECK_THAT(shape, !Contains("truncated"));
+  CHECK_THAT(
+      message_of(with_header(
+          bytes, [](nlohmann::json& header) { header["__metadata__"].erase("gyre_config"); })),
+      Contains("holds no Gyre network") && !Contains("truncated"));
+  CHECK_THAT(
+      message_of(with_header(
+          bytes, [](nlohmann::json& header) { header["__metadata__"]["iteration"] = "-7"; })),
+      Contains("iteration count -7 is negative"));
+  CHECK_THAT(
+      message_of(with_header(
+          bytes, [](nlohmann::json& header) { header["__metadata__"]["iteration"] = "7x"; })),
+      Contains("\"7x\" is not a number"));
 }
 
 TEST_CASE("a model write killed at any point leaves the old file or the new one",

@@ -3,8 +3,10 @@
 // workspace ring with the next batches of a source iterator while the consumer trains on
 // the current one (ND4J's; docs/design/networks.md says where Gyre differs).
 //
-// The contract: a batch from next() is valid until the following next(); using it
-// afterwards raises WorkspaceError (its ring region was released); detach() keeps one.
+// The contract: a batch from next() is valid until the following next(); using a DataSet
+// afterwards raises WorkspaceError (its ring region was released); detach() keeps one. A
+// MultiDataSet comes as a reference to the batch the iterator holds, which the following
+// next() replaces: copy it (or detach()) to keep it.
 // An exception in the producer is rethrown to the consumer at its next call; reset()
 // works mid-epoch; destroying the iterator never hangs, even while the producer waits for
 // a free slot.

@@ -20,14 +20,16 @@ void EpochDriver::discard_prefetcher() {
 
 HeldProduction EpochDriver::hold_for_products(const void* source, Device device) const {
   // A step reading through a prefetcher reads it as its Source: compare that base's address.
-  const bool prefetched =
-      source != nullptr &&
-      ((prefetcher_ != nullptr &&
-        source == static_cast<const DataSetIterator*>(prefetcher_.get())) ||
-       (multi_prefetcher_ != nullptr &&
-        source == static_cast<const MultiDataSetIterator*>(multi_prefetcher_.get())));
-  const bool held = prefetched && pacing_ != nullptr && pacing_->hold_during_products(device);
-  return HeldProduction(held ? last_ : nullptr);
+  AsyncPrefetcher* prefetched = nullptr;
+  if (source != nullptr && prefetcher_ != nullptr &&
+      source == static_cast<const DataSetIterator*>(prefetcher_.get()))
+    prefetched = prefetcher_.get();
+  if (source != nullptr && multi_prefetcher_ != nullptr &&
+      source == static_cast<const MultiDataSetIterator*>(multi_prefetcher_.get()))
+    prefetched = multi_prefetcher_.get();
+  const bool held =
+      prefetched != nullptr && pacing_ != nullptr && pacing_->hold_during_products(device);
+  return HeldProduction(held ? prefetched : nullptr);
 }
 
 }  // namespace gyre::nn

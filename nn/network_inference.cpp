@@ -200,6 +200,12 @@ void Network::evaluate_batch(const BatchView& batch, const std::vector<Evaluator
       InvalidArgumentError, "evaluate: the batch has ", batch.feature_count, " features and ",
       batch.label_count, " labels tensors; this network has ", config_.inputs.size(),
       " inputs and ", config_.outputs.size(), " outputs");
+  GYRE_CHECK(batch.masks == nullptr || batch.mask_count == batch.feature_count,
+             InvalidArgumentError, "evaluate: the batch has ", batch.mask_count,
+             " features masks for ", batch.feature_count, " inputs; give none or one per input");
+  GYRE_CHECK(batch.label_masks == nullptr || batch.label_mask_count == batch.label_count,
+             InvalidArgumentError, "evaluate: the batch has ", batch.label_mask_count,
+             " labels masks for ", batch.label_count, " outputs; give none or one per output");
   // A host iterator may feed a device network: its features and masks are copied over.
   auto on_device = [&](const Tensor& tensor) {
     if (!tensor.defined() || tensor.device() == device_) return tensor;

@@ -13,6 +13,9 @@ namespace gyre::parallel {
 namespace {
 using Clock = std::chrono::steady_clock;
 constexpr const char* kBatchInput = "PI_INPUT";  // each worker's merged batch
+// Its merged time series: their length varies, so the size cannot be learned up front as
+// PI_INPUT's is (a workspace id keeps one configuration).
+constexpr const char* kSequenceInput = "PI_SEQUENCES";
 
 double seconds_between(Clock::time_point start, Clock::time_point end) {
   return std::chrono::duration<double>(end - start).count();
@@ -246,17 +249,10 @@ void ParallelInference::serve_batch(int index, std::vector<Request>& batch) {
       event_pool(from).release(std::move(request.ready));  // the wait is bound: reusable
     }
     const Tensor& first = batch.front().features;
-    std::int64_t longest = 0;
-    bool masked = false;
-    for (const Request& request : batch) {
-      if (first.shape().rank() == 3) longest = std::max(longest, request.features.shape().dim(1));
-      masked |= request.mask.defined() || (first.shape().rank() == 3 &&
-                                           request.features.shape().dim(1) != first.shape().dim(1));
-    }
     if (batch.size() == 1 && first.device() == device) {
       output = replica.output(first, batch.front().mask);
-    } else if (masked) {
-      output = serve_sequences(replica, batch, examples, longest);
+    } else if (first.shape().rank() == 3) {  // time series
+      output = serve_sequences(replica, batch, examples);
     } else {  // merged (and moved to the replica's device) in this worker's input workspace
       // Sized for a full batch up front; a larger one (one big request moved across
       // devices) reallocates instead of spilling every time.
@@ -333,16 +329,26 @@ void ParallelInference::serve_batch(int index, std::vector<Request>& batch) {
 }
 
 Tensor ParallelInference::serve_sequences(nn::Network& replica, const std::vector<Request>& batch,
-                                          std::int64_t examples, std::int64_t longest) {
+                                          std::int64_t examples) {
   const Device device = replica.device();
   const std::int64_t channels = batch.front().features.shape().dim(2);
+  std::int64_t longest = 0;
+  bool masked = false;  // a mask, or lengths that differ: padding and a mask are needed
+  for (const Request& request : batch) {
+    const std::int64_t steps = request.features.shape().dim(1);
+    masked |= request.mask.defined() || (longest != 0 && steps != longest);
+    longest = std::max(longest, steps);
+  }
   WorkspaceConfig config;
   config.spill = SpillPolicy::REALLOCATE;  // grows for a longer batch, then stays
-  WorkspaceScope input_scope = WorkspaceManager::for_device(device).activate(kBatchInput, config);
+  WorkspaceScope input_scope =
+      WorkspaceManager::for_device(device).activate(kSequenceInput, config);
   const Tensor input = Tensor::empty({examples, longest, channels}, DType::f32, device);
   const Tensor mask = Tensor::empty({examples, longest}, DType::f32, device);
-  kernels::fill(input, 0.0);
-  kernels::fill(mask, 0.0);
+  if (masked) {
+    kernels::fill(input, 0.0);
+    kernels::fill(mask, 0.0);
+  }
   // Example by example: each is contiguous in the request and in the padded batch.
   const Tensor flat_input = input.reshape({examples * longest * channels});
   const Tensor flat_mask = mask.reshape({examples * longest});
@@ -355,6 +361,7 @@ Tensor ParallelInference::serve_sequences(nn::Network& replica, const std::vecto
       copy_tensor(
           features.slice(0, r * steps * channels, (r + 1) * steps * channels),
           flat_input.slice(0, row * longest * channels, (row * longest + steps) * channels));
+      if (!masked) continue;
       const Tensor mask_row = flat_mask.slice(0, row * longest, row * longest + steps);
       if (request.mask.defined())
         copy_tensor(request.mask.reshape({rows * steps}).slice(0, r * steps, (r + 1) * steps),
@@ -363,7 +370,7 @@ Tensor ParallelInference::serve_sequences(nn::Network& replica, const std::vecto
         kernels::fill(mask_row, 1.0);
     }
   }
-  return replica.output(input, mask);
+  return masked ? replica.output(input, mask) : replica.output(input);
 }
 
 // A per-step output [N, T, K] of a padded batch is cut back to the request's own steps (a

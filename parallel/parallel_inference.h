@@ -153,10 +153,10 @@ class ParallelInference {
   void run_worker(int index);
   bool can_join(const Request& first, const Request& next, std::int64_t examples) const;
   void serve_batch(int index, std::vector<Request>& batch);
-  /// A batch of time series of different lengths (or masked): padded to the longest, with
-  /// the mask that says so, through the replica.
+  /// A batch of time series merged in PI_SEQUENCES; of different lengths (or masked): padded
+  /// to the longest, with the mask that says so.
   Tensor serve_sequences(nn::Network& replica, const std::vector<Request>& batch,
-                         std::int64_t examples, std::int64_t longest);
+                         std::int64_t examples);
   /// Request rows [offset, offset + rows) of `output`; a per-step output cut back to the
   /// request's `steps`.
   static Tensor answer_of(const Tensor& output, std::int64_t offset, std::int64_t rows,

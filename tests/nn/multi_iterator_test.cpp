@@ -105,6 +105,20 @@ NetworkConfig two_headed(WorkspaceMode mode = WorkspaceMode::SEPARATE) {
 
 const std::vector<std::int64_t> kLengths = {3, 7, 5, 2, 6};
 
+// One fixed batch per epoch.
+struct OneMultiBatch final : MultiDataSetIterator {
+  MultiDataSet data;
+  bool served = false;
+  bool has_next() override { return !served; }
+  const MultiDataSet& next() override {
+    served = true;
+    return data;
+  }
+  void reset() override { served = false; }
+  std::int64_t batch() const override { return data.examples(); }
+  std::int64_t total_examples() const override { return data.examples(); }
+};
+
 }  // namespace
 
 TEST_CASE("AsyncMultiDataSetIterator yields the source's batches and masks in order, every epoch",
@@ -230,6 +244,16 @@ TEST_CASE("evaluate() feeds each output's evaluators, per step only the labels m
   CHECK(only.examples() == scored);
   CHECK_THROWS_WITH(network.evaluate(source, {{&only}}),
                     Contains("given 1 lists of evaluators") && Contains("2 outputs"));
+  // Masks in the wrong number are refused, not read past the end.
+  OneMultiBatch bad;
+  source.reset();
+  bad.data = source.next().detach();
+  bad.data.features_masks.resize(1);
+  CHECK_THROWS_WITH(network.evaluate(bad, {{&only}, {}}),
+                    Contains("1 features masks for 2 inputs"));
+  bad.data = source.next().detach();
+  bad.data.labels_masks.resize(1);
+  CHECK_THROWS_WITH(network.evaluate(bad, {{&only}, {}}), Contains("1 labels masks for 2 outputs"));
   WorkspaceManager::destroy_all_for_current_thread();
 }
 

@@ -153,6 +153,23 @@ TEST_CASE(
       testing::require_close(answer, testing::values_of(alone), 1e-5, 1e-6);
     }
     CHECK(inference->statistics().batches == 2);  // the first, then three merged
+    // Later merged batches: of one length, of another, then of mixed lengths. The worker's
+    // input memory follows (a workspace keeps one configuration whatever the length).
+    const std::vector<std::vector<std::int64_t>> rounds = {{3, 3, 3}, {5, 5, 5}, {2, 4, 2}};
+    for (const std::vector<std::int64_t>& lengths : rounds) {
+      INFO("a batch of lengths " << lengths[0] << ", " << lengths[1] << ", " << lengths[2]);
+      std::vector<Tensor> more;
+      std::vector<PendingOutput> answers;
+      for (std::size_t i = 0; i < lengths.size(); ++i) {
+        more.push_back(testing::random_tensor({2, lengths[i], 3},
+                                              static_cast<std::uint32_t>(60 + lengths[i] * 3 + i)));
+        answers.push_back(inference->submit(more.back()));
+      }
+      for (std::size_t i = 0; i < more.size(); ++i)
+        testing::require_close(answers[i].get(), testing::values_of(model.output(more[i])), 1e-5,
+                               1e-6);
+    }
+    CHECK(inference->statistics().errors == 0);
   }
 }
 

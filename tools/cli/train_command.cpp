@@ -92,9 +92,12 @@ void check_output_path(const std::string& output) {
   const std::filesystem::path directory =
       path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::error_code error;
-  GYRE_CHECK(std::filesystem::is_directory(directory, error), InvalidArgumentError, "--output ",
-             output, ": the directory ", directory.string(),
+  GYRE_CHECK(std::filesystem::exists(directory, error), InvalidArgumentError, "--output ", output,
+             ": the directory ", directory.string(),
              " does not exist; create it, or choose another path");
+  GYRE_CHECK(std::filesystem::is_directory(directory, error), InvalidArgumentError, "--output ",
+             output, ": ", directory.string(), " is not a directory",
+             error ? strcat(" (", error.message(), ")") : std::string(), "; choose another path");
   GYRE_CHECK(::access(directory.c_str(), W_OK) == 0, InvalidArgumentError, "--output ", output,
              ": the directory ", directory.string(), " is not writable; choose another path");
   GYRE_CHECK(!std::filesystem::is_directory(path, error), InvalidArgumentError, "--output ", output,
@@ -106,7 +109,10 @@ void check_output_path(const std::string& output) {
 void check_classes(const nn::NetworkConfig& config, const std::string& source) {
   for (const nn::GraphOutput& output : config.outputs) {
     for (const nn::VertexConfig& vertex : config.vertices) {
-      if (vertex.name != output.vertex || !vertex.layer.contains("units")) continue;
+      // A units that is not an integer is the layer's to report, when it is built.
+      if (vertex.name != output.vertex || !vertex.layer.contains("units") ||
+          !vertex.layer["units"].is_number_integer())
+        continue;
       const auto units = vertex.layer["units"].get<std::int64_t>();
       GYRE_CHECK(units == 10, InvalidArgumentError, source, ": the output vertex '", vertex.name,
                  "' has ", units, " units; Fashion-MNIST has 10 classes: set \"units\": 10");
@@ -115,7 +121,6 @@ void check_classes(const nn::NetworkConfig& config, const std::string& source) {
 }
 
 void train(const TrainOptions& options) {
-  check_output_path(options.output);
   const std::string source = options.config.empty() ? "the default MLP" : options.config;
   nn::NetworkConfig config = options.config.empty() ? nn::NetworkConfig::mlp()
                                                     : nn::NetworkConfig::from_file(options.config);
@@ -131,6 +136,7 @@ void train(const TrainOptions& options) {
   if (options.distributed == "mpi") mpi = std::make_unique<parallel::MpiCommunicator>();
   const bool parallel = options.workers > 0 || mpi != nullptr;
   const bool leader = mpi == nullptr || mpi->rank() == 0;  // prints and writes the model
+  if (leader) check_output_path(options.output);
   // Each averaging round takes one step with the replicas' batches together, N times the
   // examples of a plain step: the linear scaling rule (Goyal et al., Horovod's advice)
   // keeps the progress per example.
@@ -147,7 +153,7 @@ void train(const TrainOptions& options) {
   std::unique_ptr<nn::Network> built;
   try {
     built = std::make_unique<nn::Network>(config, device);
-  } catch (const Error& error) {
+  } catch (const InvalidArgumentError& error) {  // a device's error is not the config's
     throw InvalidArgumentError(strcat(source, ": ", error.what()));
   }
   nn::Network& network = *built;

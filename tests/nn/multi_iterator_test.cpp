@@ -15,6 +15,7 @@
 #include "tests/support/allocation_counter.h"
 #include "tests/support/error_message.h"
 #include "tests/support/kernel_testing.h"
+#include "tests/support/one_batch_iterator.h"
 #include "tests/support/strict_logging.h"
 #include "workspace/workspace_manager.h"
 
@@ -105,19 +106,7 @@ NetworkConfig two_headed(WorkspaceMode mode = WorkspaceMode::SEPARATE) {
 
 const std::vector<std::int64_t> kLengths = {3, 7, 5, 2, 6};
 
-// One fixed batch per epoch.
-struct OneMultiBatch final : MultiDataSetIterator {
-  MultiDataSet data;
-  bool served = false;
-  bool has_next() override { return !served; }
-  const MultiDataSet& next() override {
-    served = true;
-    return data;
-  }
-  void reset() override { served = false; }
-  std::int64_t batch() const override { return data.examples(); }
-  std::int64_t total_examples() const override { return data.examples(); }
-};
+using OneMultiBatch = testing::OneBatchIterator<MultiDataSetIterator>;
 
 }  // namespace
 

@@ -16,6 +16,7 @@
 #include "tests/nn/gradient_check.h"
 #include "tests/support/allocation_counter.h"
 #include "tests/support/kernel_testing.h"
+#include "tests/support/one_batch_iterator.h"
 #include "workspace/workspace_manager.h"
 
 using namespace gyre;
@@ -66,18 +67,7 @@ NetworkConfig stacked(WorkspaceMode mode, const std::string& type = "lstm") {
 }
 
 // An iterator of one batch (evaluate() is the inference call that takes a DataSet's masks).
-struct OneBatch final : DataSetIterator {
-  DataSet data;
-  bool served = false;
-  bool has_next() override { return !served; }
-  DataSet next() override {
-    served = true;
-    return data;
-  }
-  void reset() override { served = false; }
-  std::int64_t batch() const override { return data.examples(); }
-  std::int64_t total_examples() const override { return data.examples(); }
-};
+using OneBatch = testing::OneBatchIterator<DataSetIterator>;
 
 }  // namespace
 

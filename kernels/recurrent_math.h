@@ -50,14 +50,14 @@ GYRE_HOST_DEVICE void lstm_cell_forward_element(const LstmCellArgs& a, std::int6
   a.h[r * H + j] = o * std::tanh(c) * m;
 }
 
-GYRE_HOST_DEVICE void lstm_cell_backward_element(const LstmCellArgs& a, std::int64_t r,
-                                                 std::int64_t j) {
+// The backward pass of element (r, j) given tanh(c) (the CPU computes a row's at once).
+GYRE_HOST_DEVICE void lstm_cell_backward_given(const LstmCellArgs& a, std::int64_t r,
+                                               std::int64_t j, float tanh_c) {
   const std::int64_t H = a.hidden;
   const float* z = a.gates + r * 4 * H;
   const float i = z[j], f = z[H + j], g = z[2 * H + j], o = z[3 * H + j];
   const float m = row_mask(a, r);
   const float previous = a.c_prev == nullptr ? 0.0f : a.c_prev[r * H + j];
-  const float tanh_c = std::tanh(a.c[r * H + j]);
   const float dh = a.dh[r * H + j] * m;
   const float dc = a.dc[r * H + j] * m + dh * o * (1.0f - tanh_c * tanh_c);
   float* dz = a.dz + r * 4 * H;
@@ -66,6 +66,11 @@ GYRE_HOST_DEVICE void lstm_cell_backward_element(const LstmCellArgs& a, std::int
   dz[2 * H + j] = dc * i * (1.0f - g * g);
   dz[3 * H + j] = dh * tanh_c * o * (1.0f - o);
   a.dc[r * H + j] = dc * f;
+}
+
+GYRE_HOST_DEVICE void lstm_cell_backward_element(const LstmCellArgs& a, std::int64_t r,
+                                                 std::int64_t j) {
+  lstm_cell_backward_given(a, r, j, std::tanh(a.c[r * a.hidden + j]));
 }
 
 struct GruCellArgs {

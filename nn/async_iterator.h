@@ -100,7 +100,6 @@ class AsyncPrefetcher {
     switch_source();  // the producer is paused and out of its source
     resume();
   }
-  int prefetch() const { return prefetch_; }
 
   // What the derived iterator does with its source and slots.
   virtual bool source_has_next() = 0;

@@ -170,104 +170,106 @@ void ParallelWrapper::run_worker(int index) {
   }
 }
 
-void ParallelWrapper::train_on(int index, const nn::DataSet& batch) {
-  Worker& self = workers_[static_cast<std::size_t>(index)];
-  nn::Network& replica = *replicas_[static_cast<std::size_t>(index)];
-  const Device device = devices_[static_cast<std::size_t>(index)];
-  // The batch lives until the next read: copy it into this worker's own input memory.
-  // It grows (REALLOCATE) when a longer batch arrives (a time series), then stays.
-  WorkspaceConfig input_config;
-  input_config.spill = SpillPolicy::REALLOCATE;
-  WorkspaceScope input = WorkspaceManager::for_device(device).activate(kWorkerInput, input_config);
-  nn::DataSet mine{Tensor::empty(batch.features.shape(), batch.features.dtype(), device),
-                   Tensor::empty(batch.labels.shape(), batch.labels.dtype(), device)};
-  copy_tensor(batch.features, mine.features);
-  copy_tensor(batch.labels, mine.labels);
-  // A time series' masks travel with its features and labels.
-  const auto copy_mask = [&](const Tensor& mask) {
-    if (!mask.defined()) return Tensor();
-    Tensor copy = Tensor::empty(mask.shape(), mask.dtype(), device);
-    copy_tensor(mask, copy);
-    return copy;
-  };
-  mine.features_mask = copy_mask(batch.features_mask);
-  mine.labels_mask = copy_mask(batch.labels_mask);
-  // A source's device memory may be rewritten once the mailbox is free: read it first. (Host
-  // batches need no wait: a copy from pageable memory has read it when it returns.)
-  if (batch.features.device().is_accelerator() || batch.labels.device().is_accelerator() ||
-      batch.features_mask.device().is_accelerator() || batch.labels_mask.device().is_accelerator())
-    Stream::current(device).synchronize();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    self.mailbox = nullptr;  // the reader may move on
-  }
-  changed_.notify_all();
-  replica.fit(mine);
-  self.trained_since_average = true;
-}
-
-// As above, for every tensor of a MultiDataSet (into vectors the worker keeps).
-void ParallelWrapper::train_on(int index, const nn::MultiDataSet& batch) {
-  Worker& self = workers_[static_cast<std::size_t>(index)];
-  const Device device = devices_[static_cast<std::size_t>(index)];
-  WorkspaceConfig input_config;
-  input_config.spill = SpillPolicy::REALLOCATE;
-  WorkspaceScope input = WorkspaceManager::for_device(device).activate(kWorkerInput, input_config);
-  bool on_accelerator = false;
-  const auto copy_all = [&](const std::vector<Tensor>& from, std::vector<Tensor>& to) {
-    to.clear();
-    for (const Tensor& tensor : from) {
-      if (!tensor.defined()) {
-        to.emplace_back();
-        continue;
-      }
-      on_accelerator |= tensor.device().is_accelerator();
-      to.push_back(Tensor::empty(tensor.shape(), tensor.dtype(), device));
-      copy_tensor(tensor, to.back());
-    }
-  };
-  nn::MultiDataSet& mine = self.multi_input;
-  copy_all(batch.features, mine.features);
-  copy_all(batch.labels, mine.labels);
-  copy_all(batch.features_masks, mine.features_masks);
-  copy_all(batch.labels_masks, mine.labels_masks);
-  if (on_accelerator) Stream::current(device).synchronize();
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    self.multi_mailbox = nullptr;
-  }
-  changed_.notify_all();
-  replicas_[static_cast<std::size_t>(index)]->fit(mine);
-  self.trained_since_average = true;
-}
-
 namespace {
+// A copy in the active workspace of `device` (undefined stays undefined: a missing mask).
+Tensor copy_to(const Tensor& tensor, Device device) {
+  if (!tensor.defined()) return Tensor();
+  Tensor copy = Tensor::empty(tensor.shape(), tensor.dtype(), device);
+  copy_tensor(tensor, copy);
+  return copy;
+}
+
+bool on_accelerator(const Tensor& tensor) {
+  return tensor.defined() && tensor.device().is_accelerator();
+}
+
 // A device batch must be complete before the workers read it on streams of their own.
 void synchronize_batch(const Tensor& tensor) {
-  if (!tensor.defined() || !tensor.device().is_accelerator()) return;
+  if (!on_accelerator(tensor)) return;
   const DeviceGuard on_batch(tensor.device());
   Stream::current(tensor.device()).synchronize();
 }
 }  // namespace
 
+// The batch lives until the next read: the worker copies it into its own input memory (which
+// grows, REALLOCATE, when a longer batch arrives, a time series, then stays), masks included.
+WorkspaceScope ParallelWrapper::open_input(int index) {
+  WorkspaceConfig input_config;
+  input_config.spill = SpillPolicy::REALLOCATE;
+  return WorkspaceManager::for_device(devices_[static_cast<std::size_t>(index)])
+      .activate(kWorkerInput, input_config);
+}
+
+// A source's device memory may be rewritten once the mailbox is free: the copies must have
+// read it first. (Host batches need no wait: a copy from pageable memory has read it when it
+// returns.)
+void ParallelWrapper::release_mailbox(int index, bool read_a_device) {
+  if (read_a_device) Stream::current(devices_[static_cast<std::size_t>(index)]).synchronize();
+  Worker& self = workers_[static_cast<std::size_t>(index)];
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    self.mailbox = nullptr;  // the reader may move on
+    self.multi_mailbox = nullptr;
+  }
+  changed_.notify_all();
+}
+
+void ParallelWrapper::train_on(int index, const nn::DataSet& batch) {
+  const Device device = devices_[static_cast<std::size_t>(index)];
+  WorkspaceScope input = open_input(index);
+  const nn::DataSet mine{copy_to(batch.features, device), copy_to(batch.labels, device),
+                         copy_to(batch.features_mask, device), copy_to(batch.labels_mask, device)};
+  release_mailbox(index, on_accelerator(batch.features) || on_accelerator(batch.labels) ||
+                             on_accelerator(batch.features_mask) ||
+                             on_accelerator(batch.labels_mask));
+  replicas_[static_cast<std::size_t>(index)]->fit(mine);
+  workers_[static_cast<std::size_t>(index)].trained_since_average = true;
+}
+
+// The same for every tensor of a MultiDataSet, into vectors the worker keeps.
+void ParallelWrapper::train_on(int index, const nn::MultiDataSet& batch) {
+  const Device device = devices_[static_cast<std::size_t>(index)];
+  WorkspaceScope input = open_input(index);
+  bool read_a_device = false;
+  const auto copy_all = [&](const std::vector<Tensor>& from, std::vector<Tensor>& to) {
+    to.clear();
+    for (const Tensor& tensor : from) {
+      read_a_device |= on_accelerator(tensor);
+      to.push_back(copy_to(tensor, device));
+    }
+  };
+  Worker& self = workers_[static_cast<std::size_t>(index)];
+  nn::MultiDataSet& mine = self.multi_input;
+  copy_all(batch.features, mine.features);
+  copy_all(batch.labels, mine.labels);
+  copy_all(batch.features_masks, mine.features_masks);
+  copy_all(batch.labels_masks, mine.labels_masks);
+  release_mailbox(index, read_a_device);
+  replicas_[static_cast<std::size_t>(index)]->fit(mine);
+  self.trained_since_average = true;
+}
+
 void ParallelWrapper::post(std::size_t index, const nn::DataSet& batch) {
   synchronize_batch(batch.features);
-  Worker& worker = workers_[index];
-  std::unique_lock<std::mutex> lock(mutex_);
-  worker.mailbox = &batch;
-  worker.command = Command::train;
-  changed_.notify_all();
-  changed_.wait(lock, [&] { return worker.mailbox == nullptr; });  // copied
+  hand_over(index, &batch, nullptr);
 }
 
 void ParallelWrapper::post(std::size_t index, const nn::MultiDataSet& batch) {
   for (const Tensor& tensor : batch.features) synchronize_batch(tensor);
+  hand_over(index, nullptr, &batch);
+}
+
+void ParallelWrapper::hand_over(std::size_t index, const nn::DataSet* batch,
+                                const nn::MultiDataSet* multi) {
   Worker& worker = workers_[index];
   std::unique_lock<std::mutex> lock(mutex_);
-  worker.multi_mailbox = &batch;
+  worker.mailbox = batch;
+  worker.multi_mailbox = multi;
   worker.command = Command::train;
   changed_.notify_all();
-  changed_.wait(lock, [&] { return worker.multi_mailbox == nullptr; });  // copied
+  changed_.wait(lock, [&] {  // copied
+    return worker.mailbox == nullptr && worker.multi_mailbox == nullptr;
+  });
 }
 
 void ParallelWrapper::command_all(Command command) {

@@ -115,9 +115,15 @@ class ParallelWrapper {
   void fit_over(Source& data, int epochs);
   void train_on(int index, const nn::DataSet& batch);
   void train_on(int index, const nn::MultiDataSet& batch);
+  /// The worker's input memory, open on its thread.
+  WorkspaceScope open_input(int index);
+  /// The worker has copied its batch (`read_a_device`: from a device, waited for): the
+  /// reader may move on.
+  void release_mailbox(int index, bool read_a_device);
   /// Hands `batch` to worker `index` and waits until it has copied it.
   void post(std::size_t index, const nn::DataSet& batch);
   void post(std::size_t index, const nn::MultiDataSet& batch);
+  void hand_over(std::size_t index, const nn::DataSet* batch, const nn::MultiDataSet* multi);
   void command_all(Command command);
   void wait_idle(std::unique_lock<std::mutex>& lock);
   void average_round();

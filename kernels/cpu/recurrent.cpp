@@ -42,24 +42,10 @@ void CpuBackend::lstm_cell_backward(const LstmCellArgs& a, Stream) {
   const std::int64_t H = a.hidden;
   float tanh_c[kChunk];
   for (std::int64_t r = 0; r < a.rows; ++r) {
-    const float* z = a.gates + r * 4 * H;
-    float* dz = a.dz + r * 4 * H;
-    const float m = row_mask(a, r);
     for (std::int64_t start = 0; start < H; start += kChunk) {
       const std::int64_t width = std::min(kChunk, H - start);
       cpu::tanh_array(a.c + r * H + start, tanh_c, width);
-      for (std::int64_t k = 0; k < width; ++k) {
-        const std::int64_t j = start + k;
-        const float i = z[j], f = z[H + j], g = z[2 * H + j], o = z[3 * H + j];
-        const float previous = a.c_prev == nullptr ? 0.0f : a.c_prev[r * H + j];
-        const float dh = a.dh[r * H + j] * m;
-        const float dc = a.dc[r * H + j] * m + dh * o * (1.0f - tanh_c[k] * tanh_c[k]);
-        dz[j] = dc * g * i * (1.0f - i);
-        dz[H + j] = dc * previous * f * (1.0f - f);
-        dz[2 * H + j] = dc * i * (1.0f - g * g);
-        dz[3 * H + j] = dh * tanh_c[k] * o * (1.0f - o);
-        a.dc[r * H + j] = dc * f;
-      }
+      for (std::int64_t k = 0; k < width; ++k) lstm_cell_backward_given(a, r, start + k, tanh_c[k]);
     }
   }
 }
